@@ -1,0 +1,72 @@
+package dev.parley;
+
+import dev.parley.api.ApiServer;
+import dev.parley.api.Json;
+import dev.parley.assistant.AssistantService;
+import dev.parley.assistant.AssistantStore;
+import dev.parley.call.CallService;
+import dev.parley.call.CallStore;
+import dev.parley.config.ParleyConfig;
+import dev.parley.store.Database;
+import dev.parley.tenancy.Authenticator;
+import dev.parley.tenancy.TenancyStore;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.InstantSource;
+
+/** The running platform: database, services and HTTP API, wired by hand in this one place. */
+public final class ParleyApp implements AutoCloseable {
+    private final Database database;
+    private final ApiServer api;
+    private final JvmGcMetrics gcMetrics;
+
+    private ParleyApp(Database database, ApiServer api, JvmGcMetrics gcMetrics) {
+        this.database = database;
+        this.api = api;
+        this.gcMetrics = gcMetrics;
+    }
+
+    public static ParleyApp start(ParleyConfig config) {
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+        new ProcessorMetrics().bindTo(metrics);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(metrics);
+        Database database = Database.open(config, false, metrics);
+        try {
+            var json = Json.mapper();
+            var clock = InstantSource.system();
+            var tenancy = new TenancyStore(database.jdbi());
+            var services = new ApiServer.Services(
+                    new Authenticator(tenancy, clock),
+                    new AssistantService(new AssistantStore(database.jdbi(), json), clock),
+                    new CallService(new CallStore(database.jdbi(), json), json),
+                    database, metrics, json);
+            ApiServer api = ApiServer.start(config.http(), services);
+            return new ParleyApp(database, api, gc);
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
+    }
+
+    public int port() {
+        return api.port();
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    @Override
+    public void close() {
+        api.close();
+        gcMetrics.close();
+        database.close();
+    }
+}

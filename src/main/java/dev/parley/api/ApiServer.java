@@ -1,0 +1,172 @@
+package dev.parley.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.assistant.AssistantService;
+import dev.parley.call.CallService;
+import dev.parley.config.ParleyConfig;
+import dev.parley.error.Problem;
+import dev.parley.store.Database;
+import dev.parley.tenancy.AuthException;
+import dev.parley.tenancy.Authenticator;
+import dev.parley.tenancy.Tenant;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.sql.SQLTransientConnectionException;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API: one route table ({@link #routes}), one authentication step, one error envelope.
+ * {@code serve} and the tests both start it through {@link #start}, so tests run the production wiring.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+
+    /** What the routes need; built once by the application. */
+    public record Services(Authenticator authenticator, AssistantService assistants, CallService calls,
+                           Database database, PrometheusMeterRegistry metrics, ObjectMapper json) {}
+
+    private final Javalin javalin;
+
+    private ApiServer(Javalin javalin) {
+        this.javalin = javalin;
+    }
+
+    public static ApiServer start(ParleyConfig.Http http, Services services) {
+        Envelope envelope = new Envelope(services.json());
+        HttpMetrics metrics = new HttpMetrics(services.metrics());
+        List<Route> routes = routes(services, envelope);
+        Javalin app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.concurrency.useVirtualThreads = true;
+            config.http.prefer405over404 = true;
+            config.http.maxRequestSize = ParleyConfig.Http.MAX_BODY_BYTES;
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            for (Route r : routes) {
+                config.routes.addHttpHandler(r.method(), r.path(), wrap(r, services.authenticator(), envelope, metrics));
+            }
+            config.routes.exception(HttpResponseException.class, (e, ctx) -> frameworkError(ctx, e, envelope, metrics));
+            config.routes.error(404, ctx -> {
+                if (!isEnvelope(ctx)) {
+                    notFound(ctx, envelope, metrics);
+                }
+            });
+        });
+        app.start(http.host(), http.port());
+        return new ApiServer(app);
+    }
+
+    public int port() {
+        return javalin.port();
+    }
+
+    @Override
+    public void close() {
+        javalin.stop();
+    }
+
+    /** Every route of the API. The OpenAPI document lists exactly these (a test checks it). */
+    static List<Route> routes(Services s, Envelope envelope) {
+        Views views = new Views(s.json());
+        var assistants = new AssistantRoutes(s.assistants(), envelope, views, s.json());
+        var calls = new CallRoutes(s.calls(), envelope, views, s.json());
+        var system = new SystemRoutes(s.database(), s.metrics(), envelope);
+        return List.of(
+                open(HandlerType.GET, "/healthz", system::health),
+                open(HandlerType.GET, "/readyz", system::ready),
+                open(HandlerType.GET, "/metrics", system::metrics),
+                open(HandlerType.GET, "/v1/openapi.json", system::openApi),
+                authed(HandlerType.POST, "/v1/admin/assistant/call", calls::create),
+                authed(HandlerType.GET, "/v1/admin/assistant/calls", calls::list),
+                authed(HandlerType.GET, "/v1/admin/assistant/call/{call_id}", calls::get),
+                authed(HandlerType.POST, "/v1/admin/assistant", assistants::create),
+                authed(HandlerType.GET, "/v1/admin/assistant", assistants::list),
+                authed(HandlerType.GET, "/v1/admin/assistant/{id}", assistants::get),
+                authed(HandlerType.PATCH, "/v1/admin/assistant/{id}", assistants::patch),
+                authed(HandlerType.DELETE, "/v1/admin/assistant/{id}", assistants::delete));
+    }
+
+    private static Route open(HandlerType method, String path, io.javalin.http.Handler h) {
+        return new Route(method, path, false, (ctx, tenant) -> h.handle(ctx));
+    }
+
+    private static Route authed(HandlerType method, String path, TenantHandler h) {
+        return new Route(method, path, true, h);
+    }
+
+    private static io.javalin.http.Handler wrap(Route r, Authenticator auth, Envelope envelope, HttpMetrics metrics) {
+        String method = r.method().name();
+        return ctx -> {
+            long start = System.nanoTime();
+            try {
+                Tenant tenant = r.authenticated()
+                        ? auth.authenticate(ctx.header("Authorization"), ctx.header("organization"), ctx.header("workspace"))
+                        : null;
+                r.handler().handle(ctx, tenant);
+            } catch (Problem p) {
+                envelope.problem(ctx, p);
+            } catch (AuthException e) {
+                envelope.error(ctx, 401, "unauthorized", e.getMessage(), Map.of());
+            } catch (Exception e) {
+                unexpected(ctx, e, envelope);
+            } finally {
+                metrics.record(method, r.path(), ctx.statusCode(), System.nanoTime() - start);
+            }
+        };
+    }
+
+    private static void unexpected(Context ctx, Exception e, Envelope envelope) {
+        if (hasCause(e, SQLTransientConnectionException.class)) {
+            log.error("Database unavailable while serving {} {}", ctx.method(), ctx.endpoint().path, e);
+            envelope.error(ctx, 503, "database_unavailable",
+                    "Parley cannot reach its database right now; retry shortly (GET /readyz shows when it is back)", Map.of());
+            ctx.header("Retry-After", "5");
+            return;
+        }
+        String reference = UUID.randomUUID().toString();
+        log.error("Unexpected error serving {} {} (reference {})", ctx.method(), ctx.endpoint().path, reference, e);
+        envelope.error(ctx, 500, "internal_error", "Parley failed to handle this request; this is a bug."
+                + " It was logged with reference " + reference, Map.of("reference", reference));
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Responses Javalin produces itself: unknown route, wrong method, body over the limit. */
+    private static void frameworkError(Context ctx, HttpResponseException e, Envelope envelope, HttpMetrics metrics) {
+        switch (e.getStatus()) {
+            case 404 -> notFound(ctx, envelope, metrics);
+            case 405 -> {
+                envelope.error(ctx, 405, "method_not_allowed", ctx.method().name() + " is not allowed on " + ctx.path()
+                        + "; see GET /v1/openapi.json for the methods each path takes", Map.of());
+                metrics.record(ctx.method().name(), "unmatched", 405, 0);
+            }
+            case 413 -> envelope.error(ctx, 413, "payload_too_large", "The request body is larger than "
+                    + ParleyConfig.Http.MAX_BODY_BYTES / 1024 + " KiB; send less data", Map.of());
+            default -> envelope.error(ctx, e.getStatus(), "http_" + e.getStatus(), e.getMessage(), Map.of());
+        }
+    }
+
+    private static void notFound(Context ctx, Envelope envelope, HttpMetrics metrics) {
+        envelope.error(ctx, 404, "route_not_found", "No route " + ctx.method().name() + " " + ctx.path()
+                + "; see GET /v1/openapi.json for the API", Map.of());
+        metrics.record(ctx.method().name(), "unmatched", 404, 0);
+    }
+
+    private static boolean isEnvelope(Context ctx) {
+        String ct = ctx.res().getContentType();
+        return ct != null && ct.startsWith("application/json") && ctx.result() != null && ctx.result().startsWith("{\"success\"");
+    }
+}

@@ -1,0 +1,52 @@
+package dev.parley.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.call.Call;
+import dev.parley.call.CallService;
+import dev.parley.call.CreateCallRequest;
+import dev.parley.store.Page;
+import dev.parley.tenancy.Tenant;
+import io.javalin.http.Context;
+import java.util.Optional;
+
+/** Make a Call, exactly as the seed documents it, and reading calls back. */
+final class CallRoutes {
+    private final CallService calls;
+    private final Envelope envelope;
+    private final Views views;
+    private final ObjectMapper json;
+
+    CallRoutes(CallService calls, Envelope envelope, Views views, ObjectMapper json) {
+        this.calls = calls;
+        this.envelope = envelope;
+        this.views = views;
+        this.json = json;
+    }
+
+    void create(Context ctx, Tenant tenant) {
+        CreateCallRequest request = CreateCallRequest.parse(RequestBody.json(ctx, json));
+        CallService.Accepted accepted = calls.create(tenant, request, Optional.ofNullable(ctx.header("Idempotency-Key")));
+        if (accepted.replayed()) {
+            ctx.header("Idempotent-Replayed", "true");
+        }
+        // The seed's success body, field for field; a replay repeats the first response.
+        ObjectNode data = json.createObjectNode();
+        data.put("call_id", accepted.callId());
+        data.put("status", "queued");
+        data.put("assistant_id", request.assistantId());
+        data.put("to_number", request.to().number());
+        envelope.ok(ctx, "Call initiated successfully", data);
+    }
+
+    void get(Context ctx, Tenant tenant) {
+        Call call = calls.get(tenant, ctx.pathParam("call_id"));
+        envelope.ok(ctx, "Call fetched successfully", views.call(call, true));
+    }
+
+    void list(Context ctx, Tenant tenant) {
+        Page<Call> page = calls.list(tenant, ctx.queryParam("status"), Page.limit(ctx.queryParam("limit")),
+                ctx.queryParam("cursor"));
+        envelope.ok(ctx, "Calls fetched successfully", views.page(page, c -> views.call(c, false)));
+    }
+}

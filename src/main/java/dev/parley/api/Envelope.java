@@ -1,0 +1,50 @@
+package dev.parley.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.error.Problem;
+import io.javalin.http.Context;
+import java.util.Map;
+
+/**
+ * The one response envelope. Success: {@code {"success": true, "message": ..., "data": ...}}, as the
+ * seed documents; errors: {@code {"success": false, "message": ..., "error": {"code": ..., ...}}}.
+ */
+public final class Envelope {
+    private final ObjectMapper json;
+
+    public Envelope(ObjectMapper json) {
+        this.json = json;
+    }
+
+    public void ok(Context ctx, String message, JsonNode data) {
+        ObjectNode body = json.createObjectNode();
+        body.put("success", true);
+        body.put("message", message);
+        body.set("data", data);
+        write(ctx, 200, body);
+    }
+
+    public void problem(Context ctx, Problem p) {
+        error(ctx, p.kind().status, p.code(), p.getMessage(), p.details());
+    }
+
+    public void error(Context ctx, int status, String code, String message, Map<String, Object> details) {
+        ObjectNode body = json.createObjectNode();
+        body.put("success", false);
+        body.put("message", message);
+        ObjectNode error = body.putObject("error");
+        error.put("code", code);
+        details.forEach((k, v) -> error.set(k, json.valueToTree(v)));
+        write(ctx, status, body);
+    }
+
+    private void write(Context ctx, int status, ObjectNode body) {
+        try {
+            ctx.status(status).contentType("application/json").result(json.writeValueAsBytes(body));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a tree of plain nodes always serializes", e);
+        }
+    }
+}

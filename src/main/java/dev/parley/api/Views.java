@@ -1,0 +1,85 @@
+package dev.parley.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.assistant.Assistant;
+import dev.parley.assistant.AssistantConfigJson;
+import dev.parley.call.Call;
+import dev.parley.call.CallEvent;
+import dev.parley.store.Page;
+import java.time.Instant;
+import java.util.function.Function;
+
+/** How assistants and calls look in responses. */
+final class Views {
+    private final ObjectMapper json;
+
+    Views(ObjectMapper json) {
+        this.json = json;
+    }
+
+    ObjectNode assistant(Assistant a) {
+        ObjectNode o = json.createObjectNode();
+        o.put("assistant_id", a.id());
+        o.put("workspace_id", a.workspaceId());
+        o.put("name", a.name());
+        o.put("enabled", a.enabled());
+        o.set("config", AssistantConfigJson.write(a.config()));
+        time(o, "created_at", a.createdAt());
+        time(o, "updated_at", a.updatedAt());
+        return o;
+    }
+
+    ObjectNode call(Call c, boolean withHistory) {
+        ObjectNode o = json.createObjectNode();
+        o.put("call_id", c.id());
+        o.put("status", c.status().wire());
+        o.put("assistant_id", c.assistantId());
+        o.put("to_number", c.toNumber());
+        o.put("from_number", c.fromNumber());
+        o.put("workspace_id", c.workspaceId());
+        o.set("variables", c.variables());
+        o.set("metadata", c.metadata());
+        o.put("webhook_url", c.webhookUrl());
+        o.put("ended_reason", c.endedReason());
+        if (c.sipCode() == null) {
+            o.putNull("sip_code");
+        } else {
+            o.put("sip_code", c.sipCode());
+        }
+        time(o, "created_at", c.createdAt());
+        time(o, "updated_at", c.updatedAt());
+        time(o, "started_at", c.startedAt());
+        time(o, "answered_at", c.answeredAt());
+        time(o, "ended_at", c.endedAt());
+        c.durationSeconds().ifPresentOrElse(d -> o.put("duration_seconds", d), () -> o.putNull("duration_seconds"));
+        if (withHistory) {
+            ArrayNode history = o.putArray("history");
+            for (CallEvent e : c.history()) {
+                ObjectNode h = history.addObject();
+                h.put("status", e.status().wire());
+                h.put("reason", e.reason());
+                time(h, "at", e.at());
+            }
+        }
+        return o;
+    }
+
+    <T> ObjectNode page(Page<T> page, Function<T, ObjectNode> view) {
+        ObjectNode o = json.createObjectNode();
+        ArrayNode items = o.putArray("items");
+        page.items().forEach(item -> items.add(view.apply(item)));
+        o.put("has_more", page.nextCursor() != null);
+        o.put("next_cursor", page.nextCursor());
+        return o;
+    }
+
+    private static void time(ObjectNode o, String field, Instant at) {
+        if (at == null) {
+            o.putNull(field);
+        } else {
+            o.put(field, at.toString());
+        }
+    }
+}

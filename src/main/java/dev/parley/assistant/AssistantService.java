@@ -1,0 +1,125 @@
+package dev.parley.assistant;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.error.JsonFields;
+import dev.parley.error.Problem;
+import dev.parley.store.Ids;
+import dev.parley.store.Page;
+import dev.parley.tenancy.Tenant;
+import java.time.InstantSource;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Create, read, change and delete assistants, always inside the caller's workspace. */
+public final class AssistantService {
+    private static final Set<String> TOP_LEVEL = Set.of("name", "config", "enabled");
+    private static final int MAX_NAME = 200;
+
+    private final AssistantStore store;
+    private final InstantSource clock;
+
+    public AssistantService(AssistantStore store, InstantSource clock) {
+        this.store = store;
+        this.clock = clock;
+    }
+
+    public Assistant create(Tenant tenant, JsonNode body) {
+        ObjectNode root = JsonFields.object(body, "");
+        JsonFields.rejectUnknown(root, "", TOP_LEVEL);
+        String name = name(JsonFields.requiredString(root, "name", "", MAX_NAME));
+        boolean enabled = JsonFields.optionalBoolean(root, "enabled", "").orElse(true);
+        AssistantConfig config = AssistantConfigJson.parse(root.get("config"));
+        var now = clock.instant();
+        Assistant a = new Assistant(Ids.next(), tenant.workspaceId(), name, enabled, config, now, now);
+        store.insert(a);
+        return a;
+    }
+
+    public Assistant get(Tenant tenant, String id) {
+        return store.find(tenant.workspaceId(), checkId(id)).orElseThrow(() -> notFound(id));
+    }
+
+    public Page<Assistant> list(Tenant tenant, int limit, String cursor) {
+        long before = Page.decodeCursor(cursor);
+        List<AssistantStore.Row> rows = store.page(tenant.workspaceId(), before, limit + 1);
+        boolean more = rows.size() > limit;
+        List<AssistantStore.Row> shown = more ? rows.subList(0, limit) : rows;
+        String next = more ? Page.encodeCursor(shown.get(shown.size() - 1).seq()) : null;
+        return new Page<>(shown.stream().map(AssistantStore.Row::assistant).toList(), next);
+    }
+
+    /**
+     * A JSON merge patch (RFC 7386) over {@code name}, {@code enabled} and {@code config}: fields
+     * present replace, nested objects merge, {@code null} resets a config field to its default. The
+     * result is validated whole, as on create.
+     */
+    public Assistant patch(Tenant tenant, String id, JsonNode body) {
+        ObjectNode patch = JsonFields.object(body, "");
+        JsonFields.rejectUnknown(patch, "", TOP_LEVEL);
+        Assistant current = get(tenant, id);
+        String name = patch.has("name") ? name(JsonFields.requiredString(patch, "name", "", MAX_NAME)) : current.name();
+        boolean enabled = patch.has("enabled")
+                ? JsonFields.optionalBoolean(patch, "enabled", "").orElseThrow(
+                        () -> Problem.invalid("enabled", "'enabled' must be true or false, not null"))
+                : current.enabled();
+        AssistantConfig config = current.config();
+        if (patch.has("config")) {
+            ObjectNode merged = AssistantConfigJson.write(current.config());
+            mergePatch(merged, JsonFields.object(patch.get("config"), "config"));
+            config = AssistantConfigJson.parse(merged);
+        }
+        Assistant updated = new Assistant(current.id(), current.workspaceId(), name, enabled, config,
+                current.createdAt(), clock.instant());
+        if (!store.update(updated)) {
+            throw notFound(id);
+        }
+        return updated;
+    }
+
+    public void delete(Tenant tenant, String id) {
+        if (!store.delete(tenant.workspaceId(), checkId(id))) {
+            throw notFound(id);
+        }
+    }
+
+    private static void mergePatch(ObjectNode target, ObjectNode patch) {
+        Iterator<Map.Entry<String, JsonNode>> fields = patch.fields();
+        while (fields.hasNext()) {
+            var e = fields.next();
+            JsonNode value = e.getValue();
+            if (value.isNull()) {
+                target.remove(e.getKey());
+            } else if (value.isObject() && target.get(e.getKey()) instanceof ObjectNode existing
+                    && !e.getKey().equals("metadata")) {
+                mergePatch(existing, (ObjectNode) value);
+            } else {
+                target.set(e.getKey(), value);
+            }
+        }
+    }
+
+    private static String name(String raw) {
+        String name = raw.strip();
+        if (name.isEmpty()) {
+            throw Problem.invalid("name", "'name' must not be empty");
+        }
+        return name;
+    }
+
+    /** Ids are case-insensitive hex; a malformed one is a 400, not a 404, so typos are told apart from absences. */
+    public static String checkId(String id) {
+        String lower = id == null ? "" : id.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!Ids.isValid(lower)) {
+            throw Problem.invalid("assistant_id", "An assistant id is 24 hexadecimal characters, like 68c128a658cd7d0668bce78d");
+        }
+        return lower;
+    }
+
+    private static Problem notFound(String id) {
+        return Problem.notFound("assistant_not_found",
+                "No assistant " + checkId(id) + " in this workspace; list them with GET /v1/admin/assistant");
+    }
+}

@@ -1,0 +1,146 @@
+package dev.parley.call;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.error.Problem;
+import dev.parley.store.Page;
+import dev.parley.tenancy.Tenant;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Accepting calls durably, and reading them back.
+ *
+ * <p>A call is accepted in one transaction: the call row ({@code queued}), its first event and its
+ * dial job, so an accepted call can never be lost or left without work for the dialer. With an
+ * {@code Idempotency-Key} the key is claimed first, in the same transaction; concurrent requests
+ * with the same key wait on PostgreSQL's unique index for the first to commit, then read its call
+ * in a separate statement (a single statement could not see the winner's row, and would fail).
+ */
+public final class CallService {
+    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
+
+    private final CallStore store;
+    private final ObjectMapper json;
+
+    public CallService(CallStore store, ObjectMapper json) {
+        this.store = store;
+        this.json = json;
+    }
+
+    /** The id of the call the request created, or of the one a repeated request with its key created. */
+    public record Accepted(String callId, boolean replayed) {}
+
+    public Accepted create(Tenant tenant, CreateCallRequest request, Optional<String> idempotencyKey) {
+        String callId = CallIds.next();
+        if (idempotencyKey.isEmpty()) {
+            return store.jdbi().withHandle(h -> {
+                check(store.insertQueued(h, callId, tenant.workspaceId(), request), request);
+                return new Accepted(callId, false);
+            });
+        }
+        String key = checkKey(idempotencyKey.get());
+        byte[] hash = requestHash(request);
+        return store.jdbi().inTransaction(h -> {
+            if (!store.claimIdempotencyKey(h, tenant.workspaceId(), key, hash, callId)) {
+                var first = store.findIdempotencyKey(h, tenant.workspaceId(), key).orElseThrow(
+                        () -> new IllegalStateException("idempotency key vanished between claim and read"));
+                if (!MessageDigest.isEqual(first.requestHash(), hash)) {
+                    throw Problem.conflict("idempotency_key_reused", "This Idempotency-Key was already used with a"
+                            + " different request body in the last 24 hours; send a new key for a new call");
+                }
+                return new Accepted(first.callId(), true);
+            }
+            check(store.insertQueued(h, callId, tenant.workspaceId(), request), request);
+            return new Accepted(callId, false);
+        });
+    }
+
+    public Call get(Tenant tenant, String callId) {
+        String id = callId == null ? "" : callId.strip();
+        if (!CallIds.isValid(id)) {
+            throw Problem.invalid("call_id", "A call id looks like c_ followed by 24 hexadecimal characters");
+        }
+        return store.find(tenant.workspaceId(), id).orElseThrow(() -> Problem.notFound("call_not_found",
+                "No call " + id + " in this workspace; list them with GET /v1/admin/assistant/calls"));
+    }
+
+    public Page<Call> list(Tenant tenant, String status, int limit, String cursor) {
+        Optional<CallStatus> filter = Optional.empty();
+        if (status != null && !status.isBlank()) {
+            filter = Optional.of(CallStatus.fromWire(status.strip()).orElseThrow(() -> Problem.invalid("status",
+                    "'status' must be one of: " + String.join(", ",
+                            Arrays.stream(CallStatus.values()).map(CallStatus::wire).toList()))));
+        }
+        long before = Page.decodeCursor(cursor);
+        List<CallStore.Row> rows = store.page(tenant.workspaceId(), filter, before, limit + 1);
+        boolean more = rows.size() > limit;
+        List<CallStore.Row> shown = more ? rows.subList(0, limit) : rows;
+        String next = more ? Page.encodeCursor(shown.get(shown.size() - 1).seq()) : null;
+        return new Page<>(shown.stream().map(CallStore.Row::call).toList(), next);
+    }
+
+    private static void check(CallStore.InsertOutcome outcome, CreateCallRequest r) {
+        switch (outcome) {
+            case CREATED -> { }
+            case NO_ASSISTANT -> throw Problem.notFound("assistant_not_found", "No assistant " + r.assistantId()
+                    + " in this workspace: check assistant_id and the workspace header (GET /v1/admin/assistant lists them)");
+            case ASSISTANT_DISABLED -> throw Problem.conflict("assistant_disabled", "Assistant " + r.assistantId()
+                    + " is disabled and cannot place calls; enable it with PATCH /v1/admin/assistant/" + r.assistantId()
+                    + " {\"enabled\": true}");
+        }
+    }
+
+    private static String checkKey(String key) {
+        if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
+            throw Problem.invalid("Idempotency-Key", "The Idempotency-Key header must be 1 to 255 visible ASCII"
+                    + " characters, such as a UUID");
+        }
+        return key;
+    }
+
+    /** SHA-256 of the request with object keys sorted, so key order in the body does not matter. */
+    private byte[] requestHash(CreateCallRequest r) {
+        ObjectNode canonical = json.createObjectNode();
+        canonical.put("assistant_id", r.assistantId());
+        canonical.put("to_number", r.to().number());
+        canonical.put("from_number", r.fromNumber().orElse(null));
+        canonical.set("variables", r.variables());
+        canonical.set("metadata", r.metadata());
+        canonical.put("webhook_url", r.webhookUrl().orElse(null));
+        try {
+            byte[] bytes = json.writeValueAsString(sorted(canonical)).getBytes(StandardCharsets.UTF_8);
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private JsonNode sorted(JsonNode node) {
+        if (node.isObject()) {
+            ObjectNode out = json.createObjectNode();
+            List<String> names = new ArrayList<>();
+            node.fieldNames().forEachRemaining(names::add);
+            names.sort(null);
+            names.forEach(n -> out.set(n, sorted(node.get(n))));
+            return out;
+        }
+        if (node.isArray()) {
+            var out = json.createArrayNode();
+            node.forEach(item -> out.add(sorted(item)));
+            return out;
+        }
+        return node;
+    }
+}

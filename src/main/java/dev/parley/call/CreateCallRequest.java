@@ -1,0 +1,61 @@
+package dev.parley.call;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.assistant.AssistantConfigJson;
+import dev.parley.assistant.AssistantService;
+import dev.parley.error.JsonFields;
+import dev.parley.error.Problem;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The body of {@code POST /v1/admin/assistant/call}: the seed's {@code assistant_id} and
+ * {@code to_number}, plus Parley's optional {@code from_number}, {@code variables} (strings for the
+ * assistant's templates), {@code metadata} (kept and reported back) and {@code webhook_url}.
+ */
+public record CreateCallRequest(String assistantId, PhoneNumbers.E164Number to, Optional<String> fromNumber,
+                                ObjectNode variables, ObjectNode metadata, Optional<String> webhookUrl) {
+    static final Set<String> FIELDS = Set.of("assistant_id", "to_number", "from_number", "variables", "metadata", "webhook_url");
+    private static final int MAX_VARIABLES = 100;
+
+    public static CreateCallRequest parse(JsonNode body) {
+        ObjectNode root = JsonFields.object(body, "");
+        JsonFields.rejectUnknown(root, "", FIELDS);
+        String toRaw = JsonFields.optionalString(root, "to_number", "", 64).orElseThrow(
+                () -> Problem.invalid("to_number", "'to_number' is required: the phone number to call in E.164 format, like +14155550123"));
+        String assistantRaw = JsonFields.optionalString(root, "assistant_id", "", 64).orElseThrow(
+                () -> Problem.invalid("assistant_id", "'assistant_id' is required: the id of the assistant that places the call"));
+        String assistantId = AssistantService.checkId(assistantRaw);
+        PhoneNumbers.E164Number to = PhoneNumbers.parse("to_number", toRaw);
+        Optional<String> from = JsonFields.optionalString(root, "from_number", "", 64)
+                .map(f -> PhoneNumbers.parse("from_number", f).number());
+        ObjectNode variables = JsonFields.optionalObject(root, "variables", "").orElseGet(JsonNodeFactory.instance::objectNode);
+        checkVariables(variables);
+        ObjectNode metadata = JsonFields.optionalObject(root, "metadata", "").orElseGet(JsonNodeFactory.instance::objectNode);
+        Optional<String> webhook = JsonFields.optionalString(root, "webhook_url", "", 2_000)
+                .map(u -> AssistantConfigJson.checkWebhookUrl("webhook_url", u));
+        return new CreateCallRequest(assistantId, to, from, variables, metadata, webhook);
+    }
+
+    private static void checkVariables(ObjectNode variables) {
+        if (variables.size() > MAX_VARIABLES) {
+            throw Problem.invalid("variables", "'variables' has " + variables.size() + " entries; the limit is " + MAX_VARIABLES);
+        }
+        Iterator<Map.Entry<String, JsonNode>> it = variables.fields();
+        while (it.hasNext()) {
+            var e = it.next();
+            if (!e.getKey().matches("[A-Za-z_][A-Za-z0-9_]{0,63}")) {
+                throw Problem.invalid("variables", "Variable names are letters, digits and _ (at most 64, not starting"
+                        + " with a digit), as used in {{name}} templates");
+            }
+            if (!e.getValue().isTextual()) {
+                throw Problem.invalid("variables." + e.getKey(), "'variables." + e.getKey() + "' must be a string, not "
+                        + JsonFields.typeName(e.getValue()));
+            }
+        }
+    }
+}

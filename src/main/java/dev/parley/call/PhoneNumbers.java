@@ -1,0 +1,56 @@
+package dev.parley.call;
+
+import com.google.i18n.phonenumbers.NumberParseException;
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
+import dev.parley.error.Problem;
+import java.util.regex.Pattern;
+
+/**
+ * E.164 checks with libphonenumber. A number must be written exactly as E.164 ({@code +} and digits);
+ * one that is only formatted differently gets a message showing the E.164 form to send instead.
+ * The test is "possible" (right length for its country) rather than "valid" (assigned range), so
+ * fictional numbers such as +1 555 ... can be dialed on a sandbox or a test trunk.
+ */
+public final class PhoneNumbers {
+    private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
+    private static final Pattern E164 = Pattern.compile("\\+[1-9][0-9]{6,14}");
+
+    private PhoneNumbers() {}
+
+    /** A checked number and the ISO country it belongs to (for calling hours and time zones later). */
+    public record E164Number(String number, String regionCode) {}
+
+    public static E164Number parse(String field, String raw) {
+        String value = raw.strip();
+        if (!E164.matcher(value).matches()) {
+            String suggestion = suggestion(value);
+            throw Problem.invalid(field, "'" + field + "' must be a phone number in E.164 format, like +14155550123"
+                    + (suggestion == null ? " (a +, the country code, then the number, digits only)" : "; did you mean " + suggestion + "?"));
+        }
+        PhoneNumber number;
+        try {
+            number = UTIL.parse(value, null);
+        } catch (NumberParseException e) {
+            throw Problem.invalid(field, "'" + field + "' is not a phone number: check the country code");
+        }
+        if (!UTIL.isPossibleNumber(number)) {
+            throw Problem.invalid(field, "'" + field + "' has the wrong number of digits for country code +"
+                    + number.getCountryCode());
+        }
+        String region = UTIL.getRegionCodeForNumber(number);
+        return new E164Number(value, region == null || region.equals("ZZ") ? null : region);
+    }
+
+    private static String suggestion(String value) {
+        if (value.length() > 40 || !value.startsWith("+")) {
+            return null;
+        }
+        try {
+            PhoneNumber n = UTIL.parse(value, null);
+            return UTIL.isPossibleNumber(n) ? UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.E164) : null;
+        } catch (NumberParseException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package dev.parley.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds {@link ParleyConfig} from, lowest to highest precedence: built-in defaults, a properties
+ * file, {@code PARLEY_*} environment variables ({@code http.port} is {@code PARLEY_HTTP_PORT}), and
+ * command-line options. Every value is checked here, once; a bad one stops the start with a message
+ * naming the key and the fix. Nothing is silently clamped.
+ */
+public final class ConfigLoader {
+    private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
+
+    public static final String HTTP_HOST = "http.host";
+    public static final String HTTP_PORT = "http.port";
+    public static final String DATA_DIR = "data.dir";
+    public static final String DATABASE_URL = "database.url";
+    public static final String DATABASE_POOL_SIZE = "database.pool.size";
+
+    private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+    static {
+        DEFAULTS.put(HTTP_HOST, "127.0.0.1");
+        DEFAULTS.put(HTTP_PORT, "8080");
+        DEFAULTS.put(DATA_DIR, "./data");
+        DEFAULTS.put(DATABASE_URL, "");
+        DEFAULTS.put(DATABASE_POOL_SIZE, "16");
+    }
+    /** Environment variables the launcher itself uses; not settings. */
+    private static final java.util.Set<String> LAUNCHER_VARIABLES = java.util.Set.of("PARLEY_JAVA_OPTS", "PARLEY_CONFIG");
+
+    private ConfigLoader() {}
+
+    public static ParleyConfig load(Optional<Path> file, Map<String, String> env, Map<String, String> overrides) {
+        Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+        file.ifPresent(f -> values.putAll(readFile(f)));
+        values.putAll(fromEnvironment(env));
+        overrides.forEach((k, v) -> {
+            if (v != null) {
+                values.put(k, v);
+            }
+        });
+        return build(values);
+    }
+
+    /** Defaults plus the given values: what tests and tools use. */
+    public static ParleyConfig of(Map<String, String> values) {
+        return load(Optional.empty(), Map.of(), values);
+    }
+
+    private static Map<String, String> readFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException("config file " + file + " does not exist; create it or drop --config");
+        }
+        Properties props = new Properties();
+        try (Reader r = Files.newBufferedReader(file)) {
+            props.load(r);
+        } catch (IOException e) {
+            throw new ConfigException("config file " + file + " cannot be read: " + e.getMessage());
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String key : props.stringPropertyNames()) {
+            if (!DEFAULTS.containsKey(key)) {
+                throw new ConfigException("config file " + file + " has an unknown key '" + key
+                        + "'; known keys: " + String.join(", ", new TreeSet<>(DEFAULTS.keySet())));
+            }
+            out.put(key, props.getProperty(key).strip());
+        }
+        return out;
+    }
+
+    private static Map<String, String> fromEnvironment(Map<String, String> env) {
+        Map<String, String> out = new LinkedHashMap<>();
+        env.forEach((name, value) -> {
+            if (!name.startsWith("PARLEY_") || LAUNCHER_VARIABLES.contains(name)) {
+                return;
+            }
+            String key = name.substring("PARLEY_".length()).toLowerCase(Locale.ROOT).replace('_', '.');
+            if (DEFAULTS.containsKey(key)) {
+                out.put(key, value);
+            } else {
+                log.warn("Ignoring environment variable {}: it names no setting", name);
+            }
+        });
+        return out;
+    }
+
+    private static ParleyConfig build(Map<String, String> v) {
+        String host = v.get(HTTP_HOST);
+        if (host == null || host.isBlank()) {
+            throw new ConfigException(HTTP_HOST + " is empty: give an address to listen on, e.g. 127.0.0.1 or 0.0.0.0");
+        }
+        int port = intIn(v, HTTP_PORT, 0, 65535, "a TCP port (0 picks a free one)");
+        String dir = v.get(DATA_DIR);
+        if (dir == null || dir.isBlank()) {
+            throw new ConfigException(DATA_DIR + " is empty: give a directory for Parley's data, e.g. ./data");
+        }
+        int pool = intIn(v, DATABASE_POOL_SIZE, 2, 500, "the number of database connections");
+        String url = v.get(DATABASE_URL);
+        Optional<DatabaseUrl> dbUrl = url == null || url.isBlank()
+                ? Optional.empty()
+                : Optional.of(DatabaseUrl.parse(DATABASE_URL, url));
+        return new ParleyConfig(new ParleyConfig.Http(host.strip(), port),
+                new ParleyConfig.Database(dbUrl, pool), Path.of(dir.strip()).toAbsolutePath().normalize());
+    }
+
+    private static int intIn(Map<String, String> v, String key, int min, int max, String what) {
+        String raw = v.get(key);
+        try {
+            int n = Integer.parseInt(raw.strip());
+            if (n < min || n > max) {
+                throw new ConfigException(key + " is " + n + ": it must be " + what + " between " + min + " and " + max);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " is '" + raw + "': it must be a whole number, " + what);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package dev.parley.error;
+
+import java.util.Map;
+
+/**
+ * A request Parley refuses for a reason the caller can fix. Services throw it; the API layer turns
+ * it into the error envelope with the status of its {@link Kind}. The message is written for the
+ * caller: it says what was wrong and what to send instead.
+ */
+public final class Problem extends RuntimeException {
+
+    public enum Kind {
+        INVALID(400), UNAUTHORIZED(401), NOT_FOUND(404), CONFLICT(409), PAYLOAD_TOO_LARGE(413),
+        UNSUPPORTED_MEDIA_TYPE(415), UNAVAILABLE(503);
+
+        public final int status;
+
+        Kind(int status) {
+            this.status = status;
+        }
+    }
+
+    private final Kind kind;
+    private final String code;
+    private final Map<String, Object> details;
+
+    public Problem(Kind kind, String code, String message, Map<String, Object> details) {
+        super(message, null, false, false);
+        this.kind = kind;
+        this.code = code;
+        this.details = Map.copyOf(details);
+    }
+
+    public Problem(Kind kind, String code, String message) {
+        this(kind, code, message, Map.of());
+    }
+
+    /** A 400 about one field of the body or query; {@code field} is its JSON path, e.g. {@code config.voice.provider}. */
+    public static Problem invalid(String field, String message) {
+        return new Problem(Kind.INVALID, "invalid_request", message, Map.of("field", field));
+    }
+
+    public static Problem notFound(String code, String message) {
+        return new Problem(Kind.NOT_FOUND, code, message);
+    }
+
+    public static Problem conflict(String code, String message) {
+        return new Problem(Kind.CONFLICT, code, message);
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public Map<String, Object> details() {
+        return details;
+    }
+}
