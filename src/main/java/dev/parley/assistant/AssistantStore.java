@@ -43,7 +43,7 @@ public final class AssistantStore {
 
     /** Newest first; {@code beforeSeq} is the cursor of the previous page, or {@code Long.MAX_VALUE}. */
     List<Row> page(String workspaceId, long beforeSeq, int limit) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + """
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " " + """
                          FROM assistants WHERE workspace_id = :ws AND deleted_at IS NULL AND seq < :before
                          ORDER BY seq DESC LIMIT :limit""")
                 .bind("ws", workspaceId).bind("before", beforeSeq).bind("limit", limit)

@@ -1,0 +1,52 @@
+package dev.parley.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.parley.support.Http;
+import dev.parley.support.TestServer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+@Tag("db")
+class ConcurrentCreateTest {
+
+    @Test
+    void twoHundredConcurrentCreatesGiveTwoHundredDistinctDurableCalls() throws Exception {
+        try (TestServer server = new TestServer()) {
+            int n = 200;
+            CountDownLatch go = new CountDownLatch(1);
+            Set<String> ids = ConcurrentHashMap.newKeySet();
+            List<Future<Integer>> statuses = new ArrayList<>();
+            try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < n; i++) {
+                    String to = "+1415555" + String.format("%04d", i);
+                    statuses.add(pool.submit(() -> {
+                        go.await();
+                        Http.Response r = server.createCall(to);
+                        if (r.status() == 200) {
+                            ids.add(r.json().at("/data/call_id").asText());
+                        }
+                        return r.status();
+                    }));
+                }
+                go.countDown();
+                for (Future<Integer> f : statuses) {
+                    assertThat(f.get()).isEqualTo(200);
+                }
+            }
+            assertThat(ids).hasSize(n);
+            assertThat(server.count("SELECT count(*) FROM calls")).isEqualTo(n);
+            assertThat(server.count("SELECT count(*) FROM dial_jobs")).isEqualTo(n);
+            assertThat(server.count("SELECT count(*) FROM call_events")).isEqualTo(n);
+            String list = server.http.request("GET", "/v1/admin/assistant/calls?limit=100").headers(server.auth()).send().body();
+            assertThat(list).contains(ids.iterator().next().substring(0, 2));
+        }
+    }
+}

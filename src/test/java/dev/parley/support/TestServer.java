@@ -1,0 +1,62 @@
+package dev.parley.support;
+
+import dev.parley.Bootstrap;
+import dev.parley.ParleyApp;
+import dev.parley.config.ConfigLoader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.Map;
+
+/**
+ * The production app on a random port and a fresh database, with the default tenancy that
+ * {@code parley init} creates. Tests talk to it only over HTTP.
+ */
+public final class TestServer implements AutoCloseable {
+    public final ParleyApp app;
+    public final Http http;
+    public final Bootstrap.Tenancy tenancy;
+    public final String databaseUrl;
+
+    public TestServer() {
+        this(TestPostgres.newDatabaseUrl());
+    }
+
+    public TestServer(String databaseUrl) {
+        this.databaseUrl = databaseUrl;
+        try {
+            this.app = ParleyApp.start(ConfigLoader.of(Map.of(
+                    ConfigLoader.HTTP_PORT, "0",
+                    ConfigLoader.DATABASE_URL, databaseUrl,
+                    ConfigLoader.DATA_DIR, Files.createTempDirectory("parley-test").toString())));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.http = new Http(app.port());
+        this.tenancy = Bootstrap.init(app.database());
+    }
+
+    /** The seed's three headers for the default tenancy (Content-Type is added with a body). */
+    public Map<String, String> auth() {
+        return Map.of("workspace", tenancy.workspaceId(), "organization", tenancy.organizationId(),
+                "Authorization", "Bearer " + tenancy.apiKey().orElseThrow());
+    }
+
+    public Http.Response createCall(String toNumber) {
+        return http.request("POST", "/v1/admin/assistant/call").headers(auth())
+                .json("{\"assistant_id\":\"" + tenancy.assistantId() + "\",\"to_number\":\"" + toNumber + "\"}").send();
+    }
+
+    public Http.Response createAssistant(String json) {
+        return http.request("POST", "/v1/admin/assistant").headers(auth()).json(json).send();
+    }
+
+    public long count(String sql) {
+        return app.database().jdbi().withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
+    }
+
+    @Override
+    public void close() {
+        app.close();
+    }
+}
