@@ -122,7 +122,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private static void unexpected(Context ctx, Exception e, Envelope envelope) {
-        if (hasCause(e, SQLTransientConnectionException.class)) {
+        if (databaseUnavailable(e)) {
             log.error("Database unavailable while serving {} {}", ctx.method(), ctx.endpoint().path, e);
             envelope.error(ctx, 503, "database_unavailable",
                     "Parley cannot reach its database right now; retry shortly (GET /readyz shows when it is back)", Map.of());
@@ -135,9 +135,18 @@ public final class ApiServer implements AutoCloseable {
                 + " It was logged with reference " + reference, Map.of("reference", reference));
     }
 
-    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+    /**
+     * The database is down or restarting: no pool connection in time, a connection refused or cut
+     * (SQLState class 08), or the server shutting down (57P01-57P03). Nothing was accepted, so the
+     * client may retry; with an Idempotency-Key that retry is always safe.
+     */
+    private static boolean databaseUnavailable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
+            if (t instanceof SQLTransientConnectionException || t instanceof java.sql.SQLNonTransientConnectionException) {
+                return true;
+            }
+            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P0"))) {
                 return true;
             }
         }

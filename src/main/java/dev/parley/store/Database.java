@@ -48,7 +48,7 @@ public final class Database implements AutoCloseable {
         hikari.setPoolName("parley");
         hikari.setMaximumPoolSize(tool ? 2 : db.poolSize());
         hikari.setMinimumIdle(tool ? 1 : Math.min(4, db.poolSize()));
-        hikari.setConnectionTimeout(10_000);
+        hikari.setConnectionTimeout(5_000);
         hikari.setInitializationFailTimeout(15_000);
         hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
         hikari.addDataSourceProperty("ApplicationName", "parley");

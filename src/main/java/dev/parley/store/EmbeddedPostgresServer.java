@@ -57,7 +57,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             Path pgDir = dataDir.resolve("postgres");
             FileChannel channel = FileChannel.open(dataDir.resolve("parley.lock"),
                     StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = channel.tryLock();
+            FileLock lock = tryLock(channel);
             if (lock == null) {
                 channel.close();
                 Optional<Postmaster> running = Postmaster.read(pgDir).filter(Postmaster::alive);
@@ -90,6 +90,15 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             return new EmbeddedPostgresServer(pg, channel, lock, pg.getPort());
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot start the embedded PostgreSQL under " + dataDir, e);
+        }
+    }
+
+    /** Null when another process, or another part of this one, holds the data dir. */
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return null;
         }
     }
 

@@ -38,6 +38,17 @@ public final class TestPostgres {
         return server;
     }
 
+    /** Makes the database unreachable, as when its server goes away: new connections refused, open ones ended. */
+    public static void cutOff(String databaseUrl) {
+        String name = databaseUrl.substring(databaseUrl.lastIndexOf('/') + 1);
+        try (Connection c = server().getPostgresDatabase().getConnection(); var st = c.createStatement()) {
+            st.execute("ALTER DATABASE " + name + " WITH ALLOW_CONNECTIONS false");
+            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'");
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A new, empty database; returns its URL in the libpq form users pass to --database-url. */
     public static String newDatabaseUrl() {
         EmbeddedPostgres pg = server();
