@@ -4,6 +4,7 @@ import dev.parley.api.ApiServer;
 import dev.parley.api.Json;
 import dev.parley.assistant.AssistantService;
 import dev.parley.assistant.AssistantStore;
+import dev.parley.call.CallInserts;
 import dev.parley.call.CallService;
 import dev.parley.call.CallStore;
 import dev.parley.config.ParleyConfig;
@@ -21,11 +22,13 @@ import java.time.InstantSource;
 /** The running platform: database, services and HTTP API, wired by hand in this one place. */
 public final class ParleyApp implements AutoCloseable {
     private final Database database;
+    private final CallService calls;
     private final ApiServer api;
     private final JvmGcMetrics gcMetrics;
 
-    private ParleyApp(Database database, ApiServer api, JvmGcMetrics gcMetrics) {
+    private ParleyApp(Database database, CallService calls, ApiServer api, JvmGcMetrics gcMetrics) {
         this.database = database;
+        this.calls = calls;
         this.api = api;
         this.gcMetrics = gcMetrics;
     }
@@ -42,13 +45,19 @@ public final class ParleyApp implements AutoCloseable {
             var json = Json.mapper();
             var clock = InstantSource.system();
             var tenancy = new TenancyStore(database.jdbi());
+            var calls = new CallService(new CallStore(database.jdbi(), database.dataSource(), json),
+                    new CallInserts(database.dataSource(), 2, metrics), json);
             var services = new ApiServer.Services(
                     new Authenticator(tenancy, clock),
                     new AssistantService(new AssistantStore(database.jdbi(), json), clock),
-                    new CallService(new CallStore(database.jdbi(), json), json),
-                    database, metrics, json);
-            ApiServer api = ApiServer.start(config.http(), services);
-            return new ParleyApp(database, api, gc);
+                    calls, database, metrics, json);
+            try {
+                ApiServer api = ApiServer.start(config.http(), services);
+                return new ParleyApp(database, calls, api, gc);
+            } catch (RuntimeException e) {
+                calls.close();
+                throw e;
+            }
         } catch (RuntimeException e) {
             database.close();
             throw e;
@@ -66,6 +75,7 @@ public final class ParleyApp implements AutoCloseable {
     @Override
     public void close() {
         api.close();
+        calls.close();
         gcMetrics.close();
         database.close();
     }

@@ -36,10 +36,13 @@ CREATE TABLE assistants (
 );
 CREATE INDEX assistants_workspace_seq ON assistants(workspace_id, seq DESC) WHERE deleted_at IS NULL;
 
+-- No foreign keys to workspaces or assistants: each would take a KEY SHARE lock on one hot parent
+-- row per insert, and concurrent inserts then pile up MultiXacts. Neither parent is ever deleted
+-- (assistants are soft-deleted), and the insert itself selects the assistant in its workspace.
 CREATE TABLE calls (
     id               text        PRIMARY KEY,
-    workspace_id     char(24)    NOT NULL REFERENCES workspaces(id),
-    assistant_id     char(24)    NOT NULL REFERENCES assistants(id),
+    workspace_id     char(24)    NOT NULL,
+    assistant_id     char(24)    NOT NULL,
     to_number        text        NOT NULL,
     to_country       text,
     from_number      text,

@@ -116,6 +116,7 @@ public final class ApiServer implements AutoCloseable {
             } catch (Exception e) {
                 unexpected(ctx, e, envelope);
             } finally {
+                RequestBody.drain(ctx);
                 metrics.record(method, r.path(), ctx.statusCode(), System.nanoTime() - start);
             }
         };

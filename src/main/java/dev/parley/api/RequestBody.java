@@ -51,6 +51,22 @@ final class RequestBody {
         }
     }
 
+    /**
+     * Reads and drops a body the handler did not read (say, after a 401), up to the size limit, so
+     * the keep-alive connection stays usable instead of being closed under the client.
+     */
+    static void drain(Context ctx) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared <= 0 || declared > LIMIT) {
+            return;
+        }
+        try {
+            ctx.req().getInputStream().skip(declared);
+        } catch (IOException | IllegalStateException e) {
+            // the body was consumed already, or the client went away: nothing to keep alive
+        }
+    }
+
     private static byte[] readAtMost(Context ctx, int max) {
         try (InputStream in = ctx.bodyInputStream()) {
             return in.readNBytes(max);

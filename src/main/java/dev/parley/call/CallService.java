@@ -11,6 +11,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import dev.parley.store.DatabaseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,19 +24,22 @@ import java.util.regex.Pattern;
  * Accepting calls durably, and reading them back.
  *
  * <p>A call is accepted in one transaction: the call row ({@code queued}), its first event and its
- * dial job, so an accepted call can never be lost or left without work for the dialer. With an
+ * dial job, so an accepted call can never be lost or left without work for the dialer. Plain
+ * creates are batched with their concurrent peers ({@link CallInserts}). With an
  * {@code Idempotency-Key} the key is claimed first, in the same transaction; concurrent requests
  * with the same key wait on PostgreSQL's unique index for the first to commit, then read its call
  * in a separate statement (a single statement could not see the winner's row, and would fail).
  */
-public final class CallService {
+public final class CallService implements AutoCloseable {
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
 
     private final CallStore store;
+    private final CallInserts inserts;
     private final ObjectMapper json;
 
-    public CallService(CallStore store, ObjectMapper json) {
+    public CallService(CallStore store, CallInserts inserts, ObjectMapper json) {
         this.store = store;
+        this.inserts = inserts;
         this.json = json;
     }
 
@@ -42,27 +48,53 @@ public final class CallService {
 
     public Accepted create(Tenant tenant, CreateCallRequest request, Optional<String> idempotencyKey) {
         String callId = CallIds.next();
-        if (idempotencyKey.isEmpty()) {
-            return store.jdbi().withHandle(h -> {
-                check(store.insertQueued(h, callId, tenant.workspaceId(), request), request);
+        Optional<String> key = idempotencyKey.map(CallService::checkKey);
+        if (key.isEmpty()) {
+            try {
+                check(inserts.insert(new CallInserts.Row(callId, tenant.workspaceId(), request)), request);
                 return new Accepted(callId, false);
-            });
-        }
-        String key = checkKey(idempotencyKey.get());
-        byte[] hash = requestHash(request);
-        return store.jdbi().inTransaction(h -> {
-            if (!store.claimIdempotencyKey(h, tenant.workspaceId(), key, hash, callId)) {
-                var first = store.findIdempotencyKey(h, tenant.workspaceId(), key).orElseThrow(
-                        () -> new IllegalStateException("idempotency key vanished between claim and read"));
-                if (!MessageDigest.isEqual(first.requestHash(), hash)) {
-                    throw Problem.conflict("idempotency_key_reused", "This Idempotency-Key was already used with a"
-                            + " different request body in the last 24 hours; send a new key for a new call");
-                }
-                return new Accepted(first.callId(), true);
+            } catch (SQLException e) {
+                throw new DatabaseException("create call", e);
             }
-            check(store.insertQueued(h, callId, tenant.workspaceId(), request), request);
-            return new Accepted(callId, false);
-        });
+        }
+        try (Connection c = store.connection()) {
+            c.setAutoCommit(false);
+            try {
+                Accepted accepted = createOnce(c, tenant, request, key.get(), callId);
+                c.commit();
+                return accepted;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new DatabaseException("create call", e);
+        }
+    }
+
+    private Accepted createOnce(Connection c, Tenant tenant, CreateCallRequest request, String key, String callId)
+            throws SQLException {
+        byte[] hash = requestHash(request);
+        if (!store.claimIdempotencyKey(c, tenant.workspaceId(), key, hash, callId)) {
+            var first = store.findIdempotencyKey(c, tenant.workspaceId(), key).orElseThrow(
+                    () -> new IllegalStateException("idempotency key vanished between claim and read"));
+            if (!MessageDigest.isEqual(first.requestHash(), hash)) {
+                throw Problem.conflict("idempotency_key_reused", "This Idempotency-Key was already used with a"
+                        + " different request body in the last 24 hours; send a new key for a new call");
+            }
+            return new Accepted(first.callId(), true);
+        }
+        var row = new CallInserts.Row(callId, tenant.workspaceId(), request);
+        check(CallInserts.insert(c, List.of(row)).get(callId), request);
+        return new Accepted(callId, false);
+    }
+
+    /** Writes what is queued, then stops accepting. */
+    @Override
+    public void close() {
+        inserts.close();
     }
 
     public Call get(Tenant tenant, String callId) {
@@ -89,7 +121,7 @@ public final class CallService {
         return new Page<>(shown.stream().map(CallStore.Row::call).toList(), next);
     }
 
-    private static void check(CallStore.InsertOutcome outcome, CreateCallRequest r) {
+    private static void check(CallInserts.Outcome outcome, CreateCallRequest r) {
         switch (outcome) {
             case CREATED -> { }
             case NO_ASSISTANT -> throw Problem.notFound("assistant_not_found", "No assistant " + r.assistantId()

@@ -2,13 +2,15 @@ package dev.parley.call;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import org.jdbi.v3.core.Handle;
+import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 
 /** Calls, their events and dial jobs in PostgreSQL. */
@@ -18,81 +20,54 @@ public final class CallStore {
             metadata::text AS metadata, webhook_url, ended_reason, sip_code, created_at, updated_at, started_at,
             answered_at, ended_at, seq""";
 
-    /**
-     * The call row, its first event and its dial job in one statement, and only if the assistant
-     * exists in the workspace and is enabled; the select at the end says which of those held.
-     */
-    private static final String INSERT_QUEUED = """
-            WITH a AS (
-                SELECT id, enabled FROM assistants WHERE id = :assistant AND workspace_id = :ws AND deleted_at IS NULL
-            ), c AS (
-                INSERT INTO calls (id, workspace_id, assistant_id, to_number, to_country, from_number, status,
-                                   variables, metadata, webhook_url)
-                SELECT :id, :ws, a.id, :to, :country, :from, 'queued',
-                       CAST(:variables AS jsonb), CAST(:metadata AS jsonb), :webhook
-                FROM a WHERE a.enabled
-                RETURNING id, created_at
-            ), e AS (
-                INSERT INTO call_events (call_id, status, reason, at)
-                SELECT id, 'queued', 'accepted through the API', created_at FROM c
-            ), j AS (
-                INSERT INTO dial_jobs (call_id, workspace_id, run_at) SELECT id, :ws, created_at FROM c
-            )
-            SELECT (SELECT enabled FROM a) AS enabled, EXISTS (SELECT 1 FROM c) AS created""";
+    /** Takes over a key older than 24 hours; a key held by an open transaction makes this wait for it. */
+    private static final String CLAIM_KEY = """
+            INSERT INTO idempotency_keys (workspace_id, key, request_hash, call_id) VALUES (?, ?, ?, ?)
+            ON CONFLICT (workspace_id, key) DO UPDATE
+                SET request_hash = excluded.request_hash, call_id = excluded.call_id, created_at = now()
+                WHERE idempotency_keys.created_at < now() - interval '24 hours'
+            RETURNING call_id""";
+
+    private static final String FIND_KEY = "SELECT request_hash, call_id FROM idempotency_keys WHERE workspace_id = ? AND key = ?";
 
     private final Jdbi jdbi;
+    private final DataSource dataSource;
     private final ObjectMapper json;
 
-    public CallStore(Jdbi jdbi, ObjectMapper json) {
+    public CallStore(Jdbi jdbi, DataSource dataSource, ObjectMapper json) {
         this.jdbi = jdbi;
+        this.dataSource = dataSource;
         this.json = json;
     }
 
-    Jdbi jdbi() {
-        return jdbi;
+    /** The write path of create-call runs on plain JDBC: it is the hottest path and JDBI's per-handle setup showed in profiles. */
+    Connection connection() throws SQLException {
+        return dataSource.getConnection();
     }
 
-    enum InsertOutcome { CREATED, NO_ASSISTANT, ASSISTANT_DISABLED }
-
-    InsertOutcome insertQueued(Handle h, String callId, String workspaceId, CreateCallRequest r) {
-        return h.createQuery(INSERT_QUEUED)
-                .bind("id", callId).bind("ws", workspaceId).bind("assistant", r.assistantId())
-                .bind("to", r.to().number()).bind("country", r.to().regionCode()).bind("from", r.fromNumber().orElse(null))
-                .bind("variables", r.variables().toString())
-                .bind("metadata", r.metadata().toString())
-                .bind("webhook", r.webhookUrl().orElse(null))
-                .map((rs, ctx) -> {
-                    if (rs.getBoolean("created")) {
-                        return InsertOutcome.CREATED;
-                    }
-                    rs.getBoolean("enabled");
-                    return rs.wasNull() ? InsertOutcome.NO_ASSISTANT : InsertOutcome.ASSISTANT_DISABLED;
-                })
-                .one();
-    }
-
-    /**
-     * Claims an idempotency key for a new call. A row older than 24 hours is taken over. When another
-     * transaction holds the key uncommitted, PostgreSQL makes this wait for it to finish.
-     */
-    boolean claimIdempotencyKey(Handle h, String workspaceId, String key, byte[] requestHash, String callId) {
-        return h.createQuery("""
-                        INSERT INTO idempotency_keys (workspace_id, key, request_hash, call_id) VALUES (:ws, :key, :hash, :call)
-                        ON CONFLICT (workspace_id, key) DO UPDATE
-                            SET request_hash = excluded.request_hash, call_id = excluded.call_id, created_at = now()
-                            WHERE idempotency_keys.created_at < now() - interval '24 hours'
-                        RETURNING call_id""")
-                .bind("ws", workspaceId).bind("key", key).bind("hash", requestHash).bind("call", callId)
-                .mapTo(String.class).findOne().isPresent();
+    boolean claimIdempotencyKey(Connection c, String workspaceId, String key, byte[] requestHash, String callId) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(CLAIM_KEY)) {
+            st.setString(1, workspaceId);
+            st.setString(2, key);
+            st.setBytes(3, requestHash);
+            st.setString(4, callId);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 
     record IdempotentCall(byte[] requestHash, String callId) {}
 
     /** A separate statement from the claim, so it sees the winner's committed row. */
-    Optional<IdempotentCall> findIdempotencyKey(Handle h, String workspaceId, String key) {
-        return h.createQuery("SELECT request_hash, call_id FROM idempotency_keys WHERE workspace_id = :ws AND key = :key")
-                .bind("ws", workspaceId).bind("key", key)
-                .map((rs, ctx) -> new IdempotentCall(rs.getBytes(1), rs.getString(2))).findOne();
+    Optional<IdempotentCall> findIdempotencyKey(Connection c, String workspaceId, String key) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(FIND_KEY)) {
+            st.setString(1, workspaceId);
+            st.setString(2, key);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() ? Optional.of(new IdempotentCall(rs.getBytes(1), rs.getString(2))) : Optional.empty();
+            }
+        }
     }
 
     Optional<Call> find(String workspaceId, String callId) {

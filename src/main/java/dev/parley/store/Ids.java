@@ -3,7 +3,6 @@ package dev.parley.store;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Pattern;
 
 /**
  * Ids of 24 lowercase hex characters, the shape of the seed vendor's ids: 4 bytes of seconds, 5
@@ -11,7 +10,6 @@ import java.util.regex.Pattern;
  * collide across nodes without any coordination.
  */
 public final class Ids {
-    private static final Pattern ID = Pattern.compile("[0-9a-f]{24}");
     private static final HexFormat HEX = HexFormat.of();
     private static final byte[] PROCESS = new byte[5];
     private static final AtomicInteger COUNTER;
@@ -39,6 +37,15 @@ public final class Ids {
     }
 
     public static boolean isValid(String id) {
-        return id != null && ID.matcher(id).matches();
+        if (id == null || id.length() != 24) {
+            return false;
+        }
+        for (int i = 0; i < 24; i++) {
+            char c = id.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -49,4 +49,32 @@ class ConcurrentCreateTest {
             assertThat(list).contains(ids.iterator().next().substring(0, 2));
         }
     }
+
+    @Test
+    void concurrentRequestsBatchedTogetherEachGetTheirOwnOutcome() throws Exception {
+        try (TestServer server = new TestServer()) {
+            String disabled = server.createAssistant("{\"name\":\"off\",\"enabled\":false,\"config\":{}}").json().at("/data/assistant_id").asText();
+            String[] assistants = {server.tenancy.assistantId(), "dddddddddddddddddddddddd", disabled};
+            int[] expected = {200, 404, 409};
+            int n = 90;
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Integer>> statuses = new ArrayList<>();
+            try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < n; i++) {
+                    String body = "{\"assistant_id\":\"" + assistants[i % 3] + "\",\"to_number\":\"+1415555" + String.format("%04d", i) + "\"}";
+                    statuses.add(pool.submit(() -> {
+                        go.await();
+                        return server.http.request("POST", "/v1/admin/assistant/call").headers(server.auth()).json(body).send().status();
+                    }));
+                }
+                go.countDown();
+                for (int i = 0; i < n; i++) {
+                    assertThat(statuses.get(i).get()).as("request " + i).isEqualTo(expected[i % 3]);
+                }
+            }
+            assertThat(server.count("SELECT count(*) FROM calls")).isEqualTo(n / 3);
+            assertThat(server.count("SELECT count(*) FROM calls WHERE assistant_id <> '" + server.tenancy.assistantId() + "'")).isZero();
+            assertThat(server.count("SELECT count(*) FROM dial_jobs")).isEqualTo(n / 3);
+        }
+    }
 }

@@ -1,0 +1,206 @@
+package dev.parley.call;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Durable inserts of new calls, batched naturally.
+ *
+ * <p>Each create-call request hands its row to a queue and waits. A few writer threads each take
+ * whatever is waiting (up to {@link #MAX_BATCH}) and insert it with one statement in one
+ * transaction: one round trip, one plan, one commit and one WAL flush for the whole batch. There
+ * is no timer: an idle server inserts a lone call at once, and a busy one forms larger batches
+ * by itself while the previous batch commits. A request is answered only after its batch has
+ * committed, so a 200 still means the call is on disk.
+ *
+ * <p>Per row the statement checks that the assistant exists in the caller's workspace and is
+ * enabled, exactly as a single insert would, and reports which check failed. Rows are validated
+ * before they are queued, so one row cannot fail the batch; a batch fails only when the database
+ * does, and then every request in it gets that error (nothing of it was committed).
+ */
+public final class CallInserts implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CallInserts.class);
+    static final int MAX_BATCH = 256;
+
+    private static final String INSERT_BATCH = """
+            WITH input AS (
+                SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
+                    AS t(id, workspace_id, assistant_id, to_number, to_country, from_number, variables, metadata, webhook_url)
+            ), checked AS (
+                SELECT i.*, a.enabled FROM input i
+                LEFT JOIN assistants a ON a.id = i.assistant_id AND a.workspace_id = i.workspace_id AND a.deleted_at IS NULL
+            ), c AS (
+                INSERT INTO calls (id, workspace_id, assistant_id, to_number, to_country, from_number, status,
+                                   variables, metadata, webhook_url)
+                SELECT id, workspace_id, assistant_id, to_number, to_country, from_number, 'queued',
+                       CAST(variables AS jsonb), CAST(metadata AS jsonb), webhook_url
+                FROM checked WHERE enabled
+                RETURNING id, workspace_id, created_at
+            ), e AS (
+                INSERT INTO call_events (call_id, status, reason, at)
+                SELECT id, 'queued', 'accepted through the API', created_at FROM c
+            ), j AS (
+                INSERT INTO dial_jobs (call_id, workspace_id, run_at) SELECT id, workspace_id, created_at FROM c
+            )
+            SELECT id, enabled FROM checked""";
+
+    record Row(String callId, String workspaceId, CreateCallRequest request) {}
+
+    enum Outcome { CREATED, NO_ASSISTANT, ASSISTANT_DISABLED }
+
+    private record Pending(Row row, CompletableFuture<Outcome> outcome) {}
+
+    private final DataSource dataSource;
+    private final Timer batchTime;
+    private final DistributionSummary batchSize;
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final List<Thread> writers = new ArrayList<>();
+    private volatile boolean closed;
+
+    /** @param writerCount two suffice on two cores: one batch commits while the next is prepared */
+    public CallInserts(DataSource dataSource, int writerCount, MeterRegistry metrics) {
+        this.dataSource = dataSource;
+        this.batchTime = Timer.builder("parley.call.insert.batch").description("Time to insert and commit one batch of new calls")
+                .publishPercentileHistogram().register(metrics);
+        this.batchSize = DistributionSummary.builder("parley.call.insert.batch.size").description("New calls per committed batch")
+                .register(metrics);
+        Gauge.builder("parley.call.insert.queue", queue, LinkedBlockingQueue::size)
+                .description("New calls waiting for a batch").register(metrics);
+        for (int i = 0; i < writerCount; i++) {
+            writers.add(Thread.ofVirtual().name("call-insert-" + i).start(this::write));
+        }
+    }
+
+    /** Blocks until the row's batch has committed (or failed). */
+    Outcome insert(Row row) throws SQLException {
+        if (closed) {
+            throw new SQLException("Parley is shutting down", "57P01");
+        }
+        Pending p = new Pending(row, new CompletableFuture<>());
+        queue.add(p);
+        try {
+            return p.outcome().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted while waiting for the insert", "57014", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SQLException sql) {
+                throw new SQLException(sql.getMessage(), sql.getSQLState(), sql);
+            }
+            throw new IllegalStateException("batch insert failed", e.getCause());
+        }
+    }
+
+    private void write() {
+        List<Pending> batch = new ArrayList<>(MAX_BATCH);
+        while (!closed || !queue.isEmpty()) {
+            try {
+                Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                long started = System.nanoTime();
+                insertBatch(batch);
+                batchTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                batchSize.record(batch.size());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException | SQLException e) {
+                log.error("A batch of {} call inserts failed; every request in it gets the error", batch.size(), e);
+                batch.forEach(p -> p.outcome().completeExceptionally(e));
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void insertBatch(List<Pending> batch) throws SQLException {
+        List<Row> rows = new ArrayList<>(batch.size());
+        batch.forEach(p -> rows.add(p.row()));
+        Map<String, Outcome> outcomes;
+        try (Connection c = dataSource.getConnection()) {
+            outcomes = insert(c, rows);
+        }
+        for (Pending p : batch) {
+            Outcome outcome = outcomes.get(p.row().callId());
+            if (outcome == null) {
+                p.outcome().completeExceptionally(new IllegalStateException("the batch statement did not report call " + p.row().callId()));
+            } else {
+                p.outcome().complete(outcome);
+            }
+        }
+    }
+
+    /**
+     * The one statement that accepts calls, for a batch or for a single row inside a caller's
+     * transaction (the Idempotency-Key path): per row, the outcome by call id.
+     */
+    static Map<String, Outcome> insert(Connection c, List<Row> rows) throws SQLException {
+        int n = rows.size();
+        String[][] columns = new String[9][n];
+        for (int i = 0; i < n; i++) {
+            Row r = rows.get(i);
+            CreateCallRequest q = r.request();
+            columns[0][i] = r.callId();
+            columns[1][i] = r.workspaceId();
+            columns[2][i] = q.assistantId();
+            columns[3][i] = q.to().number();
+            columns[4][i] = q.to().regionCode();
+            columns[5][i] = q.fromNumber().orElse(null);
+            columns[6][i] = q.variables().toString();
+            columns[7][i] = q.metadata().toString();
+            columns[8][i] = q.webhookUrl().orElse(null);
+        }
+        Map<String, Outcome> outcomes = new HashMap<>(n * 2);
+        try (PreparedStatement st = c.prepareStatement(INSERT_BATCH)) {
+            for (int col = 0; col < columns.length; col++) {
+                Array array = c.createArrayOf("text", columns[col]);
+                st.setArray(col + 1, array);
+            }
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    String id = rs.getString(1);
+                    boolean enabled = rs.getBoolean(2);
+                    outcomes.put(id, rs.wasNull() ? Outcome.NO_ASSISTANT
+                            : enabled ? Outcome.CREATED : Outcome.ASSISTANT_DISABLED);
+                }
+            }
+        }
+        return outcomes;
+    }
+
+    /** Stops taking rows; rows already queued are still written. */
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread t : writers) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}
