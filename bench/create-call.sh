@@ -48,7 +48,11 @@ hello=$(load 300000 "$SECS" "$CONNS" /healthz)
 create=$(load 50000 "$SECS" "$CONNS" /v1/admin/assistant/call create)
 ceiling=$(field "$create" "['throughput']")
 half=$(python3 -c "print(int(float('$ceiling')/2))")
+read -r st1 all1 < <(awk '/^cpu /{print $9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
 steady=$(load "$half" "$SECS" "$CONNS" /v1/admin/assistant/call create)
+read -r st2 all2 < <(awk '/^cpu /{print $9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
+steal=$(python3 -c "print(round(100*($st2-$st1)/max(1,$all2-$all1),1))")
+idle=$(load 100 "$SECS" 1 /v1/admin/assistant/call create)
 
 pgport=$(sed -n 4p "$WORK/data/postgres/postmaster.pid")
 rows=$("$JAVA" -cp "$CP" bench/CountRows.java "jdbc:postgresql://127.0.0.1:$pgport/parley" "SELECT count(*) FROM calls")
@@ -61,16 +65,23 @@ done
 echo "hello      $hello"
 echo "create     $create"
 echo "create@1/2 $steady"
-python3 - "$hello" "$create" "$steady" "$rows" "$jobs" "$ok200" <<'PY'
+echo "create@100 $idle"
+ok200=$((ok200 + $(python3 -c "import json,sys; print(json.loads(sys.argv[1])['status'].get('200',0))" "$idle")))
+rows=$("$JAVA" -cp "$CP" bench/CountRows.java "jdbc:postgresql://127.0.0.1:$pgport/parley" "SELECT count(*) FROM calls")
+jobs=$("$JAVA" -cp "$CP" bench/CountRows.java "jdbc:postgresql://127.0.0.1:$pgport/parley" "SELECT count(*) FROM dial_jobs")
+python3 - "$hello" "$create" "$steady" "$rows" "$jobs" "$ok200" "$steal" "$idle" <<'PY'
 import json, sys
 hello, create, steady = (json.loads(a) for a in sys.argv[1:4])
 rows, jobs, ok = (int(a) for a in sys.argv[4:7])
+steal, idle = float(sys.argv[7]), json.loads(sys.argv[8])
 ratio = create["throughput"] / hello["throughput"]
 print(f"hello ceiling        {hello['throughput']:>10.0f} req/s")
 print(f"create-call ceiling  {create['throughput']:>10.0f} calls/s   ratio {ratio:.3f}x (goal >= 0.15x and >= 5000/s)")
 print(f"at {steady['target_rate']:.0f}/s: p50 {steady['latency_ms']['p50']} ms, p99 {steady['latency_ms']['p99']} ms, max {steady['latency_ms']['max']} ms (goal p99 <= 25 ms)")
+print(f"   (CPU steal by the host during that phase: {steal}%)")
+print(f"one connection at 100/s: p50 {idle['latency_ms']['p50']} ms, p99 {idle['latency_ms']['p99']} ms")
 print(f"200s counted {ok}, calls committed {rows}, dial jobs {jobs}: {'OK' if ok == rows == jobs else 'MISMATCH'}")
-non200 = {k: v for r in (create, steady) for k, v in r['status'].items() if k != '200'}
-print(f"non-200 answers: {non200 or 'none'}; transport errors: {create['errors'] + steady['errors']}")
+non200 = {k: v for r in (create, steady, idle) for k, v in r['status'].items() if k != '200'}
+print(f"non-200 answers: {non200 or 'none'}; transport errors: {create['errors'] + steady['errors'] + idle['errors']}")
 sys.exit(0 if ok == rows == jobs else 1)
 PY
