@@ -10,25 +10,15 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
 /** Create Assistant in the seed vendor's shape, and the rest of the assistant API. */
 @Tag("db")
 class AssistantApiTest {
-    static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = new TestServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.perClass();
 
     @Test
     void theVendorsCreateAssistantBodyIsAcceptedUnchanged() {
@@ -155,7 +145,7 @@ class AssistantApiTest {
 
     @Test
     void listIsNewestFirstAndPagesWithACursor() {
-        var other = new TestServer();
+        var other = TestServer.start();
         try {
             Set<String> created = new HashSet<>();
             created.add(other.tenancy.assistantId());

@@ -7,30 +7,25 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.support.TestServer;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
 /** Reading calls back: one with its history, and the workspace's list, newest first. */
 @Tag("db")
 class CallQueryApiTest {
-    static TestServer server;
+    @RegisterExtension
+    static final TestServer server = TestServer.perClass();
     static List<String> created = new ArrayList<>();
 
     @BeforeAll
-    static void start() {
-        server = new TestServer();
+    static void setUp() {
         for (int i = 0; i < 5; i++) {
             created.add(server.createCall("+1415555020" + i).json().at("/data/call_id").asText());
         }
         // A call further along, as the dialer will leave it, to exercise the status filter.
         server.app.database().jdbi().useHandle(h -> h.execute("UPDATE calls SET status = 'failed' WHERE id = ?", created.get(1)));
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     @Test

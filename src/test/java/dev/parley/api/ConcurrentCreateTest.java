@@ -19,7 +19,7 @@ class ConcurrentCreateTest {
 
     @Test
     void twoHundredConcurrentCreatesGiveTwoHundredDistinctDurableCalls() throws Exception {
-        try (TestServer server = new TestServer()) {
+        try (TestServer server = TestServer.start()) {
             int n = 200;
             CountDownLatch go = new CountDownLatch(1);
             Set<String> ids = ConcurrentHashMap.newKeySet();
@@ -52,7 +52,7 @@ class ConcurrentCreateTest {
 
     @Test
     void concurrentRequestsBatchedTogetherEachGetTheirOwnOutcome() throws Exception {
-        try (TestServer server = new TestServer()) {
+        try (TestServer server = TestServer.start()) {
             String disabled = server.createAssistant("{\"name\":\"off\",\"enabled\":false,\"config\":{}}").json().at("/data/assistant_id").asText();
             String[] assistants = {server.tenancy.assistantId(), "dddddddddddddddddddddddd", disabled};
             int[] expected = {200, 404, 409};

@@ -17,7 +17,7 @@ class OpenApiTest {
 
     @Test
     void everyRouteIsDocumentedAndEveryDocumentedOperationIsARoute() {
-        try (TestServer server = new TestServer()) {
+        try (TestServer server = TestServer.start()) {
             JsonNode doc = server.http.request("GET", "/v1/openapi.json").send().json();
             assertThat(doc.get("openapi").asText()).startsWith("3.1");
 

@@ -13,7 +13,7 @@ class SystemRoutesTest {
 
     @Test
     void healthReadinessAndMetrics() {
-        try (TestServer server = new TestServer()) {
+        try (TestServer server = TestServer.start()) {
             assertThat(server.http.request("GET", "/healthz").send().json().get("status").asText()).isEqualTo("ok");
             Http.Response ready = server.http.request("GET", "/readyz").send();
             assertThat(ready.status()).isEqualTo(200);
@@ -32,7 +32,7 @@ class SystemRoutesTest {
 
     @Test
     void readinessFailsWhenTheDatabaseIsGone() {
-        TestServer server = new TestServer();
+        TestServer server = TestServer.start();
         TestPostgres.cutOff(server.databaseUrl);
         Http.Response r = server.http.request("GET", "/readyz").send();
         assertThat(r.status()).isEqualTo(503);

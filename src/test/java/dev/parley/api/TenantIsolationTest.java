@@ -8,23 +8,23 @@ import dev.parley.support.Http;
 import dev.parley.support.TestServer;
 import dev.parley.tenancy.TenancyStore;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
 /** A key of organization A sees and touches nothing of organization B, nor of A's other workspaces' data. */
 @Tag("db")
 class TenantIsolationTest {
-    static TestServer server;
+    @RegisterExtension
+    static final TestServer server = TestServer.perClass();
     static Map<String, String> b;
     static String bAssistant;
     static String bWorkspace;
     static String aSecondWorkspace;
 
     @BeforeAll
-    static void start() {
-        server = new TestServer();
+    static void setUp() {
         var tenancy = new TenancyStore(server.app.database().jdbi());
         server.app.database().jdbi().useTransaction(h -> {
             var org = tenancy.createOrganization(h, "B");
@@ -35,11 +35,6 @@ class TenantIsolationTest {
         });
         bAssistant = server.http.request("POST", "/v1/admin/assistant").headers(b).json("{\"name\":\"B's\",\"config\":{}}").send()
                 .json().at("/data/assistant_id").asText();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     @Test

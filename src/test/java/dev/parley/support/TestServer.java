@@ -7,22 +7,45 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.Map;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The production app on a random port and a fresh database, with the default tenancy that
- * {@code parley init} creates. Tests talk to it only over HTTP.
+ * {@code parley init} creates. Tests talk to it only over HTTP. Either started at once
+ * ({@link #start()}, closed by the test) or one per test class:
+ * {@code @RegisterExtension static final TestServer server = TestServer.perClass();}
  */
-public final class TestServer implements AutoCloseable {
-    public final ParleyApp app;
-    public final Http http;
-    public final Bootstrap.Tenancy tenancy;
-    public final String databaseUrl;
+public final class TestServer implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
+    public ParleyApp app;
+    public Http http;
+    public Bootstrap.Tenancy tenancy;
+    public String databaseUrl;
 
-    public TestServer() {
-        this(TestPostgres.newDatabaseUrl());
+    private TestServer() {}
+
+    public static TestServer start() {
+        TestServer server = new TestServer();
+        server.boot(TestPostgres.newDatabaseUrl());
+        return server;
     }
 
-    public TestServer(String databaseUrl) {
+    public static TestServer perClass() {
+        return new TestServer();
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        boot(TestPostgres.newDatabaseUrl());
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
+    }
+
+    private void boot(String databaseUrl) {
         this.databaseUrl = databaseUrl;
         try {
             this.app = ParleyApp.start(ConfigLoader.of(Map.of(
