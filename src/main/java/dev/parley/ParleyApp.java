@@ -10,7 +10,12 @@ import dev.parley.call.CallStore;
 import dev.parley.config.ParleyConfig;
 import dev.parley.store.Database;
 import dev.parley.tenancy.Authenticator;
+import dev.parley.tenancy.SecretBox;
 import dev.parley.tenancy.TenancyStore;
+import dev.parley.tenancy.WorkspaceService;
+import dev.parley.webhook.WebhookDispatcher;
+import dev.parley.webhook.WebhookStore;
+import dev.parley.webhook.WebhookUrlPolicy;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -22,12 +27,14 @@ import java.time.InstantSource;
 /** The running platform: database, services and HTTP API, wired by hand in this one place. */
 public final class ParleyApp implements AutoCloseable {
     private final Database database;
+    private final WebhookDispatcher webhooks;
     private final CallService calls;
     private final ApiServer api;
     private final JvmGcMetrics gcMetrics;
 
-    private ParleyApp(Database database, CallService calls, ApiServer api, JvmGcMetrics gcMetrics) {
+    private ParleyApp(Database database, WebhookDispatcher webhooks, CallService calls, ApiServer api, JvmGcMetrics gcMetrics) {
         this.database = database;
+        this.webhooks = webhooks;
         this.calls = calls;
         this.api = api;
         this.gcMetrics = gcMetrics;
@@ -45,17 +52,22 @@ public final class ParleyApp implements AutoCloseable {
             var json = Json.mapper();
             var clock = InstantSource.system();
             var tenancy = new TenancyStore(database.jdbi());
+            var urls = new WebhookUrlPolicy(config.webhooks());
+            var workspaces = new WorkspaceService(database.jdbi(), SecretBox.open(config), urls, clock);
+            var deliveries = new WebhookStore(database.jdbi());
+            var webhooks = new WebhookDispatcher(deliveries, workspaces, urls, config.webhooks(), clock, metrics);
             var calls = new CallService(new CallStore(database.jdbi(), database.dataSource(), json),
-                    new CallInserts(database.dataSource(), 2, metrics), json);
+                    new CallInserts(database.dataSource(), 2, metrics, webhooks::wake), urls, json);
             var services = new ApiServer.Services(
                     new Authenticator(tenancy, clock),
-                    new AssistantService(new AssistantStore(database.jdbi(), json), clock),
-                    calls, database, metrics, json);
+                    new AssistantService(new AssistantStore(database.jdbi(), json), urls, clock),
+                    calls, workspaces, deliveries, database, metrics, json);
             try {
                 ApiServer api = ApiServer.start(config.http(), services);
-                return new ParleyApp(database, calls, api, gc);
+                return new ParleyApp(database, webhooks, calls, api, gc);
             } catch (RuntimeException e) {
                 calls.close();
+                webhooks.close();
                 throw e;
             }
         } catch (RuntimeException e) {
@@ -76,6 +88,7 @@ public final class ParleyApp implements AutoCloseable {
     public void close() {
         api.close();
         calls.close();
+        webhooks.close();
         gcMetrics.close();
         database.close();
     }

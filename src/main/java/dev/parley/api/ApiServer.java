@@ -9,6 +9,8 @@ import dev.parley.store.Database;
 import dev.parley.tenancy.AuthException;
 import dev.parley.tenancy.Authenticator;
 import dev.parley.tenancy.Tenant;
+import dev.parley.tenancy.WorkspaceService;
+import dev.parley.webhook.WebhookStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -30,6 +32,7 @@ public final class ApiServer implements AutoCloseable {
 
     /** What the routes need; built once by the application. */
     public record Services(Authenticator authenticator, AssistantService assistants, CallService calls,
+                           WorkspaceService workspaces, WebhookStore deliveries,
                            Database database, PrometheusMeterRegistry metrics, ObjectMapper json) {}
 
     private final Javalin javalin;
@@ -77,6 +80,7 @@ public final class ApiServer implements AutoCloseable {
         var assistants = new AssistantRoutes(s.assistants(), envelope, views, s.json());
         var calls = new CallRoutes(s.calls(), envelope, views, s.json());
         var system = new SystemRoutes(s.database(), s.metrics(), envelope);
+        var workspace = new WorkspaceRoutes(s.workspaces(), s.deliveries(), envelope, s.json());
         return List.of(
                 open(HandlerType.GET, "/healthz", system::health),
                 open(HandlerType.GET, "/readyz", system::ready),
@@ -89,7 +93,12 @@ public final class ApiServer implements AutoCloseable {
                 authed(HandlerType.GET, "/v1/admin/assistant", assistants::list),
                 authed(HandlerType.GET, "/v1/admin/assistant/{id}", assistants::get),
                 authed(HandlerType.PATCH, "/v1/admin/assistant/{id}", assistants::patch),
-                authed(HandlerType.DELETE, "/v1/admin/assistant/{id}", assistants::delete));
+                authed(HandlerType.DELETE, "/v1/admin/assistant/{id}", assistants::delete),
+                authed(HandlerType.GET, "/v1/admin/workspace", workspace::get),
+                authed(HandlerType.PATCH, "/v1/admin/workspace", workspace::patch),
+                authed(HandlerType.POST, "/v1/admin/workspace/webhook-secret/rotate", workspace::rotateSecret),
+                authed(HandlerType.GET, "/v1/admin/webhook-deliveries", workspace::listDeliveries),
+                authed(HandlerType.POST, "/v1/admin/webhook-deliveries/{id}/retry", workspace::retry));
     }
 
     private static Route open(HandlerType method, String path, io.javalin.http.Handler h) {

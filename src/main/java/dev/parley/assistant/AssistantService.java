@@ -7,6 +7,7 @@ import dev.parley.error.Problem;
 import dev.parley.store.Ids;
 import dev.parley.store.Page;
 import dev.parley.tenancy.Tenant;
+import dev.parley.webhook.WebhookUrlPolicy;
 import java.time.InstantSource;
 import java.util.Iterator;
 import java.util.List;
@@ -19,11 +20,18 @@ public final class AssistantService {
     private static final int MAX_NAME = 200;
 
     private final AssistantStore store;
+    private final WebhookUrlPolicy webhookUrls;
     private final InstantSource clock;
 
-    public AssistantService(AssistantStore store, InstantSource clock) {
+    public AssistantService(AssistantStore store, WebhookUrlPolicy webhookUrls, InstantSource clock) {
         this.store = store;
+        this.webhookUrls = webhookUrls;
         this.clock = clock;
+    }
+
+    private AssistantConfig checked(AssistantConfig config) {
+        config.webhookUrl().ifPresent(u -> webhookUrls.checkAccepted("config.webhook_url", u));
+        return config;
     }
 
     public Assistant create(Tenant tenant, JsonNode body) {
@@ -31,7 +39,7 @@ public final class AssistantService {
         JsonFields.rejectUnknown(root, "", TOP_LEVEL);
         String name = name(JsonFields.requiredString(root, "name", "", MAX_NAME));
         boolean enabled = JsonFields.optionalBoolean(root, "enabled", "").orElse(true);
-        AssistantConfig config = AssistantConfigJson.parse(root.get("config"));
+        AssistantConfig config = checked(AssistantConfigJson.parse(root.get("config")));
         var now = clock.instant();
         Assistant a = new Assistant(Ids.next(), tenant.workspaceId(), name, enabled, config, now, now);
         store.insert(a);
@@ -69,7 +77,7 @@ public final class AssistantService {
         if (patch.has("config")) {
             ObjectNode merged = AssistantConfigJson.write(current.config());
             mergePatch(merged, JsonFields.object(patch.get("config"), "config"));
-            config = AssistantConfigJson.parse(merged);
+            config = checked(AssistantConfigJson.parse(merged));
         }
         Assistant updated = new Assistant(current.id(), current.workspaceId(), name, enabled, config,
                 current.createdAt(), clock.instant());

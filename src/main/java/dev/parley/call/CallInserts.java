@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import javax.sql.DataSource;
+import dev.parley.store.Ids;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,25 +41,51 @@ public final class CallInserts implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CallInserts.class);
     static final int MAX_BATCH = 256;
 
+    /**
+     * Per row: the call ({@code queued}), its first event, its dial job, and the {@code call.queued}
+     * webhook event with its delivery to the URL that applies (the request's, else the assistant's,
+     * else the workspace's; none, no delivery). One statement, so all of it commits or none.
+     */
     private static final String INSERT_BATCH = """
             WITH input AS (
-                SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
-                    AS t(id, workspace_id, assistant_id, to_number, to_country, from_number, variables, metadata, webhook_url)
+                SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                                     ?::text[], ?::text[], ?::text[], ?::text[])
+                    AS t(id, workspace_id, assistant_id, to_number, to_country, from_number, variables, metadata,
+                         webhook_url, event_id, delivery_id)
             ), checked AS (
-                SELECT i.*, a.enabled FROM input i
+                SELECT i.*, a.enabled, COALESCE(i.webhook_url, a.config->>'webhook_url', w.webhook_url) AS target
+                FROM input i
                 LEFT JOIN assistants a ON a.id = i.assistant_id AND a.workspace_id = i.workspace_id AND a.deleted_at IS NULL
+                LEFT JOIN workspaces w ON w.id = i.workspace_id
             ), c AS (
                 INSERT INTO calls (id, workspace_id, assistant_id, to_number, to_country, from_number, status,
                                    variables, metadata, webhook_url)
                 SELECT id, workspace_id, assistant_id, to_number, to_country, from_number, 'queued',
                        CAST(variables AS jsonb), CAST(metadata AS jsonb), webhook_url
                 FROM checked WHERE enabled
-                RETURNING id, workspace_id, created_at
+                RETURNING id, workspace_id, assistant_id, to_number, from_number, variables, metadata, created_at
             ), e AS (
                 INSERT INTO call_events (call_id, status, reason, at)
                 SELECT id, 'queued', 'accepted through the API', created_at FROM c
             ), j AS (
                 INSERT INTO dial_jobs (call_id, workspace_id, run_at) SELECT id, workspace_id, created_at FROM c
+            ), ev AS (
+                INSERT INTO webhook_events (id, workspace_id, call_id, type, payload, created_at)
+                SELECT k.event_id, c.workspace_id, c.id, 'call.queued',
+                       jsonb_build_object('id', k.event_id, 'type', 'call.queued',
+                           'created_at', to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                           'workspace_id', c.workspace_id,
+                           'data', jsonb_build_object('call_id', c.id, 'status', 'queued', 'assistant_id', c.assistant_id,
+                               'to_number', c.to_number, 'from_number', c.from_number, 'variables', c.variables,
+                               'metadata', c.metadata)),
+                       c.created_at
+                FROM c JOIN checked k ON k.id = c.id
+                RETURNING id, seq, workspace_id, call_id, created_at
+            ), d AS (
+                INSERT INTO webhook_deliveries (id, event_id, event_seq, workspace_id, call_id, url, next_attempt_at, created_at)
+                SELECT k.delivery_id, ev.id, ev.seq, ev.workspace_id, ev.call_id, k.target, ev.created_at, ev.created_at
+                FROM ev JOIN checked k ON k.id = ev.call_id
+                WHERE k.target IS NOT NULL
             )
             SELECT id, enabled FROM checked""";
 
@@ -69,6 +96,7 @@ public final class CallInserts implements AutoCloseable {
     private record Pending(Row row, CompletableFuture<Outcome> outcome) {}
 
     private final DataSource dataSource;
+    private final Runnable eventsWritten;
     private final Timer batchTime;
     private final DistributionSummary batchSize;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
@@ -76,8 +104,9 @@ public final class CallInserts implements AutoCloseable {
     private volatile boolean closed;
 
     /** @param writerCount two suffice on two cores: one batch commits while the next is prepared */
-    public CallInserts(DataSource dataSource, int writerCount, MeterRegistry metrics) {
+    public CallInserts(DataSource dataSource, int writerCount, MeterRegistry metrics, Runnable eventsWritten) {
         this.dataSource = dataSource;
+        this.eventsWritten = eventsWritten;
         this.batchTime = Timer.builder("parley.call.insert.batch").description("Time to insert and commit one batch of new calls")
                 .publishPercentileHistogram().register(metrics);
         this.batchSize = DistributionSummary.builder("parley.call.insert.batch.size").description("New calls per committed batch")
@@ -142,6 +171,7 @@ public final class CallInserts implements AutoCloseable {
         try (Connection c = dataSource.getConnection()) {
             outcomes = insert(c, rows);
         }
+        eventsWritten.run();
         for (Pending p : batch) {
             Outcome outcome = outcomes.get(p.row().callId());
             if (outcome == null) {
@@ -158,7 +188,7 @@ public final class CallInserts implements AutoCloseable {
      */
     static Map<String, Outcome> insert(Connection c, List<Row> rows) throws SQLException {
         int n = rows.size();
-        String[][] columns = new String[9][n];
+        String[][] columns = new String[11][n];
         for (int i = 0; i < n; i++) {
             Row r = rows.get(i);
             CreateCallRequest q = r.request();
@@ -171,6 +201,8 @@ public final class CallInserts implements AutoCloseable {
             columns[6][i] = q.variables().toString();
             columns[7][i] = q.metadata().toString();
             columns[8][i] = q.webhookUrl().orElse(null);
+            columns[9][i] = "evt_" + Ids.next();
+            columns[10][i] = "whd_" + Ids.next();
         }
         Map<String, Outcome> outcomes = new HashMap<>(n * 2);
         try (PreparedStatement st = c.prepareStatement(INSERT_BATCH)) {
@@ -188,6 +220,11 @@ public final class CallInserts implements AutoCloseable {
             }
         }
         return outcomes;
+    }
+
+    /** For rows inserted through {@link #insert} in a caller's transaction, once it committed. */
+    void committed() {
+        eventsWritten.run();
     }
 
     /** Stops taking rows; rows already queued are still written. */

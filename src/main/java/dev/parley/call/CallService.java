@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.error.Problem;
 import dev.parley.store.Page;
+import dev.parley.webhook.WebhookUrlPolicy;
 import dev.parley.tenancy.Tenant;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,11 +36,13 @@ public final class CallService implements AutoCloseable {
 
     private final CallStore store;
     private final CallInserts inserts;
+    private final WebhookUrlPolicy webhookUrls;
     private final ObjectMapper json;
 
-    public CallService(CallStore store, CallInserts inserts, ObjectMapper json) {
+    public CallService(CallStore store, CallInserts inserts, WebhookUrlPolicy webhookUrls, ObjectMapper json) {
         this.store = store;
         this.inserts = inserts;
+        this.webhookUrls = webhookUrls;
         this.json = json;
     }
 
@@ -49,6 +52,7 @@ public final class CallService implements AutoCloseable {
     public Accepted create(Tenant tenant, CreateCallRequest request, Optional<String> idempotencyKey) {
         String callId = CallIds.next();
         Optional<String> key = idempotencyKey.map(CallService::checkKey);
+        request.webhookUrl().ifPresent(u -> webhookUrls.checkAccepted("webhook_url", u));
         if (key.isEmpty()) {
             try {
                 check(inserts.insert(new CallInserts.Row(callId, tenant.workspaceId(), request)), request);
@@ -62,6 +66,7 @@ public final class CallService implements AutoCloseable {
             try {
                 Accepted accepted = createOnce(c, tenant, request, key.get(), callId);
                 c.commit();
+                inserts.committed();
                 return accepted;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();

@@ -27,6 +27,13 @@ public final class ConfigLoader {
     public static final String DATA_DIR = "data.dir";
     public static final String DATABASE_URL = "database.url";
     public static final String DATABASE_POOL_SIZE = "database.pool.size";
+    public static final String WEBHOOK_DEV_MODE = "webhook.dev.mode";
+    public static final String WEBHOOK_ALLOWED_HOSTS = "webhook.allowed.hosts";
+    public static final String WEBHOOK_TIMEOUT_MS = "webhook.timeout.ms";
+    public static final String WEBHOOK_RETRY_INITIAL_MS = "webhook.retry.initial.ms";
+    public static final String WEBHOOK_LEASE_MS = "webhook.lease.ms";
+    public static final String WEBHOOK_CONCURRENCY = "webhook.concurrency";
+    public static final String SECRETS_MASTER_KEY = "secrets.master.key";
 
     private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
     static {
@@ -35,6 +42,13 @@ public final class ConfigLoader {
         DEFAULTS.put(DATA_DIR, "./data");
         DEFAULTS.put(DATABASE_URL, "");
         DEFAULTS.put(DATABASE_POOL_SIZE, "16");
+        DEFAULTS.put(WEBHOOK_DEV_MODE, "auto");
+        DEFAULTS.put(WEBHOOK_ALLOWED_HOSTS, "");
+        DEFAULTS.put(WEBHOOK_TIMEOUT_MS, "5000");
+        DEFAULTS.put(WEBHOOK_RETRY_INITIAL_MS, "5000");
+        DEFAULTS.put(WEBHOOK_LEASE_MS, "30000");
+        DEFAULTS.put(WEBHOOK_CONCURRENCY, "64");
+        DEFAULTS.put(SECRETS_MASTER_KEY, "");
     }
     /** Environment variables the launcher itself uses; not settings. */
     private static final java.util.Set<String> LAUNCHER_VARIABLES = java.util.Set.of("PARLEY_JAVA_OPTS", "PARLEY_CONFIG");
@@ -111,7 +125,49 @@ public final class ConfigLoader {
                 ? Optional.empty()
                 : Optional.of(DatabaseUrl.parse(DATABASE_URL, url));
         return new ParleyConfig(new ParleyConfig.Http(host.strip(), port),
-                new ParleyConfig.Database(dbUrl, pool), Path.of(dir.strip()).toAbsolutePath().normalize());
+                new ParleyConfig.Database(dbUrl, pool), Path.of(dir.strip()).toAbsolutePath().normalize(),
+                webhooks(v, dbUrl.isEmpty()), secrets(v));
+    }
+
+    private static ParleyConfig.Webhooks webhooks(Map<String, String> v, boolean embedded) {
+        String mode = v.get(WEBHOOK_DEV_MODE).strip().toLowerCase(Locale.ROOT);
+        boolean devMode = switch (mode) {
+            case "auto" -> embedded;
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new ConfigException(WEBHOOK_DEV_MODE + " is '" + mode + "': use auto (on with the embedded"
+                    + " database), true or false");
+        };
+        java.util.List<String> hosts = java.util.Arrays.stream(v.get(WEBHOOK_ALLOWED_HOSTS).split(","))
+                .map(String::strip).filter(h -> !h.isEmpty()).toList();
+        int timeout = intIn(v, WEBHOOK_TIMEOUT_MS, 100, 60_000, "milliseconds");
+        int retry = intIn(v, WEBHOOK_RETRY_INITIAL_MS, 10, 3_600_000, "milliseconds");
+        int lease = intIn(v, WEBHOOK_LEASE_MS, 1_000, 3_600_000, "milliseconds");
+        if (lease <= timeout) {
+            throw new ConfigException(WEBHOOK_LEASE_MS + " (" + lease + ") must be longer than " + WEBHOOK_TIMEOUT_MS
+                    + " (" + timeout + "), or a slow delivery would be taken over while still being sent");
+        }
+        int concurrency = intIn(v, WEBHOOK_CONCURRENCY, 1, 1_000, "deliveries in flight per node");
+        return new ParleyConfig.Webhooks(devMode, hosts, java.time.Duration.ofMillis(timeout),
+                java.time.Duration.ofMillis(retry), java.time.Duration.ofMillis(lease), concurrency);
+    }
+
+    private static ParleyConfig.Secrets secrets(Map<String, String> v) {
+        String key = v.get(SECRETS_MASTER_KEY).strip();
+        if (key.isEmpty()) {
+            return new ParleyConfig.Secrets(Optional.empty());
+        }
+        byte[] raw;
+        try {
+            raw = java.util.Base64.getDecoder().decode(key);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(SECRETS_MASTER_KEY + " is not base64; make one with: head -c 32 /dev/urandom | base64");
+        }
+        if (raw.length != 32) {
+            throw new ConfigException(SECRETS_MASTER_KEY + " decodes to " + raw.length + " bytes; it must be 32"
+                    + " (make one with: head -c 32 /dev/urandom | base64)");
+        }
+        return new ParleyConfig.Secrets(Optional.of(key));
     }
 
     private static int intIn(Map<String, String> v, String key, int min, int max, String what) {

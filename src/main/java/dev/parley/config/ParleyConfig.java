@@ -8,7 +8,7 @@ import java.util.Optional;
  *
  * @param dataDir where the embedded database and generated files live
  */
-public record ParleyConfig(Http http, Database database, Path dataDir) {
+public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks webhooks, Secrets secrets) {
 
     public record Http(String host, int port) {
         /** Largest request body accepted; larger ones get 413. */
@@ -23,6 +23,23 @@ public record ParleyConfig(Http http, Database database, Path dataDir) {
             return url.isEmpty();
         }
     }
+
+    /**
+     * Event delivery. {@code devMode} allows plain http:// to loopback receivers; it defaults to on
+     * with the embedded database and off with an external one.
+     *
+     * @param allowedHosts host names or CIDR blocks that may be delivered to although they are
+     *     private (the SSRF guard refuses private, link-local and metadata addresses otherwise)
+     * @param timeout connect plus response, per attempt
+     * @param retryInitial first retry delay; each further one doubles (with jitter) up to an hour
+     * @param lease how long a worker owns a delivery it is sending; a crashed node's deliveries are
+     *     taken over after it
+     */
+    public record Webhooks(boolean devMode, java.util.List<String> allowedHosts, java.time.Duration timeout,
+                           java.time.Duration retryInitial, java.time.Duration lease, int concurrency) {}
+
+    /** @param masterKey base64 of 32 bytes, or empty to use (and create) {@code <data-dir>/master.key} */
+    public record Secrets(Optional<String> masterKey) {}
 
     /** The embedded database's files: kept across restarts. */
     public Path embeddedDatabaseDir() {

@@ -18,21 +18,42 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * {@code @RegisterExtension static final TestServer server = TestServer.perClass();}
  */
 public final class TestServer implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
+    public static final String MASTER_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
     public ParleyApp app;
     public Http http;
     public Bootstrap.Tenancy tenancy;
     public String databaseUrl;
 
-    private TestServer() {}
+    private final Map<String, String> settings;
+
+    private TestServer(Map<String, String> settings) {
+        this.settings = settings;
+    }
 
     public static TestServer start() {
-        TestServer server = new TestServer();
+        return start(Map.of());
+    }
+
+    /** With extra settings (config keys), on a fresh database. */
+    public static TestServer start(Map<String, String> settings) {
+        TestServer server = new TestServer(settings);
         server.boot(TestPostgres.newDatabaseUrl());
         return server;
     }
 
+    /** Another node on an existing database, as in a multi-node deployment. */
+    public static TestServer onDatabase(String databaseUrl, Map<String, String> settings) {
+        TestServer server = new TestServer(settings);
+        server.boot(databaseUrl);
+        return server;
+    }
+
     public static TestServer perClass() {
-        return new TestServer();
+        return new TestServer(Map.of());
+    }
+
+    public static TestServer perClass(Map<String, String> settings) {
+        return new TestServer(settings);
     }
 
     @Override
@@ -48,10 +69,13 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
     private void boot(String databaseUrl) {
         this.databaseUrl = databaseUrl;
         try {
-            this.app = ParleyApp.start(ConfigLoader.of(Map.of(
-                    ConfigLoader.HTTP_PORT, "0",
-                    ConfigLoader.DATABASE_URL, databaseUrl,
-                    ConfigLoader.DATA_DIR, Files.createTempDirectory("parley-test").toString())));
+            Map<String, String> values = new java.util.HashMap<>(settings);
+            values.put(ConfigLoader.HTTP_PORT, "0");
+            values.put(ConfigLoader.DATABASE_URL, databaseUrl);
+            values.putIfAbsent(ConfigLoader.DATA_DIR, Files.createTempDirectory("parley-test").toString());
+            // Nodes of one database share the master key, as they must in production.
+            values.putIfAbsent(ConfigLoader.SECRETS_MASTER_KEY, MASTER_KEY);
+            this.app = ParleyApp.start(ConfigLoader.of(values));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

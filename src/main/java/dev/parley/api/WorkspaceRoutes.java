@@ -1,0 +1,119 @@
+package dev.parley.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.error.Problem;
+import dev.parley.store.Page;
+import dev.parley.tenancy.Tenant;
+import dev.parley.tenancy.WorkspaceService;
+import dev.parley.webhook.WebhookStore;
+import io.javalin.http.Context;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** The workspace's settings and signing secret, and what became of its webhook deliveries. */
+final class WorkspaceRoutes {
+    private final WorkspaceService workspaces;
+    private final WebhookStore deliveries;
+    private final Envelope envelope;
+    private final ObjectMapper json;
+
+    WorkspaceRoutes(WorkspaceService workspaces, WebhookStore deliveries, Envelope envelope, ObjectMapper json) {
+        this.workspaces = workspaces;
+        this.deliveries = deliveries;
+        this.envelope = envelope;
+        this.json = json;
+    }
+
+    void get(Context ctx, Tenant tenant) {
+        envelope.ok(ctx, "Workspace fetched successfully", view(workspaces.get(tenant)));
+    }
+
+    void patch(Context ctx, Tenant tenant) {
+        envelope.ok(ctx, "Workspace updated successfully", view(workspaces.patch(tenant, RequestBody.json(ctx, json))));
+    }
+
+    void rotateSecret(Context ctx, Tenant tenant) {
+        envelope.ok(ctx, "Webhook signing secret rotated; the previous one stays valid for "
+                + WorkspaceService.ROTATION_OVERLAP.toHours() + " hours", view(workspaces.rotateSecret(tenant)));
+    }
+
+    void listDeliveries(Context ctx, Tenant tenant) {
+        int limit = Page.limit(ctx.queryParam("limit"));
+        long before = Page.decodeCursor(ctx.queryParam("cursor"));
+        Optional<String> callId = Optional.ofNullable(ctx.queryParam("call_id")).filter(s -> !s.isBlank()).map(String::strip);
+        List<WebhookStore.Delivery> rows = deliveries.page(tenant.workspaceId(), callId, before, limit + 1);
+        boolean more = rows.size() > limit;
+        List<WebhookStore.Delivery> shown = more ? rows.subList(0, limit) : rows;
+        ObjectNode data = json.createObjectNode();
+        ArrayNode items = data.putArray("items");
+        shown.forEach(d -> items.add(delivery(d)));
+        data.put("has_more", more);
+        data.put("next_cursor", more ? Page.encodeCursor(shown.get(shown.size() - 1).seq()) : null);
+        envelope.ok(ctx, "Webhook deliveries fetched successfully", data);
+    }
+
+    void retry(Context ctx, Tenant tenant) {
+        String id = ctx.pathParam("id");
+        if (!id.matches("whd_[0-9a-f]{24}")) {
+            throw Problem.invalid("id", "A delivery id looks like whd_ followed by 24 hexadecimal characters");
+        }
+        if (!deliveries.retryNow(tenant.workspaceId(), id)) {
+            throw Problem.notFound("delivery_not_found", "No webhook delivery " + id + " in this workspace;"
+                    + " list them with GET /v1/admin/webhook-deliveries");
+        }
+        ObjectNode data = json.createObjectNode();
+        data.put("delivery_id", id);
+        data.put("state", "pending");
+        envelope.ok(ctx, "Webhook delivery queued to be sent again now", data);
+    }
+
+    private ObjectNode view(WorkspaceService.Settings s) {
+        ObjectNode o = json.createObjectNode();
+        o.put("workspace_id", s.workspaceId());
+        o.put("organization_id", s.organizationId());
+        o.put("name", s.name());
+        ObjectNode limits = o.putObject("limits");
+        limits.put("max_concurrent_calls", s.maxConcurrentCalls());
+        limits.put("calls_per_second", s.callsPerSecond());
+        o.put("webhook_url", s.webhookUrl().orElse(null));
+        o.put("webhook_signing_secret", s.signingSecret());
+        o.put("previous_signing_secret_valid_until", s.previousSecretValidUntil().map(Instant::toString).orElse(null));
+        return o;
+    }
+
+    private ObjectNode delivery(WebhookStore.Delivery d) {
+        ObjectNode o = json.createObjectNode();
+        o.put("delivery_id", d.id());
+        o.put("event_id", d.eventId());
+        o.put("event_type", d.eventType());
+        o.put("call_id", d.callId());
+        o.put("url", d.url());
+        o.put("state", d.state());
+        o.put("attempts", d.attempts());
+        o.put("next_attempt_at", d.state().equals("pending") ? d.nextAttemptAt().toString() : null);
+        if (d.lastStatusCode() == null) {
+            o.putNull("last_status_code");
+        } else {
+            o.put("last_status_code", d.lastStatusCode());
+        }
+        o.put("last_error", d.lastError());
+        o.put("created_at", d.createdAt().toString());
+        o.put("delivered_at", d.deliveredAt() == null ? null : d.deliveredAt().toString());
+        ArrayNode log = o.putArray("attempt_log");
+        for (WebhookStore.Attempt a : d.log()) {
+            ObjectNode x = log.addObject();
+            x.put("at", a.at().toString());
+            if (a.statusCode() == null) {
+                x.putNull("status_code");
+            } else {
+                x.put("status_code", a.statusCode());
+            }
+            x.put("error", a.error());
+            x.put("latency_ms", a.latencyMs());
+        }
+        return o;
+    }
+}

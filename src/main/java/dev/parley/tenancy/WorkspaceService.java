@@ -1,0 +1,121 @@
+package dev.parley.tenancy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.assistant.AssistantConfigJson;
+import dev.parley.error.JsonFields;
+import dev.parley.error.Problem;
+import dev.parley.webhook.WebhookUrlPolicy;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * A workspace's settings: call limits, the default webhook URL and the webhook signing secrets.
+ * Rotating the secret keeps the previous one valid for {@link #ROTATION_OVERLAP}, during which
+ * deliveries carry both signatures, so receivers can switch without dropping an event.
+ */
+public final class WorkspaceService {
+    public static final Duration ROTATION_OVERLAP = Duration.ofHours(24);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Set<String> PATCHABLE = Set.of("webhook_url", "limits");
+
+    private final Jdbi jdbi;
+    private final SecretBox secrets;
+    private final WebhookUrlPolicy urls;
+    private final InstantSource clock;
+
+    public WorkspaceService(Jdbi jdbi, SecretBox secrets, WebhookUrlPolicy urls, InstantSource clock) {
+        this.jdbi = jdbi;
+        this.secrets = secrets;
+        this.urls = urls;
+        this.clock = clock;
+    }
+
+    public record Settings(String workspaceId, String organizationId, String name, int maxConcurrentCalls,
+                           int callsPerSecond, Optional<String> webhookUrl, String signingSecret,
+                           Optional<Instant> previousSecretValidUntil) {}
+
+    public Settings get(Tenant tenant) {
+        return jdbi.inTransaction(h -> settings(h, tenant.workspaceId()));
+    }
+
+    public Settings patch(Tenant tenant, JsonNode body) {
+        ObjectNode patch = JsonFields.object(body, "");
+        JsonFields.rejectUnknown(patch, "", PATCHABLE);
+        return jdbi.inTransaction(h -> {
+            if (patch.has("webhook_url")) {
+                Optional<String> url = JsonFields.optionalString(patch, "webhook_url", "", 2_000)
+                        .map(u -> urls.checkAccepted("webhook_url", AssistantConfigJson.checkWebhookUrl("webhook_url", u)));
+                h.createUpdate("UPDATE workspaces SET webhook_url = :url WHERE id = :id")
+                        .bind("url", url.orElse(null)).bind("id", tenant.workspaceId()).execute();
+            }
+            if (patch.has("limits")) {
+                ObjectNode limits = JsonFields.optionalObject(patch, "limits", "").orElseThrow(
+                        () -> Problem.invalid("limits", "'limits' must be an object"));
+                JsonFields.rejectUnknown(limits, "limits", Set.of("max_concurrent_calls", "calls_per_second"));
+                JsonFields.optionalInt(limits, "max_concurrent_calls", "limits", 1, 10_000).ifPresent(n ->
+                        h.execute("UPDATE workspaces SET max_concurrent_calls = ? WHERE id = ?", n, tenant.workspaceId()));
+                JsonFields.optionalInt(limits, "calls_per_second", "limits", 1, 1_000).ifPresent(n ->
+                        h.execute("UPDATE workspaces SET calls_per_second = ? WHERE id = ?", n, tenant.workspaceId()));
+            }
+            return settings(h, tenant.workspaceId());
+        });
+    }
+
+    public Settings rotateSecret(Tenant tenant) {
+        return jdbi.inTransaction(h -> {
+            Settings current = settings(h, tenant.workspaceId());
+            h.createUpdate("""
+                            UPDATE workspaces SET webhook_secret_previous = webhook_secret, webhook_secret = :fresh,
+                                   webhook_secret_previous_until = :until WHERE id = :id""")
+                    .bind("fresh", secrets.seal(newSecret())).bind("until", clock.instant().plus(ROTATION_OVERLAP))
+                    .bind("id", tenant.workspaceId()).execute();
+            return settings(h, current.workspaceId());
+        });
+    }
+
+    /** The secrets to sign with now: the current one, and the previous one while its overlap lasts. */
+    public List<String> signingSecrets(String workspaceId) {
+        return jdbi.inTransaction(h -> {
+            Settings s = settings(h, workspaceId);
+            List<String> out = new ArrayList<>();
+            out.add(s.signingSecret());
+            if (s.previousSecretValidUntil().isPresent()) {
+                h.createQuery("SELECT webhook_secret_previous FROM workspaces WHERE id = :id").bind("id", workspaceId)
+                        .mapTo(byte[].class).findOne().ifPresent(prev -> out.add(secrets.open(prev)));
+            }
+            return out;
+        });
+    }
+
+    private Settings settings(Handle h, String workspaceId) {
+        // The secret is created on first need, by whichever node gets there first.
+        h.createUpdate("UPDATE workspaces SET webhook_secret = :s WHERE id = :id AND webhook_secret IS NULL")
+                .bind("s", secrets.seal(newSecret())).bind("id", workspaceId).execute();
+        return h.createQuery("""
+                        SELECT id, organization_id, name, max_concurrent_calls, calls_per_second, webhook_url, webhook_secret,
+                               CASE WHEN webhook_secret_previous_until > now() THEN webhook_secret_previous_until END AS prev_until
+                        FROM workspaces WHERE id = :id""")
+                .bind("id", workspaceId)
+                .map((rs, ctx) -> new Settings(rs.getString("id"), rs.getString("organization_id"), rs.getString("name"),
+                        rs.getInt("max_concurrent_calls"), rs.getInt("calls_per_second"),
+                        Optional.ofNullable(rs.getString("webhook_url")), secrets.open(rs.getBytes("webhook_secret")),
+                        Optional.ofNullable(rs.getTimestamp("prev_until")).map(java.sql.Timestamp::toInstant)))
+                .one();
+    }
+
+    private static String newSecret() {
+        byte[] b = new byte[32];
+        RANDOM.nextBytes(b);
+        return "whsec_" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+}
