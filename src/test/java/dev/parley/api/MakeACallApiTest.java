@@ -191,6 +191,20 @@ class MakeACallApiTest {
     }
 
     @Test
+    void webhookUrlsThatReachInsideTheNetworkAre400() {
+        for (String url : List.of("https://169.254.169.254/latest/meta-data", "https://10.0.0.5/hook", "http://127.0.0.1:9000/hook",
+                "https://localhost/hook", "http://example.com/hook")) {
+            Http.Response r = call("{\"assistant_id\":\"" + server.tenancy.assistantId() + "\",\"to_number\":\"+14155550123\","
+                    + "\"webhook_url\":\"" + url + "\"}");
+            assertError(r, 400, "invalid_request");
+            assertThat(r.json().at("/error/field").asText()).as(url).isEqualTo("webhook_url");
+        }
+        Http.Response assistant = server.createAssistant("{\"name\":\"x\",\"config\":{\"webhook_url\":\"https://192.168.1.1/h\"}}");
+        assertError(assistant, 400, "invalid_request");
+        assertThat(assistant.json().at("/error/field").asText()).isEqualTo("config.webhook_url");
+    }
+
+    @Test
     void unknownRoutesAndMethodsGetEnvelopes() {
         Http.Response notFound = server.http.request("GET", "/v1/admin/nothing-here").send();
         assertError(notFound, 404, "route_not_found");
