@@ -12,6 +12,8 @@ import dev.parley.tenancy.Tenant;
 import dev.parley.tenancy.WorkspaceService;
 import dev.parley.webhook.WebhookStore;
 import io.javalin.Javalin;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
@@ -29,6 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+    private static final int ACCEPT_BACKLOG = 1024;
 
     /** What the routes need; built once by the application. */
     public record Services(Authenticator authenticator, AssistantService assistants, CallService calls,
@@ -51,6 +54,15 @@ public final class ApiServer implements AutoCloseable {
             config.http.prefer405over404 = true;
             config.http.maxRequestSize = ParleyConfig.Http.MAX_BODY_BYTES;
             config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            // Our own connector for its accept backlog: the JDK default of 50 drops connections when
+            // hundreds of clients connect at once (seen with 200 concurrent creates).
+            config.jetty.addConnector((server, httpConfig) -> {
+                ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
+                connector.setHost(http.host());
+                connector.setPort(http.port());
+                connector.setAcceptQueueSize(ACCEPT_BACKLOG);
+                return connector;
+            });
             for (Route r : routes) {
                 config.routes.addHttpHandler(r.method(), r.path(), wrap(r, services.authenticator(), envelope, metrics));
             }
@@ -61,7 +73,7 @@ public final class ApiServer implements AutoCloseable {
                 }
             });
         });
-        app.start(http.host(), http.port());
+        app.start();
         return new ApiServer(app);
     }
 
