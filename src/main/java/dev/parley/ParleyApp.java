@@ -6,6 +6,7 @@ import dev.parley.assistant.AssistantService;
 import dev.parley.assistant.AssistantStore;
 import dev.parley.call.CallInserts;
 import dev.parley.call.CallService;
+import dev.parley.call.CallTransitions;
 import dev.parley.call.CallStore;
 import dev.parley.config.ParleyConfig;
 import dev.parley.store.Database;
@@ -13,6 +14,7 @@ import dev.parley.tenancy.Authenticator;
 import dev.parley.tenancy.SecretBox;
 import dev.parley.tenancy.TenancyStore;
 import dev.parley.tenancy.WorkspaceService;
+import dev.parley.webhook.Outbox;
 import dev.parley.webhook.WebhookDispatcher;
 import dev.parley.webhook.WebhookStore;
 import dev.parley.webhook.WebhookUrlPolicy;
@@ -29,13 +31,16 @@ public final class ParleyApp implements AutoCloseable {
     private final Database database;
     private final WebhookDispatcher webhooks;
     private final CallService calls;
+    private final CallTransitions transitions;
     private final ApiServer api;
     private final JvmGcMetrics gcMetrics;
 
-    private ParleyApp(Database database, WebhookDispatcher webhooks, CallService calls, ApiServer api, JvmGcMetrics gcMetrics) {
+    private ParleyApp(Database database, WebhookDispatcher webhooks, CallService calls, CallTransitions transitions,
+                      ApiServer api, JvmGcMetrics gcMetrics) {
         this.database = database;
         this.webhooks = webhooks;
         this.calls = calls;
+        this.transitions = transitions;
         this.api = api;
         this.gcMetrics = gcMetrics;
     }
@@ -56,15 +61,16 @@ public final class ParleyApp implements AutoCloseable {
             var workspaces = new WorkspaceService(database.jdbi(), SecretBox.open(config), urls, clock);
             var deliveries = new WebhookStore(database.jdbi());
             var webhooks = new WebhookDispatcher(deliveries, workspaces, urls, config.webhooks(), clock, metrics);
-            var calls = new CallService(new CallStore(database.jdbi(), database.dataSource(), json),
-                    new CallInserts(database.dataSource(), 2, metrics, webhooks::wake), urls, json);
+            var callStore = new CallStore(database.jdbi(), database.dataSource(), json);
+            var calls = new CallService(callStore, new CallInserts(database.dataSource(), 2, metrics, webhooks::wake), urls, json);
+            var transitions = new CallTransitions(database.jdbi(), callStore, new Outbox(json), json, clock, webhooks::wake);
             var services = new ApiServer.Services(
                     new Authenticator(tenancy, clock),
                     new AssistantService(new AssistantStore(database.jdbi(), json), urls, clock),
                     calls, workspaces, deliveries, database, metrics, json);
             try {
                 ApiServer api = ApiServer.start(config.http(), services);
-                return new ParleyApp(database, webhooks, calls, api, gc);
+                return new ParleyApp(database, webhooks, calls, transitions, api, gc);
             } catch (RuntimeException e) {
                 calls.close();
                 webhooks.close();
@@ -78,6 +84,11 @@ public final class ParleyApp implements AutoCloseable {
 
     public int port() {
         return api.port();
+    }
+
+    /** Status changes after acceptance: what the dialer and the conversation drive. */
+    public CallTransitions transitions() {
+        return transitions;
     }
 
     public Database database() {

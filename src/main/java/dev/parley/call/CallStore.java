@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /** Calls, their events and dial jobs in PostgreSQL. */
@@ -68,6 +69,13 @@ public final class CallStore {
                 return rs.next() ? Optional.of(new IdempotentCall(rs.getBytes(1), rs.getString(2))) : Optional.empty();
             }
         }
+    }
+
+    /** A call by id alone, in the caller's transaction: for the parts that act on calls (dialer, transitions). */
+    Optional<Call> find(Handle h, String callId) {
+        Optional<Row> row = h.createQuery("SELECT " + COLUMNS + " FROM calls WHERE id = :id")
+                .bind("id", callId).map((rs, ctx) -> row(rs, List.<CallEvent>of())).findOne();
+        return row.map(Row::call);
     }
 
     Optional<Call> find(String workspaceId, String callId) {

@@ -1,0 +1,136 @@
+package dev.parley.call;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.webhook.Outbox;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The one way a call's status changes after it was accepted. In one transaction, with the call row
+ * locked: the move is checked against {@link CallStatus#canMoveTo}, the timings are stamped
+ * ({@code started_at} on ringing, {@code answered_at} on answer, {@code ended_at} on a final
+ * status), the history gets its event row, and the outbox gets the webhook events:
+ * {@code call.ringing}, {@code call.answered}, or {@code call.ended} then {@code call.report}.
+ * A move that is not allowed (a second hang-up, a late 180 after the end) changes nothing.
+ */
+public final class CallTransitions {
+    private final Jdbi jdbi;
+    private final CallStore calls;
+    private final Outbox outbox;
+    private final ObjectMapper json;
+    private final InstantSource clock;
+    private final Runnable eventsWritten;
+
+    public CallTransitions(Jdbi jdbi, CallStore calls, Outbox outbox, ObjectMapper json, InstantSource clock,
+                           Runnable eventsWritten) {
+        this.jdbi = jdbi;
+        this.calls = calls;
+        this.outbox = outbox;
+        this.json = json;
+        this.clock = clock;
+        this.eventsWritten = eventsWritten;
+    }
+
+    /** How the call ended, for final moves: one of DESIGN.md's ended reasons, and the SIP or carrier code. */
+    public record Ending(String endedReason, Integer sipCode) {
+        public static Ending none() {
+            return new Ending(null, null);
+        }
+    }
+
+    /** @return the call after the move, or empty when the move was not allowed (nothing changed) */
+    public Optional<Call> move(String callId, CallStatus to, String reason, Ending ending) {
+        Optional<Call> moved = jdbi.inTransaction(h -> {
+            String current = h.createQuery("SELECT status FROM calls WHERE id = :id FOR UPDATE")
+                    .bind("id", callId).mapTo(String.class).findOne().orElse(null);
+            if (current == null || !CallStatus.fromWire(current).orElseThrow().canMoveTo(to)) {
+                return Optional.<Call>empty();
+            }
+            Instant now = clock.instant();
+            h.createUpdate("""
+                            UPDATE calls SET status = :status, updated_at = :now,
+                                   started_at = CASE WHEN :ringing AND started_at IS NULL THEN :now ELSE started_at END,
+                                   answered_at = CASE WHEN :answered THEN :now ELSE answered_at END,
+                                   ended_at = CASE WHEN :final THEN :now ELSE ended_at END,
+                                   ended_reason = COALESCE(:reason, ended_reason), sip_code = COALESCE(:sip, sip_code)
+                             WHERE id = :id""")
+                    .bind("status", to.wire()).bind("now", now).bind("ringing", to == CallStatus.RINGING)
+                    .bind("answered", to == CallStatus.IN_PROGRESS).bind("final", to.isFinal())
+                    .bind("reason", ending.endedReason()).bind("sip", ending.sipCode()).bind("id", callId)
+                    .execute();
+            h.createUpdate("INSERT INTO call_events (call_id, status, reason, at) VALUES (:id, :status, :reason, :now)")
+                    .bind("id", callId).bind("status", to.wire()).bind("reason", reason).bind("now", now).execute();
+            Call call = calls.find(h, callId).orElseThrow();
+            writeEvents(h, call, now);
+            return Optional.of(call);
+        });
+        moved.ifPresent(c -> eventsWritten.run());
+        return moved;
+    }
+
+    private void writeEvents(Handle h, Call call, Instant now) {
+        switch (call.status()) {
+            case RINGING -> outbox.append(h, call.workspaceId(), call.id(), Outbox.RINGING, summary(call), now);
+            case IN_PROGRESS -> outbox.append(h, call.workspaceId(), call.id(), Outbox.ANSWERED, summary(call), now);
+            case COMPLETED, BUSY, NO_ANSWER, FAILED, CANCELED -> {
+                outbox.append(h, call.workspaceId(), call.id(), Outbox.ENDED, summary(call), now);
+                outbox.append(h, call.workspaceId(), call.id(), Outbox.REPORT, report(call), now);
+            }
+            case QUEUED -> throw new IllegalStateException("no call moves back to queued");
+        }
+    }
+
+    /** What every status event carries. */
+    private ObjectNode summary(Call c) {
+        ObjectNode o = json.createObjectNode();
+        o.put("call_id", c.id());
+        o.put("status", c.status().wire());
+        o.put("assistant_id", c.assistantId());
+        o.put("to_number", c.toNumber());
+        o.put("from_number", c.fromNumber());
+        o.put("ended_reason", c.endedReason());
+        if (c.sipCode() == null) {
+            o.putNull("sip_code");
+        } else {
+            o.put("sip_code", c.sipCode());
+        }
+        o.put("started_at", text(c.startedAt()));
+        o.put("answered_at", text(c.answeredAt()));
+        o.put("ended_at", text(c.endedAt()));
+        o.set("metadata", c.metadata());
+        return o;
+    }
+
+    /**
+     * The end-of-call report. Transcript turns, per-turn latency, the recording and DTMF are filled
+     * in by the conversation and media parts as they land; the keys are here from the start so
+     * receivers can rely on the shape.
+     */
+    private ObjectNode report(Call c) {
+        ObjectNode o = summary(c);
+        ObjectNode durations = o.putObject("durations");
+        durations.put("ring_seconds", seconds(c.startedAt(), c.answeredAt() != null ? c.answeredAt() : c.endedAt()));
+        durations.put("talk_seconds", seconds(c.answeredAt(), c.endedAt()));
+        durations.put("total_seconds", seconds(c.createdAt(), c.endedAt()));
+        c.durationSeconds().ifPresentOrElse(d -> o.put("duration_seconds", d), () -> o.putNull("duration_seconds"));
+        o.set("variables", c.variables());
+        o.putArray("transcript");
+        o.putArray("latency");
+        o.putArray("dtmf");
+        o.putNull("recording_url");
+        o.put("created_at", text(c.createdAt()));
+        return o;
+    }
+
+    private static String text(Instant at) {
+        return at == null ? null : at.toString();
+    }
+
+    private static Double seconds(Instant from, Instant to) {
+        return from == null || to == null ? null : Math.max(0, to.toEpochMilli() - from.toEpochMilli()) / 1000.0;
+    }
+}

@@ -1,0 +1,105 @@
+package dev.parley.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.call.CallStatus;
+import dev.parley.call.CallTransitions.Ending;
+import dev.parley.support.TestServer;
+import dev.parley.support.WebhookReceiver;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Status changes, as the dialer drives them, reach the receiver as ordered, complete events. */
+@Tag("db")
+class CallLifecycleEventsTest {
+    @RegisterExtension
+    static final TestServer server = TestServer.perClass(WebhookDeliveryTest.FAST);
+
+    private String call(WebhookReceiver receiver) {
+        return server.http.request("POST", "/v1/admin/assistant/call").headers(server.auth())
+                .json("{\"assistant_id\":\"" + server.tenancy.assistantId() + "\",\"to_number\":\"+14155550123\","
+                        + "\"variables\":{\"name\":\"Ada\"},\"webhook_url\":\"" + receiver.url() + "\"}")
+                .send().json().at("/data/call_id").asText();
+    }
+
+    @Test
+    void anAnsweredCallReportsQueuedRingingAnsweredEndedAndReportInOrder() {
+        try (WebhookReceiver receiver = new WebhookReceiver()) {
+            String id = call(receiver);
+            var t = server.app.transitions();
+            assertThat(t.move(id, CallStatus.RINGING, "180 Ringing", Ending.none())).isPresent();
+            assertThat(t.move(id, CallStatus.IN_PROGRESS, "200 OK", Ending.none())).isPresent();
+            assertThat(t.move(id, CallStatus.COMPLETED, "callee hung up", new Ending("callee-ended", null))).isPresent();
+
+            List<JsonNode> events = receiver.awaitCount(5, Duration.ofSeconds(10)).stream().map(WebhookReceiver.Received::json).toList();
+            assertThat(events).extracting(e -> e.get("type").asText())
+                    .containsExactly("call.queued", "call.ringing", "call.answered", "call.ended", "call.report");
+            JsonNode ended = events.get(3).get("data");
+            assertThat(ended.get("status").asText()).isEqualTo("completed");
+            assertThat(ended.get("ended_reason").asText()).isEqualTo("callee-ended");
+            assertThat(ended.get("answered_at").asText()).isNotBlank();
+            JsonNode report = events.get(4).get("data");
+            assertThat(report.at("/variables/name").asText()).isEqualTo("Ada");
+            assertThat(report.get("assistant_id").asText()).isEqualTo(server.tenancy.assistantId());
+            assertThat(report.at("/durations/talk_seconds").isNumber()).isTrue();
+            for (String key : List.of("transcript", "latency", "dtmf", "recording_url", "duration_seconds")) {
+                assertThat(report.has(key)).as(key).isTrue();
+            }
+
+            JsonNode call = server.http.request("GET", "/v1/admin/assistant/call/" + id).headers(server.auth()).send().json().get("data");
+            assertThat(call.get("status").asText()).isEqualTo("completed");
+            assertThat(call.get("history")).extracting(h -> h.get("status").asText())
+                    .containsExactly("queued", "ringing", "in-progress", "completed");
+            assertThat(call.get("duration_seconds").isNumber()).isTrue();
+        }
+    }
+
+    @Test
+    void aBusyCallEndsWithItsSipCodeAndMovesNoFurther() {
+        try (WebhookReceiver receiver = new WebhookReceiver()) {
+            String id = call(receiver);
+            var t = server.app.transitions();
+            t.move(id, CallStatus.RINGING, "180 Ringing", Ending.none());
+            assertThat(t.move(id, CallStatus.BUSY, "486 Busy Here", new Ending("busy", 486))).isPresent();
+            assertThat(t.move(id, CallStatus.IN_PROGRESS, "late 200", Ending.none())).as("final is final").isEmpty();
+            assertThat(t.move(id, CallStatus.FAILED, "late error", new Ending("carrier-error", 500))).isEmpty();
+            List<JsonNode> events = receiver.awaitCount(4, Duration.ofSeconds(10)).stream().map(WebhookReceiver.Received::json).toList();
+            assertThat(events.get(2).at("/data/sip_code").asInt()).isEqualTo(486);
+            assertThat(events.get(2).at("/data/status").asText()).isEqualTo("busy");
+            JsonNode call = server.http.request("GET", "/v1/admin/assistant/call/" + id).headers(server.auth()).send().json().get("data");
+            assertThat(call.get("sip_code").asInt()).isEqualTo(486);
+            assertThat(call.get("answered_at").isNull()).isTrue();
+        }
+    }
+
+    @Test
+    void racingEndingsProduceOneEnding() throws Exception {
+        try (WebhookReceiver receiver = new WebhookReceiver()) {
+            String id = call(receiver);
+            server.app.transitions().move(id, CallStatus.IN_PROGRESS, "200 OK", Ending.none());
+            List<Future<Boolean>> results = new ArrayList<>();
+            try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < 8; i++) {
+                    CallStatus to = i % 2 == 0 ? CallStatus.COMPLETED : CallStatus.FAILED;
+                    results.add(pool.submit(() -> server.app.transitions().move(id, to, "race", new Ending("api-hangup", null)).isPresent()));
+                }
+            }
+            long winners = 0;
+            for (Future<Boolean> f : results) {
+                winners += f.get() ? 1 : 0;
+            }
+            assertThat(winners).isEqualTo(1);
+            receiver.awaitCount(4, Duration.ofSeconds(10));
+            Thread.sleep(300);
+            assertThat(receiver.received()).extracting(r -> r.json().get("type").asText())
+                    .containsExactly("call.queued", "call.answered", "call.ended", "call.report");
+        }
+    }
+}
