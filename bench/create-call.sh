@@ -16,6 +16,8 @@ WORK="$(mktemp -d /tmp/parley-bench.XXXXXX)"
 cd "$ROOT"
 ./parley build
 JAVA="$(./parley jdk)/bin/java"
+# Compile the tools once: launching them from source would run javac, on the cores being measured.
+mkdir -p "$WORK/tools" && "$(./parley jdk)/bin/javac" -d "$WORK/tools" -cp "$(cat target/runtime.classpath)" bench/*.java
 CP="$(cat target/runtime.classpath)"
 
 ./parley serve --port "$PORT" --data-dir "$WORK/data" > "$WORK/serve.log" 2>&1 &
@@ -37,7 +39,7 @@ load() { # rate seconds connections route [create]
     extra=(--method POST --body-file "$WORK/body.json" --header "workspace: $WS" --header "organization: $ORG"
            --header "Authorization: Bearer $KEY" --header "Content-Type: application/json")
   fi
-  "$JAVA" bench/LoadGen.java --url "http://127.0.0.1:$PORT$4" --rate "$1" --seconds "$2" --connections "$3" "${extra[@]}"
+  "$JAVA" -cp "$WORK/tools" LoadGen --url "http://127.0.0.1:$PORT$4" --rate "$1" --seconds "$2" --connections "$3" "${extra[@]}"
 }
 field() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(eval('d'+sys.argv[2]))" "$1" "$2"; }
 
@@ -55,8 +57,8 @@ steal=$(python3 -c "print(round(100*($st2-$st1)/max(1,$all2-$all1),1))")
 idle=$(load 100 "$SECS" 1 /v1/admin/assistant/call create)
 
 pgport=$(sed -n 4p "$WORK/data/postgres/postmaster.pid")
-rows=$("$JAVA" -cp "$CP" bench/CountRows.java "jdbc:postgresql://127.0.0.1:$pgport/parley" "SELECT count(*) FROM calls")
-jobs=$("$JAVA" -cp "$CP" bench/CountRows.java "jdbc:postgresql://127.0.0.1:$pgport/parley" "SELECT count(*) FROM dial_jobs")
+rows=$("$JAVA" -cp "$WORK/tools:$CP" CountRows "jdbc:postgresql://127.0.0.1:$pgport/parley" "SELECT count(*) FROM calls")
+jobs=$("$JAVA" -cp "$WORK/tools:$CP" CountRows "jdbc:postgresql://127.0.0.1:$pgport/parley" "SELECT count(*) FROM dial_jobs")
 ok200=0
 for r in "$w2" "$create" "$steady"; do
   ok200=$((ok200 + $(python3 -c "import json,sys; print(json.loads(sys.argv[1])['status'].get('200',0))" "$r")))
@@ -67,8 +69,8 @@ echo "create     $create"
 echo "create@1/2 $steady"
 echo "create@100 $idle"
 ok200=$((ok200 + $(python3 -c "import json,sys; print(json.loads(sys.argv[1])['status'].get('200',0))" "$idle")))
-rows=$("$JAVA" -cp "$CP" bench/CountRows.java "jdbc:postgresql://127.0.0.1:$pgport/parley" "SELECT count(*) FROM calls")
-jobs=$("$JAVA" -cp "$CP" bench/CountRows.java "jdbc:postgresql://127.0.0.1:$pgport/parley" "SELECT count(*) FROM dial_jobs")
+rows=$("$JAVA" -cp "$WORK/tools:$CP" CountRows "jdbc:postgresql://127.0.0.1:$pgport/parley" "SELECT count(*) FROM calls")
+jobs=$("$JAVA" -cp "$WORK/tools:$CP" CountRows "jdbc:postgresql://127.0.0.1:$pgport/parley" "SELECT count(*) FROM dial_jobs")
 python3 - "$hello" "$create" "$steady" "$rows" "$jobs" "$ok200" "$steal" "$idle" <<'PY'
 import json, sys
 hello, create, steady = (json.loads(a) for a in sys.argv[1:4])

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends the outbox. One loop per node claims due deliveries ({@link WebhookStore#claim}) as long as
  * it has room under {@code webhook.concurrency}, and sends each on its own virtual thread: POST of
- * the event JSON, signed, with a connect-plus-response timeout. The loop sleeps when nothing is
+ * the event JSON, signed, with a connect-plus-response timeout. Outcomes go to one recorder that
+ * writes whatever finished meanwhile in one transaction, so sends never hold database connections. The loop sleeps when nothing is
  * due and is woken at once when this node writes an event ({@link #wake}); events written by other
  * nodes are found by the next poll. Delivery is at least once: a receiver may see an event twice
  * (after a timeout that was in fact received, or a node dying mid-send) and should de-duplicate on
@@ -53,7 +54,9 @@ public final class WebhookDispatcher implements AutoCloseable {
     private final Counter delivered;
     private final Counter failed;
     private final Counter retried;
+    private final java.util.concurrent.LinkedBlockingQueue<WebhookStore.Finished> outcomes = new java.util.concurrent.LinkedBlockingQueue<>();
     private final Thread loop;
+    private final Thread recorder;
     private volatile boolean running = true;
 
     private record CachedSecrets(List<String> secrets, Instant until) {}
@@ -79,6 +82,7 @@ public final class WebhookDispatcher implements AutoCloseable {
         this.failed = Counter.builder("parley.webhook.deliveries").tag("outcome", "failed").register(metrics);
         this.retried = Counter.builder("parley.webhook.deliveries").tag("outcome", "retry").register(metrics);
         this.loop = Thread.ofVirtual().name("webhook-dispatcher").start(this::run);
+        this.recorder = Thread.ofVirtual().name("webhook-outcomes").start(this::recordOutcomes);
     }
 
     /** A hint that events were just written: look now instead of at the next poll. */
@@ -98,9 +102,9 @@ public final class WebhookDispatcher implements AutoCloseable {
                     Thread.ofVirtual().name("webhook-send").start(() -> {
                         try {
                             send(d);
-                        } finally {
+                        } catch (RuntimeException e) {
+                            log.error("Webhook delivery {} failed unexpectedly; it is retried after its lease", d.id(), e);
                             slots.release();
-                            wake(); // a finished delivery may unblock the next event of its call
                         }
                     });
                 }
@@ -138,11 +142,32 @@ public final class WebhookDispatcher implements AutoCloseable {
             case "failed" -> failed.increment();
             default -> retried.increment();
         }
-        try {
-            store.finish(worker, d, outcome);
-        } catch (RuntimeException e) {
-            // The lease runs out and the delivery is sent again: at least once, never lost.
-            log.warn("Recording the outcome of webhook delivery {} failed; it will be retried after its lease", d.id(), e);
+        outcomes.add(new WebhookStore.Finished(d, outcome));
+    }
+
+    /** Writes finished attempts in batches: whatever finished since the last write, in one transaction. */
+    private void recordOutcomes() {
+        List<WebhookStore.Finished> batch = new java.util.ArrayList<>();
+        while (running || !outcomes.isEmpty() || slots.availablePermits() < config.concurrency()) {
+            try {
+                WebhookStore.Finished first = outcomes.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                outcomes.drainTo(batch, 999);
+                store.finish(worker, batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                // Their leases run out and they are sent again: at least once, never lost.
+                log.warn("Recording {} webhook outcomes failed; those deliveries will be retried after their lease", batch.size(), e);
+            } finally {
+                batch.forEach(f -> slots.release());
+                batch.clear();
+                wake(); // finished deliveries may unblock the next event of their call
+            }
         }
     }
 
@@ -219,7 +244,7 @@ public final class WebhookDispatcher implements AutoCloseable {
         wake();
         try {
             loop.join(2_000);
-            slots.tryAcquire(config.concurrency(), config.timeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            recorder.join(config.timeout().toMillis() + 2_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
