@@ -42,9 +42,9 @@ public final class CallInserts implements AutoCloseable {
     static final int MAX_BATCH = 256;
 
     /**
-     * Per row: the call ({@code queued}), its first event, its dial job, and the {@code call.queued}
-     * webhook event with its delivery to the URL that applies (the request's, else the assistant's,
-     * else the workspace's; none, no delivery). One statement, so all of it commits or none.
+     * Per row: the call ({@code queued}), its first event, its dial job, and, when a webhook URL
+     * applies (the request's, else the assistant's, else the workspace's), the {@code call.queued}
+     * event with its delivery. One statement, so all of it commits or none.
      */
     private static final String INSERT_BATCH = """
             WITH input AS (
@@ -80,12 +80,12 @@ public final class CallInserts implements AutoCloseable {
                                'metadata', c.metadata)),
                        c.created_at
                 FROM c JOIN checked k ON k.id = c.id
+                WHERE k.target IS NOT NULL
                 RETURNING id, seq, workspace_id, call_id, created_at
             ), d AS (
                 INSERT INTO webhook_deliveries (id, event_id, event_seq, workspace_id, call_id, url, next_attempt_at, created_at)
                 SELECT k.delivery_id, ev.id, ev.seq, ev.workspace_id, ev.call_id, k.target, ev.created_at, ev.created_at
                 FROM ev JOIN checked k ON k.id = ev.call_id
-                WHERE k.target IS NOT NULL
             )
             SELECT id, enabled FROM checked""";
 

@@ -102,4 +102,13 @@ class CallLifecycleEventsTest {
                     .containsExactly("call.queued", "call.answered", "call.ended", "call.report");
         }
     }
+
+    @Test
+    void aCallWithNoWebhookUrlAnywhereWritesNoEvents() {
+        String id = server.createCall("+14155550199").json().at("/data/call_id").asText();
+        server.app.transitions().move(id, CallStatus.IN_PROGRESS, "200 OK", Ending.none());
+        server.app.transitions().move(id, CallStatus.COMPLETED, "callee hung up", new Ending("callee-ended", null));
+        assertThat(server.count("SELECT count(*) FROM webhook_events WHERE call_id = '" + id + "'")).isZero();
+        assertThat(server.count("SELECT count(*) FROM call_events WHERE call_id = '" + id + "'")).isEqualTo(3);
+    }
 }
