@@ -27,7 +27,6 @@ public final class ConfigLoader {
     public static final String DATA_DIR = "data.dir";
     public static final String DATABASE_URL = "database.url";
     public static final String DATABASE_POOL_SIZE = "database.pool.size";
-    public static final String WEBHOOK_DEV_MODE = "webhook.dev.mode";
     public static final String WEBHOOK_ALLOWED_HOSTS = "webhook.allowed.hosts";
     public static final String WEBHOOK_TIMEOUT_MS = "webhook.timeout.ms";
     public static final String WEBHOOK_RETRY_INITIAL_MS = "webhook.retry.initial.ms";
@@ -42,7 +41,6 @@ public final class ConfigLoader {
         DEFAULTS.put(DATA_DIR, "./data");
         DEFAULTS.put(DATABASE_URL, "");
         DEFAULTS.put(DATABASE_POOL_SIZE, "16");
-        DEFAULTS.put(WEBHOOK_DEV_MODE, "auto");
         DEFAULTS.put(WEBHOOK_ALLOWED_HOSTS, "");
         DEFAULTS.put(WEBHOOK_TIMEOUT_MS, "5000");
         DEFAULTS.put(WEBHOOK_RETRY_INITIAL_MS, "5000");
@@ -130,14 +128,9 @@ public final class ConfigLoader {
     }
 
     private static ParleyConfig.Webhooks webhooks(Map<String, String> v, boolean embedded) {
-        String mode = v.get(WEBHOOK_DEV_MODE).strip().toLowerCase(Locale.ROOT);
-        boolean devMode = switch (mode) {
-            case "auto" -> embedded;
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new ConfigException(WEBHOOK_DEV_MODE + " is '" + mode + "': use auto (on with the embedded"
-                    + " database), true or false");
-        };
+        // Development mode is the embedded database: a production deployment (an external database)
+        // never sends webhooks over plain http to this machine unless webhook.allowed.hosts says so.
+        boolean devMode = embedded;
         java.util.List<String> hosts = java.util.Arrays.stream(v.get(WEBHOOK_ALLOWED_HOSTS).split(","))
                 .map(String::strip).filter(h -> !h.isEmpty()).toList();
         int timeout = intIn(v, WEBHOOK_TIMEOUT_MS, 100, 60_000, "milliseconds");

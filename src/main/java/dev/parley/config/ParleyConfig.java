@@ -25,8 +25,8 @@ public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks 
     }
 
     /**
-     * Event delivery. {@code devMode} allows plain http:// to loopback receivers; it defaults to on
-     * with the embedded database and off with an external one.
+     * Event delivery. {@code devMode} (on with the embedded database, off with an external one)
+     * allows plain http:// to loopback receivers.
      *
      * @param allowedHosts host names or CIDR blocks that may be delivered to although they are
      *     private (the SSRF guard refuses private, link-local and metadata addresses otherwise)

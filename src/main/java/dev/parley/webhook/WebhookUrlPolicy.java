@@ -14,7 +14,7 @@ import java.util.Optional;
 
 /**
  * Where events may be sent (the SSRF guard). Only {@code https://}, or {@code http://} to loopback
- * in development mode. Addresses that reach the inside of the network are refused: loopback
+ * in development mode (the embedded database) or to a host the allow-list names. Addresses that reach the inside of the network are refused: loopback
  * (outside development mode), private (RFC 1918, unique-local), link-local (which holds the cloud
  * metadata service at 169.254.169.254), carrier-grade NAT, unspecified, multicast and broadcast,
  * unless {@code webhook.allowed.hosts} names the host or a block holding the address.
@@ -47,10 +47,13 @@ public final class WebhookUrlPolicy {
         boolean loopbackName = host.equals("localhost") || host.endsWith(".localhost");
         Optional<InetAddress> literal = literal(host);
         boolean loopback = loopbackName || literal.map(InetAddress::isLoopbackAddress).orElse(false);
-        if (scheme.equals("http") && !(devMode && loopback) && !allowedNames.contains(host)) {
+        boolean allowListed = allowedNames.contains(host)
+                || literal.map(a -> allowedBlocks.stream().anyMatch(b -> b.contains(a))).orElse(false);
+        if (scheme.equals("http") && !(devMode && loopback) && !allowListed) {
             throw Problem.invalid(field, "'" + field + "' must use https://" + (devMode
                     ? " (plain http:// is accepted only to a receiver on this machine, such as http://127.0.0.1:9000/hook)"
-                    : " (plain http:// is accepted only in development mode, to a receiver on this machine)"));
+                    : " (plain http:// is accepted in development mode, with the embedded database, or to a host"
+                            + " webhook.allowed.hosts lists)"));
         }
         if (literal.isPresent()) {
             refusal(host, literal.get()).ifPresent(why -> {

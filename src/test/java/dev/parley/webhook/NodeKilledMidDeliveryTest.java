@@ -89,7 +89,7 @@ class NodeKilledMidDeliveryTest {
         String classpath = "target/classes:" + Files.readString(Path.of("target/runtime.classpath")).strip();
         ProcessBuilder pb = new ProcessBuilder(java, "-cp", classpath, "dev.parley.cli.Main", "serve", "--port", "0",
                 "--database-url", databaseUrl, "--data-dir", Files.createTempDirectory("parley-node").toString());
-        pb.environment().put("PARLEY_WEBHOOK_DEV_MODE", "true");
+        pb.environment().put("PARLEY_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1");
         pb.environment().put("PARLEY_WEBHOOK_TIMEOUT_MS", "1500");
         pb.environment().put("PARLEY_WEBHOOK_LEASE_MS", "2000");
         pb.environment().put("PARLEY_SECRETS_MASTER_KEY", TestServer.MASTER_KEY);

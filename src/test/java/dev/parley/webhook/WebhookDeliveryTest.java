@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("db")
 class WebhookDeliveryTest {
     static final Map<String, String> FAST = Map.of(
-            ConfigLoader.WEBHOOK_DEV_MODE, "true",
+            ConfigLoader.WEBHOOK_ALLOWED_HOSTS, "127.0.0.1",
             ConfigLoader.WEBHOOK_TIMEOUT_MS, "500",
             ConfigLoader.WEBHOOK_RETRY_INITIAL_MS, "100",
             ConfigLoader.WEBHOOK_LEASE_MS, "2000");

@@ -14,9 +14,13 @@ import org.junit.jupiter.api.Test;
 
 @Tag("unit")
 class WebhookUrlPolicyTest {
+    /** Development mode is the embedded database; "false" means an external one. */
     static WebhookUrlPolicy policy(String devMode, String allowed) {
-        ParleyConfig c = ConfigLoader.of(Map.of(ConfigLoader.WEBHOOK_DEV_MODE, devMode, ConfigLoader.WEBHOOK_ALLOWED_HOSTS, allowed));
-        return new WebhookUrlPolicy(c.webhooks());
+        Map<String, String> settings = new java.util.HashMap<>(Map.of(ConfigLoader.WEBHOOK_ALLOWED_HOSTS, allowed));
+        if (devMode.equals("false")) {
+            settings.put(ConfigLoader.DATABASE_URL, "postgresql://db.internal/parley");
+        }
+        return new WebhookUrlPolicy(ConfigLoader.of(settings).webhooks());
     }
 
     @Test
@@ -59,9 +63,12 @@ class WebhookUrlPolicyTest {
     }
 
     @Test
-    void devModeFollowsTheDatabaseUnlessSet() {
+    void devModeIsTheEmbeddedDatabaseAndTheAllowListOpensPlainHttp() {
         assertThat(ConfigLoader.of(Map.of()).webhooks().devMode()).as("embedded").isTrue();
         assertThat(ConfigLoader.of(Map.of(ConfigLoader.DATABASE_URL, "postgresql://h/db")).webhooks().devMode()).isFalse();
+        assertThat(policy("false", "127.0.0.1").checkAccepted("webhook_url", "http://127.0.0.1:9000/h")).isNotNull();
+        assertThatThrownBy(() -> policy("false", "").checkAccepted("webhook_url", "http://127.0.0.1:9000/h"))
+                .hasMessageContaining("webhook.allowed.hosts");
         assertThatThrownBy(() -> ConfigLoader.of(Map.of(ConfigLoader.WEBHOOK_LEASE_MS, "1000", ConfigLoader.WEBHOOK_TIMEOUT_MS, "5000")))
                 .hasMessageContaining("webhook.lease.ms");
     }
