@@ -1,0 +1,359 @@
+package dev.parley.telephony.sip;
+
+import dev.parley.call.CallStatus;
+import dev.parley.telephony.CallEnd;
+import dev.parley.telephony.CallListener;
+import gov.nist.core.CommonLogger;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import javax.sip.ClientTransaction;
+import javax.sip.Dialog;
+import javax.sip.DialogTerminatedEvent;
+import javax.sip.IOExceptionEvent;
+import javax.sip.ListeningPoint;
+import javax.sip.RequestEvent;
+import javax.sip.ResponseEvent;
+import javax.sip.ServerTransaction;
+import javax.sip.SipFactory;
+import javax.sip.SipListener;
+import javax.sip.SipProvider;
+import javax.sip.SipStack;
+import javax.sip.TimeoutEvent;
+import javax.sip.TransactionTerminatedEvent;
+import javax.sip.address.Address;
+import javax.sip.address.AddressFactory;
+import javax.sip.address.SipURI;
+import javax.sip.header.CSeqHeader;
+import javax.sip.header.CallIdHeader;
+import javax.sip.header.HeaderFactory;
+import javax.sip.header.ViaHeader;
+import javax.sip.message.MessageFactory;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Parley's SIP user agent (JAIN-SIP RI underneath): places outbound calls and keeps each one's
+ * signalling straight. Per call: INVITE with an SDP offer; 1xx reports ringing; 2xx is ACKed and
+ * reports the answer; any other final response ends the call through {@link SipOutcomes} (the stack
+ * ACKs those itself). {@link OutboundCall#hangup()} sends CANCEL before an answer (once a provisional
+ * response has arrived, as RFC 3261 9.1 requires; before that it is remembered) and BYE after it.
+ * A BYE from the far end is answered 200 and ends the call; OPTIONS is answered 200.
+ *
+ * <p>Threading: the stack delivers events on its own thread; state per call is guarded by the
+ * call's monitor, and listener callbacks run outside it, in order, exactly one {@code ended}.
+ */
+public final class SipUserAgent implements SipListener, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SipUserAgent.class);
+
+    /** @param host the address to listen on and to put in Via/Contact (external address handling comes with trunks) */
+    public record Settings(String host, int port, String userAgent) {}
+
+    /** One outbound call: where to, as whom, with which offer. */
+    public record Invite(String requestUri, String fromUser, String sdpOffer, Duration ringTimeout) {}
+
+    private final SipStack stack;
+    private final SipProvider provider;
+    private final AddressFactory addresses;
+    private final HeaderFactory headers;
+    private final MessageFactory messages;
+    private final Settings settings;
+    private final ListeningPoint udp;
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("sip-timers").factory());
+    private final Map<String, OutboundCall> calls = new ConcurrentHashMap<>();
+
+    public SipUserAgent(Settings settings) {
+        this.settings = settings;
+        try {
+            Slf4jSipLogger logger = new Slf4jSipLogger();
+            CommonLogger.useLegacyLogger = true;
+            CommonLogger.legacyLogger = logger;
+            SipFactory factory = SipFactory.getInstance();
+            factory.setPathName("gov.nist");
+            Properties p = new Properties();
+            p.setProperty("javax.sip.STACK_NAME", "parley-" + UUID.randomUUID());
+            p.setProperty("gov.nist.javax.sip.STACK_LOGGER", Slf4jSipLogger.class.getName());
+            p.setProperty("gov.nist.javax.sip.SERVER_LOGGER", Slf4jSipLogger.class.getName());
+            p.setProperty("gov.nist.javax.sip.MAX_MESSAGE_SIZE", "65536");
+            p.setProperty("javax.sip.AUTOMATIC_DIALOG_SUPPORT", "on");
+            this.stack = factory.createSipStack(p);
+            this.addresses = factory.createAddressFactory();
+            this.headers = factory.createHeaderFactory();
+            this.messages = factory.createMessageFactory();
+            this.udp = stack.createListeningPoint(settings.host(), settings.port(), ListeningPoint.UDP);
+            this.provider = stack.createSipProvider(udp);
+            provider.addSipListener(this);
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot start SIP on " + settings.host() + ":" + settings.port()
+                    + " (" + e.getMessage() + "); is the port free?", e);
+        }
+    }
+
+    public int port() {
+        return udp.getPort();
+    }
+
+    /** Sends the INVITE; the listener hears the rest. */
+    public OutboundCall dial(Invite invite, CallListener listener) {
+        try {
+            SipURI target = (SipURI) addresses.createURI(invite.requestUri());
+            SipURI fromUri = addresses.createSipURI(invite.fromUser(), settings.host());
+            Address from = addresses.createAddress(fromUri);
+            Address to = addresses.createAddress(addresses.createSipURI(target.getUser(), target.getHost()));
+            CallIdHeader callId = provider.getNewCallId();
+            List<ViaHeader> via = new ArrayList<>();
+            ViaHeader v = headers.createViaHeader(settings.host(), port(), ListeningPoint.UDP, null);
+            v.setRPort();
+            via.add(v);
+            Request request = messages.createRequest(target, Request.INVITE, callId, headers.createCSeqHeader(1L, Request.INVITE),
+                    headers.createFromHeader(from, Long.toHexString(Double.doubleToLongBits(Math.random()))),
+                    headers.createToHeader(to, null), via, headers.createMaxForwardsHeader(70));
+            SipURI contactUri = addresses.createSipURI(invite.fromUser(), settings.host());
+            contactUri.setPort(port());
+            request.addHeader(headers.createContactHeader(addresses.createAddress(contactUri)));
+            request.addHeader(headers.createUserAgentHeader(List.of(settings.userAgent())));
+            request.setContent(invite.sdpOffer(), headers.createContentTypeHeader("application", "sdp"));
+            ClientTransaction tx = provider.getNewClientTransaction(request);
+            OutboundCall call = new OutboundCall(callId.getCallId(), tx, listener);
+            calls.put(call.sipCallId, call);
+            call.ringTimer = timers.schedule(() -> call.cancel("ring-timeout"), invite.ringTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            tx.sendRequest();
+            return call;
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot send the INVITE: " + e.getMessage(), e);
+        }
+    }
+
+    /** A call in progress; {@link #hangup()} is safe in any state and at any time. */
+    public final class OutboundCall {
+        private final String sipCallId;
+        private final ClientTransaction invite;
+        private final CallListener listener;
+        private Dialog dialog;
+        private boolean provisional;
+        private boolean answered;
+        private boolean ended;
+        private String cancelPending; // why we want to cancel before a provisional arrived
+        private String cancelledBy;
+        private ScheduledFuture<?> ringTimer;
+
+        private OutboundCall(String sipCallId, ClientTransaction invite, CallListener listener) {
+            this.sipCallId = sipCallId;
+            this.invite = invite;
+            this.listener = listener;
+        }
+
+        public void hangup() {
+            boolean bye;
+            synchronized (this) {
+                if (ended) {
+                    return;
+                }
+                bye = answered;
+            }
+            if (bye) {
+                sendBye();
+            } else {
+                cancel("api");
+            }
+        }
+
+        private void cancel(String why) {
+            synchronized (this) {
+                if (ended || answered || cancelledBy != null) {
+                    return;
+                }
+                if (!provisional) {
+                    cancelPending = why;
+                    return;
+                }
+                cancelledBy = why;
+            }
+            try {
+                provider.getNewClientTransaction(invite.createCancel()).sendRequest();
+            } catch (Exception e) {
+                log.warn("CANCEL could not be sent", e);
+            }
+        }
+
+        private void sendBye() {
+            try {
+                Request bye = dialog.createRequest(Request.BYE);
+                dialog.sendRequest(provider.getNewClientTransaction(bye));
+                end(new CallEnd(CallStatus.COMPLETED, "api-hangup", null, "BYE sent"));
+            } catch (Exception e) {
+                log.warn("BYE could not be sent", e);
+                end(new CallEnd(CallStatus.COMPLETED, "api-hangup", null, "BYE could not be sent"));
+            }
+        }
+
+        private void onResponse(Response r, Dialog d) {
+            int code = r.getStatusCode();
+            if (code < 200) {
+                String pending;
+                boolean first;
+                synchronized (this) {
+                    if (code == 100 || ended) {
+                        return;
+                    }
+                    first = !provisional;
+                    provisional = true;
+                    pending = cancelPending;
+                    cancelPending = null;
+                }
+                if (pending != null) {
+                    cancel(pending);
+                } else if (first) {
+                    listener.ringing(code);
+                }
+                return;
+            }
+            if (code < 300) {
+                ack(r, d);
+                boolean lateCancel;
+                synchronized (this) {
+                    if (ended) {
+                        return;
+                    }
+                    answered = true;
+                    dialog = d;
+                    lateCancel = cancelledBy != null || cancelPending != null;
+                }
+                ringTimer.cancel(false);
+                if (lateCancel) {
+                    sendBye(); // a 200 crossed our CANCEL: the call exists now and must be ended
+                } else {
+                    listener.answered();
+                }
+                return;
+            }
+            String why;
+            synchronized (this) {
+                why = cancelledBy;
+            }
+            end(SipOutcomes.ofFinalResponse(code, r.getReasonPhrase(), why));
+        }
+
+        private void ack(Response r, Dialog d) {
+            try {
+                long cseq = ((CSeqHeader) r.getHeader(CSeqHeader.NAME)).getSeqNumber();
+                d.sendAck(d.createAck(cseq));
+            } catch (Exception e) {
+                log.warn("ACK could not be sent", e);
+            }
+        }
+
+        private void onBye() {
+            end(new CallEnd(CallStatus.COMPLETED, "callee-ended", null, "BYE received"));
+        }
+
+        private void onTimeout() {
+            boolean wasAnswered;
+            synchronized (this) {
+                wasAnswered = answered;
+            }
+            if (!wasAnswered) {
+                end(new CallEnd(CallStatus.FAILED, "carrier-error", null, "no response to the INVITE"));
+            }
+        }
+
+        private void end(CallEnd end) {
+            synchronized (this) {
+                if (ended) {
+                    return;
+                }
+                ended = true;
+            }
+            if (ringTimer != null) {
+                ringTimer.cancel(false);
+            }
+            calls.remove(sipCallId);
+            listener.ended(end);
+        }
+    }
+
+    @Override
+    public void processResponse(ResponseEvent event) {
+        Response r = event.getResponse();
+        CallIdHeader id = (CallIdHeader) r.getHeader(CallIdHeader.NAME);
+        String method = ((CSeqHeader) r.getHeader(CSeqHeader.NAME)).getMethod();
+        OutboundCall call = id == null ? null : calls.get(id.getCallId());
+        if (call != null && method.equals(Request.INVITE)) {
+            call.onResponse(r, event.getDialog());
+        }
+    }
+
+    @Override
+    public void processRequest(RequestEvent event) {
+        Request request = event.getRequest();
+        try {
+            ServerTransaction tx = event.getServerTransaction() != null ? event.getServerTransaction()
+                    : provider.getNewServerTransaction(request);
+            switch (request.getMethod()) {
+                case Request.BYE -> {
+                    tx.sendResponse(messages.createResponse(Response.OK, request));
+                    CallIdHeader id = (CallIdHeader) request.getHeader(CallIdHeader.NAME);
+                    OutboundCall call = calls.get(id.getCallId());
+                    if (call != null) {
+                        call.onBye();
+                    }
+                }
+                case Request.OPTIONS -> tx.sendResponse(messages.createResponse(Response.OK, request));
+                case Request.ACK -> { }
+                default -> tx.sendResponse(messages.createResponse(Response.METHOD_NOT_ALLOWED, request));
+            }
+        } catch (Exception e) {
+            log.warn("Could not answer a {} request", request.getMethod(), e);
+        }
+    }
+
+    @Override
+    public void processTimeout(TimeoutEvent event) {
+        if (event.getClientTransaction() != null) {
+            Request r = event.getClientTransaction().getRequest();
+            OutboundCall call = calls.get(((CallIdHeader) r.getHeader(CallIdHeader.NAME)).getCallId());
+            if (call != null && r.getMethod().equals(Request.INVITE)) {
+                call.onTimeout();
+            }
+        }
+    }
+
+    @Override
+    public void processIOException(IOExceptionEvent event) {
+        log.warn("SIP I/O error towards {}:{}", event.getHost(), event.getPort());
+    }
+
+    @Override
+    public void processTransactionTerminated(TransactionTerminatedEvent event) {
+        // nothing to clean: calls end on responses, BYE or timeouts
+    }
+
+    @Override
+    public void processDialogTerminated(DialogTerminatedEvent event) {
+        // nothing to clean
+    }
+
+    @Override
+    public void close() {
+        timers.shutdownNow();
+        try {
+            provider.removeSipListener(this);
+            stack.deleteSipProvider(provider);
+            stack.deleteListeningPoint(udp);
+        } catch (Exception e) {
+            log.debug("SIP shutdown", e);
+        }
+        stack.stop();
+    }
+}

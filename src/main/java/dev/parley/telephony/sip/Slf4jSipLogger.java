@@ -1,0 +1,153 @@
+package dev.parley.telephony.sip;
+
+import gov.nist.core.ServerLogger;
+import gov.nist.core.StackLogger;
+import gov.nist.javax.sip.message.SIPMessage;
+import java.util.Properties;
+import javax.sip.SipStack;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * JAIN-SIP's stack and message logs over SLF4J. The RI's own loggers need log4j 1.x (end of life,
+ * known CVEs), which we do not ship; the stack takes these instead (FIELD-NOTES). Messages are
+ * logged at TRACE only: they carry phone numbers.
+ */
+public final class Slf4jSipLogger implements StackLogger, ServerLogger {
+    private static final Logger log = LoggerFactory.getLogger("dev.parley.sip.stack");
+    private static final Logger messages = LoggerFactory.getLogger("dev.parley.sip.messages");
+
+    @Override
+    public void logStackTrace() {
+        // stack traces come with logException
+    }
+
+    @Override
+    public void logStackTrace(int traceLevel) {
+        // stack traces come with logException
+    }
+
+    @Override
+    public int getLineCount() {
+        return 0;
+    }
+
+    @Override
+    public void logException(Throwable ex) {
+        log.warn("SIP stack exception", ex);
+    }
+
+    @Override
+    public void logDebug(String message) {
+        log.debug(message);
+    }
+
+    @Override
+    public void logDebug(String message, Exception ex) {
+        log.debug(message, ex);
+    }
+
+    @Override
+    public void logTrace(String message) {
+        log.trace(message);
+    }
+
+    @Override
+    public void logFatalError(String message) {
+        log.error(message);
+    }
+
+    @Override
+    public void logError(String message) {
+        log.error(message);
+    }
+
+    @Override
+    public boolean isLoggingEnabled() {
+        return log.isInfoEnabled();
+    }
+
+    @Override
+    public boolean isLoggingEnabled(int level) {
+        return switch (level) {
+            case TRACE_FATAL, TRACE_ERROR -> log.isErrorEnabled();
+            case TRACE_WARN -> log.isWarnEnabled();
+            case TRACE_INFO -> log.isInfoEnabled();
+            case TRACE_DEBUG -> log.isDebugEnabled();
+            case TRACE_TRACE -> log.isTraceEnabled();
+            default -> false;
+        };
+    }
+
+    @Override
+    public void logError(String message, Exception ex) {
+        log.error(message, ex);
+    }
+
+    @Override
+    public void logWarning(String message) {
+        log.warn(message);
+    }
+
+    @Override
+    public void logInfo(String message) {
+        log.info(message);
+    }
+
+    @Override
+    public void disableLogging() {
+        // levels are SLF4J's to decide
+    }
+
+    @Override
+    public void enableLogging() {
+        // levels are SLF4J's to decide
+    }
+
+    @Override
+    public void setBuildTimeStamp(String buildTimeStamp) {
+        // not needed
+    }
+
+    @Override
+    public void setStackProperties(Properties stackProperties) {
+        // configured through SLF4J
+    }
+
+    @Override
+    public String getLoggerName() {
+        return log.getName();
+    }
+
+    @Override
+    public void closeLogFile() {
+        // no file
+    }
+
+    @Override
+    public void logMessage(SIPMessage message, String from, String to, boolean sender, long time) {
+        if (messages.isTraceEnabled()) {
+            messages.trace("{} {} -> {}\n{}", sender ? "sent" : "received", from, to, message.encode());
+        }
+    }
+
+    @Override
+    public void logMessage(SIPMessage message, String from, String to, String status, boolean sender, long time) {
+        logMessage(message, from, to, sender, time);
+    }
+
+    @Override
+    public void logMessage(SIPMessage message, String from, String to, String status, boolean sender) {
+        logMessage(message, from, to, sender, 0);
+    }
+
+    @Override
+    public void logException(Exception ex) {
+        log.warn("SIP stack exception", ex);
+    }
+
+    @Override
+    public void setSipStack(SipStack sipStack) {
+        // not needed
+    }
+}

@@ -1,0 +1,77 @@
+package dev.parley.support;
+
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A SIPp process playing one scenario from {@code src/test/resources/sipp} on 127.0.0.1, for exactly
+ * one call. With CI=true a missing SIPp fails the test; elsewhere the test is skipped.
+ */
+public final class Sipp implements AutoCloseable {
+    private final Process process;
+    public final int port;
+
+    private Sipp(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    public static void require() {
+        boolean present = Files.isExecutable(Path.of("/usr/bin/sipp"));
+        if (!present && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("SIPp is missing: install the Debian package sip-tester (.ci/run does)");
+        }
+        assumeThat(present).as("SIPp (Debian package sip-tester) is installed").isTrue();
+    }
+
+    /** Starts SIPp as a callee (UAS) with the named scenario; returns once it listens. */
+    public static Sipp uas(String scenario) {
+        require();
+        int port = freeUdpPort();
+        try (InputStream in = Sipp.class.getResourceAsStream("/sipp/" + scenario)) {
+            Path file = Files.createTempFile("sipp-", ".xml");
+            Files.write(file, in.readAllBytes());
+            int mediaPort = freeUdpPort();
+            Process p = new ProcessBuilder(List.of("sipp", "-sf", file.toString(), "-i", "127.0.0.1", "-p", Integer.toString(port),
+                    "-mp", Integer.toString(mediaPort), "-m", "1", "-nostdin", "-timeout", "30s", "-timeout_error"))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Thread.sleep(300); // SIPp binds its socket within a few ms; nothing to poll on UDP
+            return new Sipp(p, port);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** SIPp's exit code once its one call is done: 0 means the scenario ran to its end. */
+    public int awaitExit(long seconds) throws InterruptedException {
+        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            return -1;
+        }
+        return process.exitValue();
+    }
+
+    public static int freeUdpPort() {
+        try (DatagramSocket s = new DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+    }
+}

@@ -1,0 +1,137 @@
+package dev.parley.telephony.sip;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.parley.call.CallStatus;
+import dev.parley.support.Sipp;
+import dev.parley.telephony.CallEnd;
+import dev.parley.telephony.CallListener;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** Parley's user agent against a real SIP peer (SIPp) playing the callee. */
+@Tag("sip")
+class SipUserAgentTest {
+    static SipUserAgent ua;
+
+    @BeforeAll
+    static void start() {
+        Sipp.require();
+        ua = new SipUserAgent(new SipUserAgent.Settings("127.0.0.1", Sipp.freeUdpPort(), "Parley-test"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (ua != null) {
+            ua.close();
+        }
+    }
+
+    /** Records what the user agent reports, in order. */
+    static final class Recorder implements CallListener {
+        final List<String> events = new CopyOnWriteArrayList<>();
+        final CompletableFuture<CallEnd> end = new CompletableFuture<>();
+        final CompletableFuture<Void> answered = new CompletableFuture<>();
+
+        @Override
+        public void ringing(int code) {
+            events.add("ringing " + code);
+        }
+
+        @Override
+        public void answered() {
+            events.add("answered");
+            answered.complete(null);
+        }
+
+        @Override
+        public void ended(CallEnd e) {
+            events.add("ended " + e.status().wire());
+            end.complete(e);
+        }
+    }
+
+    private static SipUserAgent.OutboundCall dial(Sipp sipp, Recorder r, Duration ringTimeout) {
+        String offer = SdpOffer.audio("127.0.0.1", Sipp.freeUdpPort(), 1);
+        return ua.dial(new SipUserAgent.Invite("sip:+14155550123@127.0.0.1:" + sipp.port, "+14155550100", offer, ringTimeout), r);
+    }
+
+    @Test
+    void anAnsweredCallRingsAnswersAndEndsWithOurBye() throws Exception {
+        try (Sipp sipp = Sipp.uas("uas-answer.xml")) {
+            Recorder r = new Recorder();
+            SipUserAgent.OutboundCall call = dial(sipp, r, Duration.ofSeconds(10));
+            r.answered.get(10, TimeUnit.SECONDS);
+            call.hangup();
+            CallEnd end = r.end.get(10, TimeUnit.SECONDS);
+            assertThat(end.status()).isEqualTo(CallStatus.COMPLETED);
+            assertThat(end.endedReason()).isEqualTo("api-hangup");
+            assertThat(r.events).containsExactly("ringing 180", "answered", "ended completed");
+            assertThat(sipp.awaitExit(10)).as("SIPp saw its BYE and the scenario completed").isZero();
+        }
+    }
+
+    @Test
+    void busyIsBusyWithTheSipCode() throws Exception {
+        try (Sipp sipp = Sipp.uas("uas-busy.xml")) {
+            Recorder r = new Recorder();
+            dial(sipp, r, Duration.ofSeconds(10));
+            CallEnd end = r.end.get(10, TimeUnit.SECONDS);
+            assertThat(end).isEqualTo(new CallEnd(CallStatus.BUSY, "busy", 486, "486 Busy Here"));
+            assertThat(sipp.awaitExit(10)).as("SIPp got its ACK").isZero();
+        }
+    }
+
+    @Test
+    void a503FailsAsACarrierError() throws Exception {
+        try (Sipp sipp = Sipp.uas("uas-503.xml")) {
+            Recorder r = new Recorder();
+            dial(sipp, r, Duration.ofSeconds(10));
+            CallEnd end = r.end.get(10, TimeUnit.SECONDS);
+            assertThat(end.status()).isEqualTo(CallStatus.FAILED);
+            assertThat(end.endedReason()).isEqualTo("carrier-error");
+            assertThat(end.sipCode()).isEqualTo(503);
+            assertThat(sipp.awaitExit(10)).isZero();
+        }
+    }
+
+    @Test
+    void ringingPastTheTimeoutIsCanceledAsNoAnswer() throws Exception {
+        try (Sipp sipp = Sipp.uas("uas-ring-forever.xml")) {
+            Recorder r = new Recorder();
+            long started = System.nanoTime();
+            dial(sipp, r, Duration.ofMillis(1500));
+            CallEnd end = r.end.get(10, TimeUnit.SECONDS);
+            assertThat(end.status()).isEqualTo(CallStatus.NO_ANSWER);
+            assertThat(end.endedReason()).isEqualTo("no-answer");
+            assertThat(end.sipCode()).isEqualTo(487);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(1500));
+            assertThat(r.events).containsExactly("ringing 180", "ended no-answer");
+            assertThat(sipp.awaitExit(10)).as("SIPp saw the CANCEL and the ACK of its 487").isZero();
+        }
+    }
+
+    @Test
+    void hangingUpWhileRingingCancelsTheCall() throws Exception {
+        try (Sipp sipp = Sipp.uas("uas-ring-forever.xml")) {
+            Recorder r = new Recorder();
+            SipUserAgent.OutboundCall call = dial(sipp, r, Duration.ofSeconds(30));
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (r.events.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            call.hangup();
+            CallEnd end = r.end.get(10, TimeUnit.SECONDS);
+            assertThat(end.status()).isEqualTo(CallStatus.CANCELED);
+            assertThat(end.endedReason()).isEqualTo("canceled");
+            assertThat(sipp.awaitExit(10)).isZero();
+        }
+    }
+}
