@@ -7,6 +7,11 @@ import dev.parley.assistant.AssistantStore;
 import dev.parley.call.CallInserts;
 import dev.parley.call.CallService;
 import dev.parley.call.CallTransitions;
+import dev.parley.dialer.DialQueue;
+import dev.parley.dialer.Dialer;
+import dev.parley.dialer.Hangups;
+import dev.parley.telephony.sip.SipTelephonyProvider;
+import dev.parley.telephony.sip.SipUserAgent;
 import dev.parley.call.CallStore;
 import dev.parley.config.ParleyConfig;
 import dev.parley.store.Database;
@@ -32,11 +37,13 @@ public final class ParleyApp implements AutoCloseable {
     private final WebhookDispatcher webhooks;
     private final CallService calls;
     private final CallTransitions transitions;
+    private final Dialer dialer; // null when no SIP trunk is configured: calls then stay queued
     private final ApiServer api;
     private final JvmGcMetrics gcMetrics;
 
     private ParleyApp(Database database, WebhookDispatcher webhooks, CallService calls, CallTransitions transitions,
-                      ApiServer api, JvmGcMetrics gcMetrics) {
+                      Dialer dialer, ApiServer api, JvmGcMetrics gcMetrics) {
+        this.dialer = dialer;
         this.database = database;
         this.webhooks = webhooks;
         this.calls = calls;
@@ -62,17 +69,28 @@ public final class ParleyApp implements AutoCloseable {
             var deliveries = new WebhookStore(database.jdbi());
             var webhooks = new WebhookDispatcher(deliveries, workspaces, urls, config.webhooks(), clock, metrics);
             var callStore = new CallStore(database.jdbi(), database.dataSource(), json);
-            var calls = new CallService(callStore, new CallInserts(database.dataSource(), 2, metrics, webhooks::wake), urls, json);
             var transitions = new CallTransitions(database.jdbi(), callStore, new Outbox(json), json, clock, webhooks::wake);
+            Dialer dialer = config.telephony().trunk().isPresent() ? startDialer(config, database, transitions, metrics) : null;
+            Runnable accepted = () -> {
+                webhooks.wake();
+                if (dialer != null) {
+                    dialer.wake();
+                }
+            };
+            var calls = new CallService(callStore, new CallInserts(database.dataSource(), 2, metrics, accepted), urls, json);
+            var hangups = new Hangups(database.jdbi(), transitions, dialer == null ? () -> { } : dialer::wake);
             var services = new ApiServer.Services(
                     new Authenticator(tenancy, clock),
                     new AssistantService(new AssistantStore(database.jdbi(), json), urls, clock),
-                    calls, workspaces, deliveries, database, metrics, json);
+                    calls, hangups, workspaces, deliveries, database, metrics, json);
             try {
                 ApiServer api = ApiServer.start(config.http(), services);
-                return new ParleyApp(database, webhooks, calls, transitions, api, gc);
+                return new ParleyApp(database, webhooks, calls, transitions, dialer, api, gc);
             } catch (RuntimeException e) {
                 calls.close();
+                if (dialer != null) {
+                    dialer.close();
+                }
                 webhooks.close();
                 throw e;
             }
@@ -80,6 +98,15 @@ public final class ParleyApp implements AutoCloseable {
             database.close();
             throw e;
         }
+    }
+
+    private static Dialer startDialer(ParleyConfig config, Database database, CallTransitions transitions,
+                                      io.micrometer.core.instrument.MeterRegistry metrics) {
+        ParleyConfig.Telephony t = config.telephony();
+        var ua = new SipUserAgent(new SipUserAgent.Settings(t.sipHost(), t.sipPort(), "Parley/0.1"));
+        var provider = new SipTelephonyProvider(ua, t.sipHost(), t.trunk().orElseThrow());
+        return new Dialer(new DialQueue(database.jdbi()), transitions, provider,
+                new Dialer.Settings(t.maxCalls(), t.ringTimeout(), t.lease()), metrics);
     }
 
     public int port() {
@@ -99,6 +126,9 @@ public final class ParleyApp implements AutoCloseable {
     public void close() {
         api.close();
         calls.close();
+        if (dialer != null) {
+            dialer.close(); // hangs up this node's calls and records how they ended
+        }
         webhooks.close();
         gcMetrics.close();
         database.close();

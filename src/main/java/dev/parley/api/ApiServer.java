@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.assistant.AssistantService;
 import dev.parley.call.CallService;
 import dev.parley.config.ParleyConfig;
+import dev.parley.dialer.Hangups;
 import dev.parley.error.Problem;
 import dev.parley.store.Database;
 import dev.parley.tenancy.AuthException;
@@ -35,7 +36,7 @@ public final class ApiServer implements AutoCloseable {
 
     /** What the routes need; built once by the application. */
     public record Services(Authenticator authenticator, AssistantService assistants, CallService calls,
-                           WorkspaceService workspaces, WebhookStore deliveries,
+                           Hangups hangups, WorkspaceService workspaces, WebhookStore deliveries,
                            Database database, PrometheusMeterRegistry metrics, ObjectMapper json) {}
 
     private final Javalin javalin;
@@ -90,7 +91,7 @@ public final class ApiServer implements AutoCloseable {
     static List<Route> routes(Services s, Envelope envelope) {
         Views views = new Views(s.json());
         var assistants = new AssistantRoutes(s.assistants(), envelope, views, s.json());
-        var calls = new CallRoutes(s.calls(), envelope, views, s.json());
+        var calls = new CallRoutes(s.calls(), s.hangups(), envelope, views, s.json());
         var system = new SystemRoutes(s.database(), s.metrics(), envelope);
         var workspace = new WorkspaceRoutes(s.workspaces(), s.deliveries(), envelope, s.json());
         return List.of(
@@ -101,6 +102,7 @@ public final class ApiServer implements AutoCloseable {
                 authed(HandlerType.POST, "/v1/admin/assistant/call", calls::create),
                 authed(HandlerType.GET, "/v1/admin/assistant/calls", calls::list),
                 authed(HandlerType.GET, "/v1/admin/assistant/call/{call_id}", calls::get),
+                authed(HandlerType.POST, "/v1/admin/assistant/call/{call_id}/hangup", calls::hangup),
                 authed(HandlerType.POST, "/v1/admin/assistant", assistants::create),
                 authed(HandlerType.GET, "/v1/admin/assistant", assistants::list),
                 authed(HandlerType.GET, "/v1/admin/assistant/{id}", assistants::get),

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.call.Call;
 import dev.parley.call.CallService;
 import dev.parley.call.CreateCallRequest;
+import dev.parley.dialer.Hangups;
 import dev.parley.store.Page;
 import dev.parley.tenancy.Tenant;
 import io.javalin.http.Context;
@@ -13,12 +14,14 @@ import java.util.Optional;
 /** Make a Call, exactly as the seed documents it, and reading calls back. */
 final class CallRoutes {
     private final CallService calls;
+    private final Hangups hangups;
     private final Envelope envelope;
     private final Views views;
     private final ObjectMapper json;
 
-    CallRoutes(CallService calls, Envelope envelope, Views views, ObjectMapper json) {
+    CallRoutes(CallService calls, Hangups hangups, Envelope envelope, Views views, ObjectMapper json) {
         this.calls = calls;
+        this.hangups = hangups;
         this.envelope = envelope;
         this.views = views;
         this.json = json;
@@ -42,6 +45,15 @@ final class CallRoutes {
     void get(Context ctx, Tenant tenant) {
         Call call = calls.get(tenant, ctx.pathParam("call_id"));
         envelope.ok(ctx, "Call fetched successfully", views.call(call, true));
+    }
+
+    void hangup(Context ctx, Tenant tenant) {
+        String id = calls.get(tenant, ctx.pathParam("call_id")).id();
+        Hangups.Outcome outcome = hangups.hangup(tenant, id);
+        ObjectNode data = views.call(calls.get(tenant, id), true);
+        data.put("hangup", outcome == Hangups.Outcome.CANCELED ? "canceled" : "hanging-up");
+        envelope.ok(ctx, outcome == Hangups.Outcome.CANCELED ? "Call canceled before it was dialed"
+                : "Hanging up the call; its final status follows", data);
     }
 
     void list(Context ctx, Tenant tenant) {

@@ -44,32 +44,44 @@ public final class CallTransitions {
 
     /** @return the call after the move, or empty when the move was not allowed (nothing changed) */
     public Optional<Call> move(String callId, CallStatus to, String reason, Ending ending) {
-        Optional<Call> moved = jdbi.inTransaction(h -> {
-            String current = h.createQuery("SELECT status FROM calls WHERE id = :id FOR UPDATE")
-                    .bind("id", callId).mapTo(String.class).findOne().orElse(null);
-            if (current == null || !CallStatus.fromWire(current).orElseThrow().canMoveTo(to)) {
-                return Optional.<Call>empty();
-            }
-            Instant now = clock.instant();
-            h.createUpdate("""
-                            UPDATE calls SET status = :status, updated_at = :now,
-                                   started_at = CASE WHEN :ringing AND started_at IS NULL THEN :now ELSE started_at END,
-                                   answered_at = CASE WHEN :answered THEN :now ELSE answered_at END,
-                                   ended_at = CASE WHEN :final THEN :now ELSE ended_at END,
-                                   ended_reason = COALESCE(:reason, ended_reason), sip_code = COALESCE(:sip, sip_code)
-                             WHERE id = :id""")
-                    .bind("status", to.wire()).bind("now", now).bind("ringing", to == CallStatus.RINGING)
-                    .bind("answered", to == CallStatus.IN_PROGRESS).bind("final", to.isFinal())
-                    .bind("reason", ending.endedReason()).bind("sip", ending.sipCode()).bind("id", callId)
-                    .execute();
-            h.createUpdate("INSERT INTO call_events (call_id, status, reason, at) VALUES (:id, :status, :reason, :now)")
-                    .bind("id", callId).bind("status", to.wire()).bind("reason", reason).bind("now", now).execute();
-            Call call = calls.find(h, callId).orElseThrow();
-            writeEvents(h, call, now);
-            return Optional.of(call);
-        });
+        Optional<Call> moved = jdbi.inTransaction(h -> moveIn(h, callId, to, reason, ending));
         moved.ifPresent(c -> eventsWritten.run());
         return moved;
+    }
+
+    /** For moves that are part of a larger transaction; call {@link #committed()} after it commits. */
+    public Optional<Call> moveIn(Handle h, String callId, CallStatus to, String reason, Ending ending) {
+        String current = h.createQuery("SELECT status FROM calls WHERE id = :id FOR UPDATE")
+                .bind("id", callId).mapTo(String.class).findOne().orElse(null);
+        if (current == null || !CallStatus.fromWire(current).orElseThrow().canMoveTo(to)) {
+            return Optional.<Call>empty();
+        }
+        Instant now = clock.instant();
+        h.createUpdate("""
+                        UPDATE calls SET status = :status, updated_at = :now,
+                               started_at = CASE WHEN :ringing AND started_at IS NULL THEN :now ELSE started_at END,
+                               answered_at = CASE WHEN :answered THEN :now ELSE answered_at END,
+                               ended_at = CASE WHEN :final THEN :now ELSE ended_at END,
+                               ended_reason = COALESCE(:reason, ended_reason), sip_code = COALESCE(:sip, sip_code)
+                         WHERE id = :id""")
+                .bind("status", to.wire()).bind("now", now).bind("ringing", to == CallStatus.RINGING)
+                .bind("answered", to == CallStatus.IN_PROGRESS).bind("final", to.isFinal())
+                .bind("reason", ending.endedReason()).bind("sip", ending.sipCode()).bind("id", callId)
+                .execute();
+        h.createUpdate("INSERT INTO call_events (call_id, status, reason, at) VALUES (:id, :status, :reason, :now)")
+                .bind("id", callId).bind("status", to.wire()).bind("reason", reason).bind("now", now).execute();
+        if (to.isFinal()) {
+            // The dial job lives exactly as long as the call does: a final call has no work left.
+            h.execute("DELETE FROM dial_jobs WHERE call_id = ?", callId);
+        }
+        Call call = calls.find(h, callId).orElseThrow();
+        writeEvents(h, call, now);
+        return Optional.of(call);
+    }
+
+    /** Tells the webhook dispatcher that events were committed. */
+    public void committed() {
+        eventsWritten.run();
     }
 
     private void writeEvents(Handle h, Call call, Instant now) {

@@ -33,6 +33,11 @@ public final class ConfigLoader {
     public static final String WEBHOOK_LEASE_MS = "webhook.lease.ms";
     public static final String WEBHOOK_CONCURRENCY = "webhook.concurrency";
     public static final String SECRETS_MASTER_KEY = "secrets.master.key";
+    public static final String SIP_LISTEN = "sip.listen";
+    public static final String SIP_TRUNK = "sip.trunk";
+    public static final String DIALER_MAX_CALLS = "dialer.max.calls";
+    public static final String DIALER_RING_TIMEOUT_SECONDS = "dialer.ring.timeout.seconds";
+    public static final String DIALER_LEASE_MS = "dialer.lease.ms";
 
     private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
     static {
@@ -47,6 +52,11 @@ public final class ConfigLoader {
         DEFAULTS.put(WEBHOOK_LEASE_MS, "30000");
         DEFAULTS.put(WEBHOOK_CONCURRENCY, "64");
         DEFAULTS.put(SECRETS_MASTER_KEY, "");
+        DEFAULTS.put(SIP_LISTEN, "127.0.0.1:5060");
+        DEFAULTS.put(SIP_TRUNK, "");
+        DEFAULTS.put(DIALER_MAX_CALLS, "100");
+        DEFAULTS.put(DIALER_RING_TIMEOUT_SECONDS, "30");
+        DEFAULTS.put(DIALER_LEASE_MS, "15000");
     }
     /** Environment variables the launcher itself uses; not settings. */
     private static final java.util.Set<String> LAUNCHER_VARIABLES = java.util.Set.of("PARLEY_JAVA_OPTS", "PARLEY_CONFIG");
@@ -124,7 +134,26 @@ public final class ConfigLoader {
                 : Optional.of(DatabaseUrl.parse(DATABASE_URL, url));
         return new ParleyConfig(new ParleyConfig.Http(host.strip(), port),
                 new ParleyConfig.Database(dbUrl, pool), Path.of(dir.strip()).toAbsolutePath().normalize(),
-                webhooks(v, dbUrl.isEmpty()), secrets(v));
+                webhooks(v, dbUrl.isEmpty()), secrets(v), telephony(v));
+    }
+
+    private static ParleyConfig.Telephony telephony(Map<String, String> v) {
+        String listen = v.get(SIP_LISTEN).strip();
+        int colon = listen.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new ConfigException(SIP_LISTEN + " is '" + listen + "': give host:port, e.g. 127.0.0.1:5060");
+        }
+        int port = intIn(Map.of(SIP_LISTEN, listen.substring(colon + 1)), SIP_LISTEN, 0, 65535, "a UDP port");
+        String trunk = v.get(SIP_TRUNK).strip();
+        if (!trunk.isEmpty() && !trunk.matches("[A-Za-z0-9.\\-\\[\\]:]+(:\\d{1,5})?")) {
+            throw new ConfigException(SIP_TRUNK + " is '" + trunk + "': give host or host:port of the SIP trunk, e.g. sip.carrier.example:5060");
+        }
+        int lease = intIn(v, DIALER_LEASE_MS, 3_000, 600_000, "milliseconds");
+        return new ParleyConfig.Telephony(listen.substring(0, colon), port,
+                trunk.isEmpty() ? Optional.empty() : Optional.of(trunk),
+                intIn(v, DIALER_MAX_CALLS, 1, 100_000, "calls at once on this node"),
+                java.time.Duration.ofSeconds(intIn(v, DIALER_RING_TIMEOUT_SECONDS, 5, 600, "seconds")),
+                java.time.Duration.ofMillis(lease));
     }
 
     private static ParleyConfig.Webhooks webhooks(Map<String, String> v, boolean embedded) {

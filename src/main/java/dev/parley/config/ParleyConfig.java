@@ -8,7 +8,8 @@ import java.util.Optional;
  *
  * @param dataDir where the embedded database and generated files live
  */
-public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks webhooks, Secrets secrets) {
+public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks webhooks, Secrets secrets,
+                           Telephony telephony) {
 
     public record Http(String host, int port) {
         /** Largest request body accepted; larger ones get 413. */
@@ -37,6 +38,18 @@ public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks 
      */
     public record Webhooks(boolean devMode, java.util.List<String> allowedHosts, java.time.Duration timeout,
                            java.time.Duration retryInitial, java.time.Duration lease, int concurrency) {}
+
+    /**
+     * SIP and the dialer. The dialer runs only when a trunk is configured: with nowhere to send
+     * calls, accepted calls stay queued rather than fail.
+     *
+     * @param trunk host or host:port that calls are sent to ({@code sip:<E.164>@trunk})
+     * @param maxCalls calls at once on this node (lines); more wait queued
+     * @param lease how long a node owns a call it dials without renewing; a dead node's calls end
+     *     as {@code node-lost} after it
+     */
+    public record Telephony(String sipHost, int sipPort, Optional<String> trunk, int maxCalls,
+                            java.time.Duration ringTimeout, java.time.Duration lease) {}
 
     /** @param masterKey base64 of 32 bytes, or empty to use (and create) {@code <data-dir>/master.key} */
     public record Secrets(Optional<String> masterKey) {}

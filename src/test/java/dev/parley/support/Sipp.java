@@ -34,14 +34,18 @@ public final class Sipp implements AutoCloseable {
 
     /** Starts SIPp as a callee (UAS) with the named scenario; returns once it listens. */
     public static Sipp uas(String scenario) {
+        return uas(scenario, freeUdpPort(), 1);
+    }
+
+    /** On a given port (a configured trunk's), for {@code calls} calls. */
+    public static Sipp uas(String scenario, int port, int calls) {
         require();
-        int port = freeUdpPort();
         try (InputStream in = Sipp.class.getResourceAsStream("/sipp/" + scenario)) {
             Path file = Files.createTempFile("sipp-", ".xml");
             Files.write(file, in.readAllBytes());
             int mediaPort = freeUdpPort();
             Process p = new ProcessBuilder(List.of("sipp", "-sf", file.toString(), "-i", "127.0.0.1", "-p", Integer.toString(port),
-                    "-mp", Integer.toString(mediaPort), "-m", "1", "-nostdin", "-timeout", "30s", "-timeout_error"))
+                    "-mp", Integer.toString(mediaPort), "-m", Integer.toString(calls), "-nostdin", "-timeout", "30s", "-timeout_error"))
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             Thread.sleep(300); // SIPp binds its socket within a few ms; nothing to poll on UDP
             return new Sipp(p, port);

@@ -1,0 +1,120 @@
+package dev.parley.dialer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Dial jobs in PostgreSQL: one per live call, deleted with the call's final status.
+ *
+ * <p>A node claims due jobs with {@code FOR UPDATE SKIP LOCKED} and a lease it renews by heartbeat.
+ * Per workspace, under an advisory lock so that nodes count consistently, it takes no more than
+ * {@code max_concurrent_calls} minus the workspace's leased jobs, and no more than
+ * {@code calls_per_second} minus those claimed in the last second; the rest wait, queued, for a
+ * later claim. {@link #markDialed} records that a call goes on the wire: from then on the job is
+ * never claimed again, so a call is never dialed twice; if its node dies, {@link #lost} finds it.
+ */
+public final class DialQueue {
+    private final Jdbi jdbi;
+
+    public DialQueue(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    public record Job(String callId, String workspaceId, String toNumber, String fromNumber, int maxDurationSeconds,
+                      java.time.Instant acceptedAt) {}
+
+    public List<Job> claim(String node, Duration lease, int max) {
+        if (max <= 0) {
+            return List.of();
+        }
+        return jdbi.inTransaction(h -> {
+            List<Map.Entry<String, String>> due = h.createQuery("""
+                            SELECT call_id, workspace_id FROM dial_jobs
+                             WHERE run_at <= now() AND dialed_at IS NULL AND (lease_until IS NULL OR lease_until < now())
+                             ORDER BY run_at LIMIT :scan FOR UPDATE SKIP LOCKED""")
+                    .bind("scan", Math.max(max * 4, 50))
+                    .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2))).list();
+            Map<String, List<String>> byWorkspace = new LinkedHashMap<>();
+            due.forEach(e -> byWorkspace.computeIfAbsent(e.getValue(), k -> new ArrayList<>()).add(e.getKey()));
+            List<String> take = new ArrayList<>();
+            for (var ws : byWorkspace.entrySet()) {
+                if (take.size() >= max) {
+                    break;
+                }
+                int room = room(h, ws.getKey());
+                ws.getValue().stream().limit(Math.min(room, max - take.size())).forEach(take::add);
+            }
+            if (take.isEmpty()) {
+                return List.<Job>of();
+            }
+            return h.createQuery("""
+                            UPDATE dial_jobs j SET leased_by = :node, lease_until = now() + make_interval(secs => :lease),
+                                   claimed_at = now(), attempts = j.attempts + 1
+                              FROM calls c LEFT JOIN assistants a ON a.id = c.assistant_id
+                             WHERE j.call_id = ANY(:ids) AND c.id = j.call_id
+                            RETURNING j.call_id, j.workspace_id, c.to_number, c.from_number,
+                                      COALESCE((a.config->>'max_duration_seconds')::int, 600) AS max_duration, c.created_at""")
+                    .bind("node", node).bind("lease", lease.toMillis() / 1000.0).bind("ids", take.toArray(String[]::new))
+                    .map((rs, ctx) -> new Job(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
+                            rs.getTimestamp(6).toInstant()))
+                    .list();
+        });
+    }
+
+    /** How many more calls the workspace may start now; serialized per workspace across nodes. */
+    private static int room(Handle h, String workspaceId) {
+        h.execute("SELECT pg_advisory_xact_lock(hashtext('dial:' || ?))", workspaceId);
+        return h.createQuery("""
+                        SELECT LEAST(
+                            w.max_concurrent_calls - (SELECT count(*) FROM dial_jobs j
+                                                       WHERE j.workspace_id = w.id AND j.lease_until > now()),
+                            w.calls_per_second - (SELECT count(*) FROM dial_jobs j
+                                                   WHERE j.workspace_id = w.id AND j.claimed_at > now() - interval '1 second'))
+                          FROM workspaces w WHERE w.id = :ws""")
+                .bind("ws", workspaceId).mapTo(Integer.class).findOne().map(n -> Math.max(0, n)).orElse(0);
+    }
+
+    /**
+     * The call goes on the wire now. False when it must not: it was canceled meanwhile (its job is
+     * gone) or this node no longer holds the lease.
+     */
+    public boolean markDialed(String node, String callId) {
+        return jdbi.inTransaction(h -> {
+            // Lock order everywhere: the call row, then its job (as CallTransitions and hang-up do).
+            h.execute("SELECT 1 FROM calls WHERE id = ? FOR UPDATE", callId);
+            int marked = h.createUpdate("""
+                            UPDATE dial_jobs SET dialed_at = now()
+                             WHERE call_id = :id AND leased_by = :node AND dialed_at IS NULL AND lease_until > now()""")
+                    .bind("id", callId).bind("node", node).execute();
+            if (marked == 1) {
+                h.execute("UPDATE calls SET started_at = now(), updated_at = now() WHERE id = ? AND started_at IS NULL", callId);
+            }
+            return marked == 1;
+        });
+    }
+
+    /** Keeps this node's leases alive; a node that stops doing this is presumed dead after one lease. */
+    public void heartbeat(String node, Duration lease) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE dial_jobs SET lease_until = now() + make_interval(secs => :lease) WHERE leased_by = :node")
+                .bind("lease", lease.toMillis() / 1000.0).bind("node", node).execute());
+    }
+
+    /** Calls this node holds that someone asked to hang up, with the reason asked. */
+    public Map<String, String> hangupRequests(String node) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT call_id, hangup_reason FROM dial_jobs WHERE leased_by = :node AND hangup_reason IS NOT NULL")
+                .bind("node", node).map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2))).list()
+                .stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+    }
+
+    /** Calls that went on the wire on a node whose lease ran out: that node is gone, and so is the call. */
+    public List<String> lost() {
+        return jdbi.withHandle(h -> h.createQuery(
+                        "SELECT call_id FROM dial_jobs WHERE dialed_at IS NOT NULL AND lease_until < now() LIMIT 100")
+                .mapTo(String.class).list());
+    }
+}

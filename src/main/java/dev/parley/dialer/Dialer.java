@@ -1,0 +1,232 @@
+package dev.parley.dialer;
+
+import dev.parley.call.CallStatus;
+import dev.parley.call.CallTransitions;
+import dev.parley.call.CallTransitions.Ending;
+import dev.parley.telephony.CallEnd;
+import dev.parley.telephony.CallListener;
+import dev.parley.telephony.TelephonyProvider;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Takes queued calls to the phone network. One loop per node, woken when calls are accepted and
+ * every 200 ms otherwise:
+ * <ol>
+ *   <li>calls that went on the wire on a node that stopped renewing its leases end as
+ *       {@code failed / node-lost} (they cannot be re-dialed: someone may have answered);
+ *   <li>hang-up requests for calls this node holds are carried out;
+ *   <li>leases are renewed every third of their length;
+ *   <li>due jobs are claimed up to this node's free lines ({@code dialer.max.calls}) and the
+ *       workspaces' limits, and each call runs on its own virtual thread.
+ * </ol>
+ * A call's run marks it dialed (unless it was canceled meanwhile), asks the provider to dial, and
+ * turns what the provider reports into status changes through {@link CallTransitions}. Answered calls
+ * are hung up at the assistant's {@code max_duration_seconds}.
+ */
+public final class Dialer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Dialer.class);
+    private static final Duration TICK = Duration.ofMillis(200);
+
+    public record Settings(int maxCalls, Duration ringTimeout, Duration lease) {}
+
+    private final DialQueue queue;
+    private final CallTransitions transitions;
+    private final TelephonyProvider provider;
+    private final Settings settings;
+    private final String node = "node-" + UUID.randomUUID().toString().substring(0, 8);
+    private final Semaphore lines;
+    private final Map<String, Run> active = new ConcurrentHashMap<>();
+    private final Semaphore wakeups = new Semaphore(0);
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("dialer-timers").factory());
+    private final Timer dialLatency;
+    private final Timer setupLatency;
+    private final Counter dialed;
+    private final Thread loop;
+    private volatile boolean running = true;
+    private long lastHeartbeat;
+
+    public Dialer(DialQueue queue, CallTransitions transitions, TelephonyProvider provider, Settings settings, MeterRegistry metrics) {
+        this.queue = queue;
+        this.transitions = transitions;
+        this.provider = provider;
+        this.settings = settings;
+        this.lines = new Semaphore(settings.maxCalls());
+        this.dialLatency = Timer.builder("parley.dial.latency").description("Accepted to INVITE sent")
+                .publishPercentileHistogram().register(metrics);
+        this.setupLatency = Timer.builder("parley.setup.latency").description("INVITE sent to first 180/183/200")
+                .publishPercentileHistogram().register(metrics);
+        this.dialed = Counter.builder("parley.calls.dialed").register(metrics);
+        Gauge.builder("parley.calls.active", active, Map::size).description("Calls this node is dialing or holding").register(metrics);
+        this.loop = Thread.ofVirtual().name("dialer").start(this::run);
+    }
+
+    public void wake() {
+        if (wakeups.availablePermits() == 0) {
+            wakeups.release();
+        }
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                for (String lost : queue.lost()) {
+                    transitions.move(lost, CallStatus.FAILED, "the node that held the call stopped", new Ending("node-lost", null));
+                }
+                queue.hangupRequests(node).forEach((callId, reason) -> {
+                    Run r = active.get(callId);
+                    if (r != null) {
+                        r.hangup(reason);
+                    }
+                });
+                long now = System.nanoTime();
+                if (now - lastHeartbeat > settings.lease().toNanos() / 3) {
+                    queue.heartbeat(node, settings.lease());
+                    lastHeartbeat = now;
+                }
+                int free = lines.availablePermits();
+                for (DialQueue.Job job : queue.claim(node, settings.lease(), free)) {
+                    lines.acquireUninterruptibly();
+                    Run r = new Run(job);
+                    active.put(job.callId(), r);
+                    Thread.ofVirtual().name("call-" + job.callId()).start(r::start);
+                }
+                wakeups.tryAcquire(TICK.toMillis(), TimeUnit.MILLISECONDS);
+                wakeups.drainPermits();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.warn("Dialer loop failed; trying again shortly", e);
+                sleep(TICK);
+            }
+        }
+    }
+
+    /** One call on this node, from claim to its final status. */
+    private final class Run implements CallListener {
+        private final DialQueue.Job job;
+        private volatile TelephonyProvider.Active call;
+        private volatile String hangupReason;
+        private long inviteSentNanos;
+        private boolean setupMeasured;
+
+        Run(DialQueue.Job job) {
+            this.job = job;
+        }
+
+        void start() {
+            MDC.put("call_id", job.callId());
+            try {
+                if (!queue.markDialed(node, job.callId())) {
+                    finish(); // canceled before it reached the wire
+                    return;
+                }
+                inviteSentNanos = System.nanoTime();
+                dialLatency.record(Duration.between(job.acceptedAt(), java.time.Instant.now()));
+                dialed.increment();
+                call = provider.dial(new TelephonyProvider.Dial(job.callId(), job.toNumber(), Optional.ofNullable(job.fromNumber()),
+                        settings.ringTimeout()), this);
+                if (hangupReason != null) {
+                    call.hangup();
+                }
+            } catch (RuntimeException e) {
+                log.error("Dialing failed", e);
+                ended(new CallEnd(CallStatus.FAILED, "carrier-error", null, "could not dial: " + e.getMessage()));
+            } finally {
+                MDC.remove("call_id");
+            }
+        }
+
+        void hangup(String reason) {
+            if (hangupReason == null) {
+                hangupReason = reason;
+            }
+            TelephonyProvider.Active c = call;
+            if (c != null) {
+                c.hangup();
+            }
+        }
+
+        private void measureSetup() {
+            if (!setupMeasured) {
+                setupMeasured = true;
+                setupLatency.record(System.nanoTime() - inviteSentNanos, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        @Override
+        public void ringing(int code) {
+            measureSetup();
+            transitions.move(job.callId(), CallStatus.RINGING, code + " from the far end", Ending.none());
+        }
+
+        @Override
+        public void answered() {
+            measureSetup();
+            transitions.move(job.callId(), CallStatus.IN_PROGRESS, "answered", Ending.none());
+            timers.schedule(() -> hangup("max-duration"), job.maxDurationSeconds(), TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void ended(CallEnd end) {
+            String reason = hangupReason;
+            Ending ending = new Ending(end.endedReason(), end.sipCode());
+            if (reason != null && (end.status() == CallStatus.COMPLETED || end.status() == CallStatus.CANCELED)) {
+                // Our own BYE or CANCEL: say why we sent it.
+                ending = new Ending(reason.equals("api") ? (end.status() == CallStatus.CANCELED ? "canceled" : "api-hangup") : reason,
+                        end.sipCode());
+            }
+            transitions.move(job.callId(), end.status(), end.detail(), ending);
+            finish();
+        }
+
+        private void finish() {
+            active.remove(job.callId());
+            lines.release();
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops claiming and hangs up what this node holds; each call ends with its real outcome. */
+    @Override
+    public void close() {
+        running = false;
+        wake();
+        try {
+            loop.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        active.values().forEach(r -> r.hangup("api"));
+        try {
+            lines.tryAcquire(settings.maxCalls(), 5, TimeUnit.SECONDS); // let the calls end and record it
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        timers.shutdownNow();
+        provider.close();
+    }
+}

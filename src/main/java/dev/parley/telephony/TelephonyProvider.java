@@ -1,0 +1,24 @@
+package dev.parley.telephony;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * How Parley places a call: SIP today, Twilio later. Wired by hand in {@code ParleyApp}.
+ * {@link #dial} returns at once; what happens next arrives on the listener.
+ */
+public interface TelephonyProvider extends AutoCloseable {
+
+    record Dial(String callId, String toNumber, Optional<String> fromNumber, Duration ringTimeout) {}
+
+    /** A call being placed or in progress. */
+    interface Active {
+        /** CANCEL before answer, BYE after; safe to call at any time, more than once. */
+        void hangup();
+    }
+
+    Active dial(Dial dial, CallListener listener);
+
+    @Override
+    void close();
+}

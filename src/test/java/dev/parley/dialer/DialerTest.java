@@ -1,0 +1,222 @@
+package dev.parley.dialer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.config.ConfigLoader;
+import dev.parley.support.Http;
+import dev.parley.support.Sipp;
+import dev.parley.support.TestServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Calls placed through the API reach a real SIP trunk (SIPp) and their statuses follow it. */
+@Tag("sip")
+class DialerTest {
+    static final int TRUNK = Sipp.freeUdpPort();
+
+    @RegisterExtension
+    static final TestServer server = TestServer.perClass(Map.of(
+            ConfigLoader.SIP_LISTEN, "127.0.0.1:" + Sipp.freeUdpPort(),
+            ConfigLoader.SIP_TRUNK, "127.0.0.1:" + TRUNK,
+            ConfigLoader.DIALER_RING_TIMEOUT_SECONDS, "5",
+            ConfigLoader.DIALER_LEASE_MS, "3000"));
+
+    @BeforeAll
+    static void requirePeer() {
+        Sipp.require();
+    }
+
+    @BeforeEach
+    void limits() {
+        patchLimits(10, 10);
+    }
+
+    static void patchLimits(int concurrent, int perSecond) {
+        Http.Response r = server.http.request("PATCH", "/v1/admin/workspace").headers(server.auth())
+                .json("{\"limits\":{\"max_concurrent_calls\":" + concurrent + ",\"calls_per_second\":" + perSecond + "}}").send();
+        assertThat(r.status()).isEqualTo(200);
+    }
+
+    static String call() {
+        Http.Response r = server.createCall("+14155550123");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return r.json().at("/data/call_id").asText();
+    }
+
+    static JsonNode get(String id) {
+        return server.http.request("GET", "/v1/admin/assistant/call/" + id).headers(server.auth()).send().json().get("data");
+    }
+
+    static JsonNode await(String id, Predicate<JsonNode> condition, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        JsonNode c = get(id);
+        while (!condition.test(c)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("call never became " + what + ": " + c);
+            }
+            sleep(50);
+            c = get(id);
+        }
+        return c;
+    }
+
+    static JsonNode awaitStatus(String id, String status) {
+        return await(id, c -> c.get("status").asText().equals(status), status);
+    }
+
+    static Http.Response hangup(String id) {
+        return server.http.request("POST", "/v1/admin/assistant/call/" + id + "/hangup").headers(server.auth()).send();
+    }
+
+    @Test
+    void anAnsweredCallIsHungUpFromTheApi() throws Exception {
+        try (Sipp trunk = Sipp.uas("uas-answer.xml", TRUNK, 1)) {
+            String id = call();
+            awaitStatus(id, "in-progress");
+            Http.Response r = hangup(id);
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.json().at("/data/hangup").asText()).isEqualTo("hanging-up");
+            JsonNode done = awaitStatus(id, "completed");
+            assertThat(done.get("ended_reason").asText()).isEqualTo("api-hangup");
+            assertThat(done.get("started_at").isNull()).isFalse();
+            assertThat(done.get("answered_at").isNull()).isFalse();
+            assertThat(done.get("duration_seconds").isNumber()).isTrue();
+            assertThat(done.get("history")).extracting(h -> h.get("status").asText())
+                    .containsExactly("queued", "ringing", "in-progress", "completed");
+            assertThat(trunk.awaitExit(10)).isZero();
+            assertThat(hangup(id).status()).as("a second hangup").isEqualTo(409);
+            assertThat(server.count("SELECT count(*) FROM dial_jobs WHERE call_id = '" + id + "'")).isZero();
+        }
+    }
+
+    @Test
+    void busyAndServiceUnavailableEndTheCallWithTheSipCode() throws Exception {
+        try (Sipp trunk = Sipp.uas("uas-busy.xml", TRUNK, 1)) {
+            JsonNode c = awaitStatus(call(), "busy");
+            assertThat(c.get("sip_code").asInt()).isEqualTo(486);
+            assertThat(c.get("ended_reason").asText()).isEqualTo("busy");
+            assertThat(trunk.awaitExit(10)).isZero();
+        }
+        try (Sipp trunk = Sipp.uas("uas-503.xml", TRUNK, 1)) {
+            JsonNode c = awaitStatus(call(), "failed");
+            assertThat(c.get("sip_code").asInt()).isEqualTo(503);
+            assertThat(c.get("ended_reason").asText()).isEqualTo("carrier-error");
+            assertThat(trunk.awaitExit(10)).isZero();
+        }
+    }
+
+    @Test
+    void aCallNobodyAnswersEndsAsNoAnswerAfterTheRingTimeout() throws Exception {
+        try (Sipp trunk = Sipp.uas("uas-ring-forever.xml", TRUNK, 1)) {
+            String id = call();
+            awaitStatus(id, "ringing");
+            JsonNode c = await(id, x -> x.get("status").asText().equals("no-answer"), "no-answer");
+            assertThat(c.get("ended_reason").asText()).isEqualTo("no-answer");
+            assertThat(c.get("sip_code").asInt()).isEqualTo(487);
+            assertThat(trunk.awaitExit(10)).isZero();
+        }
+    }
+
+    @Test
+    void theConcurrencyLimitHoldsCallsQueuedAndHangupWorksInEachState() throws Exception {
+        patchLimits(2, 10);
+        try (Sipp trunk = Sipp.uas("uas-ring-forever.xml", TRUNK, 5)) {
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                ids.add(call());
+            }
+            int ended = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+            while (ended < 5 && System.nanoTime() < deadline) {
+                List<JsonNode> calls = ids.stream().map(DialerTest::get).toList();
+                long live = calls.stream().filter(c -> c.get("started_at").isNull() == false && !isFinal(c)).count();
+                assertThat(live).as("calls on the wire at once").isLessThanOrEqualTo(2);
+                for (JsonNode c : calls) {
+                    if (c.get("status").asText().equals("ringing")) {
+                        hangup(c.get("call_id").asText());
+                    }
+                }
+                ended = (int) calls.stream().filter(DialerTest::isFinal).count();
+                sleep(100);
+            }
+            for (String id : ids) {
+                JsonNode c = get(id);
+                assertThat(c.get("status").asText()).isEqualTo("canceled");
+                assertThat(c.get("ended_reason").asText()).isEqualTo("canceled");
+            }
+            assertThat(trunk.awaitExit(10)).as("all five calls reached the trunk once").isZero();
+        }
+    }
+
+    @Test
+    void aQueuedCallCanceledBeforeDialingNeverReachesTheTrunk() {
+        patchLimits(1, 10);
+        try (Sipp trunk = Sipp.uas("uas-ring-forever.xml", TRUNK, 1)) {
+            String first = call();
+            awaitStatus(first, "ringing");
+            String second = call();
+            Http.Response r = hangup(second);
+            assertThat(r.json().at("/data/hangup").asText()).isEqualTo("canceled");
+            JsonNode c = get(second);
+            assertThat(c.get("status").asText()).isEqualTo("canceled");
+            assertThat(c.get("started_at").isNull()).as("never dialed").isTrue();
+            hangup(first);
+            awaitStatus(first, "canceled");
+        }
+    }
+
+    @Test
+    void aLeaseLeftByADeadNodeIsTakenOverOnceAndALiveCallOfItEndsAsNodeLost() throws Exception {
+        patchLimits(10, 10);
+        // A job a dead node claimed but never dialed: taken over when its lease ends, dialed once.
+        try (Sipp trunk = Sipp.uas("uas-busy.xml", TRUNK, 1)) {
+            holdDialerBack();
+            String id = call();
+            server.app.database().jdbi().useHandle(h -> {
+                h.execute("UPDATE dial_jobs SET leased_by = 'dead-node', lease_until = now() + interval '2 seconds', claimed_at = now() WHERE call_id = ?", id);
+                h.execute("UPDATE workspaces SET max_concurrent_calls = 10");
+            });
+            sleep(1000);
+            assertThat(get(id).get("status").asText()).as("not taken while the lease lives").isEqualTo("queued");
+            JsonNode c = awaitStatus(id, "busy");
+            assertThat(c.get("sip_code").asInt()).isEqualTo(486);
+            assertThat(trunk.awaitExit(10)).isZero();
+        }
+        // A call that was on the wire on a node that died: it cannot be re-dialed, it ends node-lost.
+        holdDialerBack();
+        String lost = call();
+        server.app.database().jdbi().useHandle(h -> {
+            h.execute("UPDATE calls SET status = 'ringing', started_at = now() WHERE id = ?", lost);
+            h.execute("UPDATE dial_jobs SET leased_by = 'dead-node', dialed_at = now(), lease_until = now() - interval '1 second' WHERE call_id = ?", lost);
+            h.execute("UPDATE workspaces SET max_concurrent_calls = 10");
+        });
+        JsonNode c = awaitStatus(lost, "failed");
+        assertThat(c.get("ended_reason").asText()).isEqualTo("node-lost");
+    }
+
+    /** A limit of zero keeps new calls queued, so the test can set up their jobs first. */
+    static void holdDialerBack() {
+        server.app.database().jdbi().useHandle(h -> h.execute("UPDATE workspaces SET max_concurrent_calls = 0"));
+    }
+
+    static boolean isFinal(JsonNode c) {
+        return List.of("completed", "busy", "no-answer", "failed", "canceled").contains(c.get("status").asText());
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
