@@ -82,7 +82,7 @@ public final class ParleyApp implements AutoCloseable {
             var services = new ApiServer.Services(
                     new Authenticator(tenancy, clock),
                     new AssistantService(new AssistantStore(database.jdbi(), json), urls, clock),
-                    calls, hangups, workspaces, deliveries, database, metrics, json);
+                    calls, hangups, workspaces, deliveries, database, metrics, json, config.dataDir().resolve("recordings"));
             try {
                 ApiServer api = ApiServer.start(config.http(), services);
                 return new ParleyApp(database, webhooks, calls, transitions, dialer, api, gc);
@@ -104,7 +104,7 @@ public final class ParleyApp implements AutoCloseable {
                                       io.micrometer.core.instrument.MeterRegistry metrics) {
         ParleyConfig.Telephony t = config.telephony();
         var ua = new SipUserAgent(new SipUserAgent.Settings(t.sipHost(), t.sipPort(), "Parley/0.1"));
-        var provider = new SipTelephonyProvider(ua, t.sipHost(), t.trunk().orElseThrow());
+        var provider = new SipTelephonyProvider(ua, t.sipHost(), t.trunk().orElseThrow(), config.dataDir().resolve("recordings"));
         return new Dialer(new DialQueue(database.jdbi()), transitions, provider,
                 new Dialer.Settings(t.maxCalls(), t.ringTimeout(), t.lease()), metrics);
     }

@@ -37,7 +37,8 @@ public final class ApiServer implements AutoCloseable {
     /** What the routes need; built once by the application. */
     public record Services(Authenticator authenticator, AssistantService assistants, CallService calls,
                            Hangups hangups, WorkspaceService workspaces, WebhookStore deliveries,
-                           Database database, PrometheusMeterRegistry metrics, ObjectMapper json) {}
+                           Database database, PrometheusMeterRegistry metrics, ObjectMapper json,
+                           java.nio.file.Path recordings) {}
 
     private final Javalin javalin;
 
@@ -91,7 +92,7 @@ public final class ApiServer implements AutoCloseable {
     static List<Route> routes(Services s, Envelope envelope) {
         Views views = new Views(s.json());
         var assistants = new AssistantRoutes(s.assistants(), envelope, views, s.json());
-        var calls = new CallRoutes(s.calls(), s.hangups(), envelope, views, s.json());
+        var calls = new CallRoutes(s.calls(), s.hangups(), s.recordings(), envelope, views, s.json());
         var system = new SystemRoutes(s.database(), s.metrics(), envelope);
         var workspace = new WorkspaceRoutes(s.workspaces(), s.deliveries(), envelope, s.json());
         return List.of(
@@ -103,6 +104,7 @@ public final class ApiServer implements AutoCloseable {
                 authed(HandlerType.GET, "/v1/admin/assistant/calls", calls::list),
                 authed(HandlerType.GET, "/v1/admin/assistant/call/{call_id}", calls::get),
                 authed(HandlerType.POST, "/v1/admin/assistant/call/{call_id}/hangup", calls::hangup),
+                authed(HandlerType.GET, "/v1/admin/assistant/call/{call_id}/recording", calls::recording),
                 authed(HandlerType.POST, "/v1/admin/assistant", assistants::create),
                 authed(HandlerType.GET, "/v1/admin/assistant", assistants::list),
                 authed(HandlerType.GET, "/v1/admin/assistant/{id}", assistants::get),

@@ -15,13 +15,15 @@ import java.util.Optional;
 final class CallRoutes {
     private final CallService calls;
     private final Hangups hangups;
+    private final java.nio.file.Path recordings;
     private final Envelope envelope;
     private final Views views;
     private final ObjectMapper json;
 
-    CallRoutes(CallService calls, Hangups hangups, Envelope envelope, Views views, ObjectMapper json) {
+    CallRoutes(CallService calls, Hangups hangups, java.nio.file.Path recordings, Envelope envelope, Views views, ObjectMapper json) {
         this.calls = calls;
         this.hangups = hangups;
+        this.recordings = recordings;
         this.envelope = envelope;
         this.views = views;
         this.json = json;
@@ -54,6 +56,18 @@ final class CallRoutes {
         data.put("hangup", outcome == Hangups.Outcome.CANCELED ? "canceled" : "hanging-up");
         envelope.ok(ctx, outcome == Hangups.Outcome.CANCELED ? "Call canceled before it was dialed"
                 : "Hanging up the call; its final status follows", data);
+    }
+
+    /** The stereo WAV (caller left, Parley right) once the call has ended. */
+    void recording(Context ctx, Tenant tenant) throws java.io.IOException {
+        String id = calls.get(tenant, ctx.pathParam("call_id")).id();
+        java.nio.file.Path file = dev.parley.telephony.sip.SipTelephonyProvider.recordingOf(recordings, id);
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw dev.parley.error.Problem.notFound("recording_not_found", "Call " + id + " has no recording: it was"
+                    + " not answered, has not ended yet, or was handled by another node");
+        }
+        ctx.contentType("audio/wav").header("Content-Disposition", "attachment; filename=\"" + id + ".wav\"")
+                .result(java.nio.file.Files.newInputStream(file));
     }
 
     void list(Context ctx, Tenant tenant) {

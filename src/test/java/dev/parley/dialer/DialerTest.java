@@ -99,6 +99,49 @@ class DialerTest {
     }
 
     @Test
+    void anAnsweredCallHearsThePromptBothWaysAndIsRecorded() throws Exception {
+        try (Sipp trunk = Sipp.uas("uas-answer.xml", TRUNK, 1, true)) { // SIPp echoes our audio back
+            String id = call();
+            JsonNode done = await(id, c -> c.get("status").asText().equals("completed"), "completed");
+            assertThat(done.get("ended_reason").asText()).isEqualTo("assistant-ended");
+            assertThat(trunk.awaitExit(10)).isZero();
+
+            java.net.http.HttpResponse<byte[]> wav = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + server.app.port()
+                                    + "/v1/admin/assistant/call/" + id + "/recording"))
+                            .header("workspace", server.tenancy.workspaceId()).header("organization", server.tenancy.organizationId())
+                            .header("Authorization", "Bearer " + server.tenancy.apiKey().orElseThrow()).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(wav.statusCode()).isEqualTo(200);
+            assertThat(wav.headers().firstValue("Content-Type")).hasValue("audio/wav");
+            double[] rms = stereoRms(wav.body());
+            double seconds = (wav.body().length - 44) / 4 / 8000.0;
+            assertThat(seconds).as("the prompt is about four seconds").isBetween(3.5, 8.0);
+            assertThat(rms[1]).as("Parley's side carries the prompt").isGreaterThan(500);
+            assertThat(rms[0]).as("the caller's side carries the echoed prompt, not silence").isGreaterThan(500);
+        }
+        assertThat(server.http.request("GET", "/v1/admin/assistant/call/c_000000000000000000000000/recording")
+                .headers(server.auth()).send().status()).isEqualTo(404);
+    }
+
+    /** RMS of the left and right channels of an 8 kHz 16-bit stereo WAV. */
+    static double[] stereoRms(byte[] wav) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(wav).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertThat(b.getShort(22)).as("channels").isEqualTo((short) 2);
+        assertThat(b.getInt(24)).as("rate").isEqualTo(8000);
+        double left = 0;
+        double right = 0;
+        int frames = (wav.length - 44) / 4;
+        for (int i = 0; i < frames; i++) {
+            double l = b.getShort(44 + 4 * i);
+            double r = b.getShort(46 + 4 * i);
+            left += l * l;
+            right += r * r;
+        }
+        return new double[] {Math.sqrt(left / frames), Math.sqrt(right / frames)};
+    }
+
+    @Test
     void busyAndServiceUnavailableEndTheCallWithTheSipCode() throws Exception {
         try (Sipp trunk = Sipp.uas("uas-busy.xml", TRUNK, 1)) {
             JsonNode c = awaitStatus(call(), "busy");

@@ -39,13 +39,23 @@ public final class Sipp implements AutoCloseable {
 
     /** On a given port (a configured trunk's), for {@code calls} calls. */
     public static Sipp uas(String scenario, int port, int calls) {
+        return uas(scenario, port, calls, false);
+    }
+
+    /** @param echo SIPp sends every RTP packet it receives back to its sender */
+    public static Sipp uas(String scenario, int port, int calls, boolean echo) {
         require();
         try (InputStream in = Sipp.class.getResourceAsStream("/sipp/" + scenario)) {
             Path file = Files.createTempFile("sipp-", ".xml");
             Files.write(file, in.readAllBytes());
             int mediaPort = freeUdpPort();
-            Process p = new ProcessBuilder(List.of("sipp", "-sf", file.toString(), "-i", "127.0.0.1", "-p", Integer.toString(port),
-                    "-mp", Integer.toString(mediaPort), "-m", Integer.toString(calls), "-nostdin", "-timeout", "30s", "-timeout_error"))
+            List<String> cmd = new java.util.ArrayList<>(List.of("sipp", "-sf", file.toString(), "-i", "127.0.0.1",
+                    "-p", Integer.toString(port), "-mp", Integer.toString(mediaPort), "-m", Integer.toString(calls), "-nostdin",
+                    "-timeout", "30s", "-timeout_error"));
+            if (echo) {
+                cmd.add("-rtp_echo");
+            }
+            Process p = new ProcessBuilder(cmd)
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             Thread.sleep(300); // SIPp binds its socket within a few ms; nothing to poll on UDP
             return new Sipp(p, port);

@@ -1,30 +1,59 @@
 package dev.parley.telephony.sip;
 
+import dev.parley.media.RtpSession;
+import dev.parley.media.SdpAnswer;
+import dev.parley.media.Wav;
 import dev.parley.telephony.CallEnd;
 import dev.parley.telephony.CallListener;
 import dev.parley.telephony.TelephonyProvider;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Calls through a SIP trunk: {@code sip:<E.164>@<trunk>}. Each call gets its own RTP socket, opened
- * before the INVITE because peers may send media before their 200 (FIELD-NOTES); the media path
- * reads from it once it lands, and the socket is closed when the call ends.
+ * before the INVITE because peers may send media before their 200 (FIELD-NOTES). On answer the
+ * call's {@link RtpSession} starts; until the conversation engine lands, Parley plays a short spoken
+ * prompt and hangs up ({@code assistant-ended}), so every answered call proves the audio path. The
+ * stereo recording is written to {@code <recordings>/<call id>.wav} before the end is reported.
  */
 public final class SipTelephonyProvider implements TelephonyProvider {
+    private static final Logger log = LoggerFactory.getLogger(SipTelephonyProvider.class);
+
     private final SipUserAgent ua;
     private final String host;
     private final String trunk;
+    private final Path recordings;
+    private final short[] prompt;
     private final AtomicLong sessions = new AtomicLong(System.currentTimeMillis() / 1000);
 
-    public SipTelephonyProvider(SipUserAgent ua, String host, String trunk) {
+    public SipTelephonyProvider(SipUserAgent ua, String host, String trunk, Path recordings) {
         this.ua = ua;
         this.host = host;
         this.trunk = trunk;
+        this.recordings = recordings;
+        try (InputStream in = SipTelephonyProvider.class.getResourceAsStream("/prompts/connected.wav")) {
+            this.prompt = Wav.readMono8k(in);
+            Files.createDirectories(recordings);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the call prompt or the recordings directory " + recordings, e);
+        }
+    }
+
+    /** Where a call's recording is, once it ended. */
+    public static Path recordingOf(Path recordings, String callId) {
+        return recordings.resolve(callId + ".wav");
     }
 
     @Override
@@ -35,7 +64,9 @@ public final class SipTelephonyProvider implements TelephonyProvider {
         } catch (IOException e) {
             throw new UncheckedIOException("no RTP port free on " + host, e);
         }
-        CallListener closing = new CallListener() {
+        AtomicReference<SipUserAgent.OutboundCall> call = new AtomicReference<>();
+        AtomicReference<RtpSession> media = new AtomicReference<>();
+        SipUserAgent.SipCallListener sip = new SipUserAgent.SipCallListener() {
             @Override
             public void ringing(int code) {
                 listener.ringing(code);
@@ -43,12 +74,35 @@ public final class SipTelephonyProvider implements TelephonyProvider {
 
             @Override
             public void answered() {
+                answeredWith(null);
+            }
+
+            @Override
+            public void answeredWith(String sdp) {
+                Optional<SdpAnswer> answer = SdpAnswer.parse(sdp);
                 listener.answered();
+                if (answer.isEmpty()) {
+                    log.warn("The far end answered without usable audio (no PCMU/PCMA in its SDP); hanging up");
+                    hangupWhenKnown(call, "carrier-error");
+                    return;
+                }
+                RtpSession session = new RtpSession(rtp, answer.get(), digit -> log.info("DTMF digit received"));
+                media.set(session);
+                Thread.ofVirtual().name("prompt").start(() -> {
+                    session.play(prompt);
+                    hangupWhenKnown(call, "assistant-ended");
+                });
             }
 
             @Override
             public void ended(CallEnd end) {
-                rtp.close();
+                RtpSession session = media.get();
+                if (session != null) {
+                    session.close();
+                    save(dial.callId(), session);
+                } else {
+                    rtp.close();
+                }
                 listener.ended(end);
             }
         };
@@ -56,10 +110,35 @@ public final class SipTelephonyProvider implements TelephonyProvider {
         SipUserAgent.Invite invite = new SipUserAgent.Invite("sip:" + dial.toNumber() + "@" + trunk,
                 dial.fromNumber().orElse("parley"), offer, dial.ringTimeout());
         try {
-            return ua.dial(invite, closing)::hangup;
+            SipUserAgent.OutboundCall placed = ua.dial(invite, sip);
+            call.set(placed);
+            return placed::hangup;
         } catch (RuntimeException e) {
             rtp.close();
             throw e;
+        }
+    }
+
+    private static void hangupWhenKnown(AtomicReference<SipUserAgent.OutboundCall> call, String reason) {
+        for (int i = 0; i < 100 && call.get() == null; i++) {
+            Thread.onSpinWait(); // dial() returns before any answer can arrive; this is a safety net
+        }
+        SipUserAgent.OutboundCall c = call.get();
+        if (c != null) {
+            c.hangup(reason);
+        }
+    }
+
+    private void save(String callId, RtpSession session) {
+        Path file = recordingOf(recordings, callId);
+        try {
+            Path tmp = Files.createTempFile(recordings, callId, ".part");
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                session.writeRecording(out);
+            }
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            log.error("The recording could not be written to {}", file, e);
         }
     }
 

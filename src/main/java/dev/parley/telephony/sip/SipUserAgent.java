@@ -59,6 +59,13 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
     /** @param host the address to listen on and to put in Via/Contact (external address handling comes with trunks) */
     public record Settings(String host, int port, String userAgent) {}
 
+    /** A listener that also receives the far end's SDP answer, which media needs. */
+    public interface SipCallListener extends CallListener {
+        default void answeredWith(String sdpAnswer) {
+            answered();
+        }
+    }
+
     /** One outbound call: where to, as whom, with which offer. */
     public record Invite(String requestUri, String fromUser, String sdpOffer, Duration ringTimeout) {}
 
@@ -105,7 +112,7 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
     }
 
     /** Sends the INVITE; the listener hears the rest. */
-    public OutboundCall dial(Invite invite, CallListener listener) {
+    public OutboundCall dial(Invite invite, SipCallListener listener) {
         try {
             SipURI target = (SipURI) addresses.createURI(invite.requestUri());
             SipURI fromUri = addresses.createSipURI(invite.fromUser(), settings.host());
@@ -139,7 +146,7 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
     public final class OutboundCall {
         private final String sipCallId;
         private final ClientTransaction invite;
-        private final CallListener listener;
+        private final SipCallListener listener;
         private Dialog dialog;
         private boolean provisional;
         private boolean answered;
@@ -148,19 +155,27 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
         private String cancelledBy;
         private ScheduledFuture<?> ringTimer;
 
-        private OutboundCall(String sipCallId, ClientTransaction invite, CallListener listener) {
+        private String byeReason = "api-hangup";
+
+        private OutboundCall(String sipCallId, ClientTransaction invite, SipCallListener listener) {
             this.sipCallId = sipCallId;
             this.invite = invite;
             this.listener = listener;
         }
 
         public void hangup() {
+            hangup("api-hangup");
+        }
+
+        /** @param endedReason what a BYE of ours means: api-hangup, assistant-ended, max-duration... */
+        public void hangup(String endedReason) {
             boolean bye;
             synchronized (this) {
                 if (ended) {
                     return;
                 }
                 bye = answered;
+                byeReason = endedReason;
             }
             if (bye) {
                 sendBye();
@@ -191,10 +206,10 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
             try {
                 Request bye = dialog.createRequest(Request.BYE);
                 dialog.sendRequest(provider.getNewClientTransaction(bye));
-                end(new CallEnd(CallStatus.COMPLETED, "api-hangup", null, "BYE sent"));
+                end(new CallEnd(CallStatus.COMPLETED, byeReason, null, "BYE sent"));
             } catch (Exception e) {
                 log.warn("BYE could not be sent", e);
-                end(new CallEnd(CallStatus.COMPLETED, "api-hangup", null, "BYE could not be sent"));
+                end(new CallEnd(CallStatus.COMPLETED, byeReason, null, "BYE could not be sent"));
             }
         }
 
@@ -234,7 +249,8 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
                 if (lateCancel) {
                     sendBye(); // a 200 crossed our CANCEL: the call exists now and must be ended
                 } else {
-                    listener.answered();
+                    byte[] body = r.getRawContent();
+                    listener.answeredWith(body == null ? null : new String(body, java.nio.charset.StandardCharsets.UTF_8));
                 }
                 return;
             }

@@ -35,7 +35,7 @@ class SipUserAgentTest {
     }
 
     /** Records what the user agent reports, in order. */
-    static final class Recorder implements CallListener {
+    static final class Recorder implements SipUserAgent.SipCallListener {
         final List<String> events = new CopyOnWriteArrayList<>();
         final CompletableFuture<CallEnd> end = new CompletableFuture<>();
         final CompletableFuture<Void> answered = new CompletableFuture<>();

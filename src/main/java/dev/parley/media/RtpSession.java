@@ -1,0 +1,169 @@
+package dev.parley.media;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * One call's audio over RTP, on the socket opened for its SDP offer.
+ *
+ * <p>Receiving runs on its own virtual thread: packets of the negotiated codec are decoded into the
+ * caller's track, RFC 4733 telephone events become digits (once per event, at its end). Audio goes
+ * back to wherever the peer's packets come from once one has arrived (symmetric RTP, for peers behind
+ * NAT), else to the address in its SDP.
+ *
+ * <p>Sending is paced: {@link #play} sends one 20 ms frame (160 samples) per tick of a schedule
+ * fixed at its start, so a late wake-up is caught up rather than drifting. The recording holds
+ * both sides on one timeline from the answer: the caller left, Parley right.
+ */
+public final class RtpSession implements AutoCloseable {
+    private static final int FRAME = 160;
+    private static final long FRAME_NANOS = 20_000_000L;
+
+    private final DatagramSocket socket;
+    private final SdpAnswer answer;
+    private final Consumer<Character> digits;
+    private final long startNanos = System.nanoTime();
+    private final long ssrc = ThreadLocalRandom.current().nextInt() & 0xffffffffL;
+    private final Track caller = new Track();
+    private final Track parley = new Track();
+    private final Thread receiver;
+    private volatile InetSocketAddress remote;
+    private volatile boolean latched;
+    private volatile boolean closed;
+    private int sequence = ThreadLocalRandom.current().nextInt(65536);
+    private long timestamp = ThreadLocalRandom.current().nextInt() & 0xffffffffL;
+    private long packetsIn;
+    private long packetsOut;
+
+    public RtpSession(DatagramSocket socket, SdpAnswer answer, Consumer<Character> digits) {
+        this.socket = socket;
+        this.answer = answer;
+        this.digits = digits;
+        this.remote = answer.remote();
+        this.receiver = Thread.ofVirtual().name("rtp-in").start(this::receive);
+    }
+
+    private void receive() {
+        byte[] buf = new byte[2048];
+        DatagramPacket packet = new DatagramPacket(buf, buf.length);
+        long lastEventTimestamp = -1;
+        while (!closed) {
+            try {
+                socket.receive(packet);
+            } catch (SocketException e) {
+                return; // closed
+            } catch (IOException e) {
+                continue;
+            }
+            RtpPacket rtp = RtpPacket.parse(buf, packet.getLength());
+            if (rtp == null) {
+                continue;
+            }
+            if (!latched) {
+                remote = (InetSocketAddress) packet.getSocketAddress();
+                latched = true;
+            }
+            packetsIn++;
+            if (rtp.payloadType() == answer.payloadType()) {
+                int at = sampleNow();
+                int n = rtp.payloadLength();
+                short[] pcm = new short[n];
+                for (int i = 0; i < n; i++) {
+                    byte b = buf[rtp.payloadOffset() + i];
+                    pcm[i] = answer.payloadType() == SdpAnswer.PCMU ? G711.decodeUlaw(b) : G711.decodeAlaw(b);
+                }
+                caller.write(at, pcm, n);
+            } else if (rtp.payloadType() == answer.telephoneEvent() && rtp.payloadLength() >= 4) {
+                int event = buf[rtp.payloadOffset()] & 0xff;
+                boolean end = (buf[rtp.payloadOffset() + 1] & 0x80) != 0;
+                if (end && rtp.timestamp() != lastEventTimestamp) {
+                    lastEventTimestamp = rtp.timestamp(); // the end packet is sent three times
+                    digits.accept("0123456789*#ABCD".charAt(Math.min(event, 15)));
+                }
+            }
+        }
+    }
+
+    /** Plays audio to the far end in real time; returns when it has all been sent (or the session closed). */
+    public void play(short[] pcm) {
+        byte[] out = new byte[RtpPacket.HEADER + FRAME];
+        long next = System.nanoTime();
+        for (int offset = 0; offset < pcm.length && !closed; offset += FRAME) {
+            int n = Math.min(FRAME, pcm.length - offset);
+            short[] frame = Arrays.copyOfRange(pcm, offset, offset + FRAME); // the last one padded with silence
+            RtpPacket.writeHeader(out, answer.payloadType(), offset == 0, sequence, timestamp, ssrc);
+            for (int i = 0; i < FRAME; i++) {
+                out[RtpPacket.HEADER + i] = answer.payloadType() == SdpAnswer.PCMU ? G711.encodeUlaw(frame[i]) : G711.encodeAlaw(frame[i]);
+            }
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            parley.write(sampleNow(), frame, n);
+            try {
+                socket.send(new DatagramPacket(out, out.length, remote));
+                packetsOut++;
+            } catch (IOException e) {
+                // a lost packet is a lost packet: keep time
+            }
+            sequence = (sequence + 1) & 0xffff;
+            timestamp = (timestamp + FRAME) & 0xffffffffL;
+            next += FRAME_NANOS;
+        }
+    }
+
+    private int sampleNow() {
+        return (int) ((System.nanoTime() - startNanos) / 125_000L); // 8 kHz: one sample per 125 us
+    }
+
+    public long packetsIn() {
+        return packetsIn;
+    }
+
+    public long packetsOut() {
+        return packetsOut;
+    }
+
+    /** The stereo recording so far: caller left, Parley right. */
+    public void writeRecording(OutputStream out) throws IOException {
+        synchronized (caller) {
+            synchronized (parley) {
+                Wav.writeStereo8k(out, caller.samples, caller.length, parley.samples, parley.length);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        socket.close();
+        try {
+            receiver.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One side of the recording, on the shared timeline; gaps stay silent. */
+    private static final class Track {
+        private short[] samples = new short[8000 * 10];
+        private int length;
+
+        synchronized void write(int at, short[] pcm, int n) {
+            int end = at + n;
+            if (end > samples.length) {
+                samples = Arrays.copyOf(samples, Math.max(end, samples.length * 2));
+            }
+            System.arraycopy(pcm, 0, samples, at, n);
+            length = Math.max(length, end);
+        }
+    }
+}
