@@ -10,6 +10,7 @@ import dev.parley.call.CallTransitions;
 import dev.parley.dialer.DialQueue;
 import dev.parley.dialer.Dialer;
 import dev.parley.dialer.Hangups;
+import dev.parley.telephony.SandboxRegistrations;
 import dev.parley.telephony.sip.SipTelephonyProvider;
 import dev.parley.telephony.sip.SipUserAgent;
 import dev.parley.call.CallStore;
@@ -70,7 +71,7 @@ public final class ParleyApp implements AutoCloseable {
             var webhooks = new WebhookDispatcher(deliveries, workspaces, urls, config.webhooks(), clock, metrics);
             var callStore = new CallStore(database.jdbi(), database.dataSource(), json);
             var transitions = new CallTransitions(database.jdbi(), callStore, new Outbox(json), json, clock, webhooks::wake);
-            Dialer dialer = config.telephony().trunk().isPresent() ? startDialer(config, database, transitions, metrics) : null;
+            Dialer dialer = config.telephony().dialerEnabled() ? startDialer(config, database, transitions, workspaces, metrics) : null;
             Runnable accepted = () -> {
                 webhooks.wake();
                 if (dialer != null) {
@@ -82,7 +83,8 @@ public final class ParleyApp implements AutoCloseable {
             var services = new ApiServer.Services(
                     new Authenticator(tenancy, clock),
                     new AssistantService(new AssistantStore(database.jdbi(), json), urls, clock),
-                    calls, hangups, workspaces, deliveries, database, metrics, json, config.dataDir().resolve("recordings"));
+                    calls, hangups, workspaces, deliveries, database, metrics, json, config.dataDir().resolve("recordings"),
+                    config.telephony().sipHost(), config.telephony().sipPort());
             try {
                 ApiServer api = ApiServer.start(config.http(), services);
                 return new ParleyApp(database, webhooks, calls, transitions, dialer, api, gc);
@@ -101,10 +103,14 @@ public final class ParleyApp implements AutoCloseable {
     }
 
     private static Dialer startDialer(ParleyConfig config, Database database, CallTransitions transitions,
-                                      io.micrometer.core.instrument.MeterRegistry metrics) {
+                                      WorkspaceService workspaces, io.micrometer.core.instrument.MeterRegistry metrics) {
         ParleyConfig.Telephony t = config.telephony();
         var ua = new SipUserAgent(new SipUserAgent.Settings(t.sipHost(), t.sipPort(), "Parley/0.1"));
-        var provider = new SipTelephonyProvider(ua, t.sipHost(), t.trunk().orElseThrow(), config.dataDir().resolve("recordings"));
+        var sandbox = new SandboxRegistrations(database.jdbi());
+        if (t.trunk().isEmpty()) {
+            ua.enableSandbox(sandbox, workspaces::sandboxPasswords);
+        }
+        var provider = new SipTelephonyProvider(ua, t.sipHost(), t.trunk(), sandbox, config.dataDir().resolve("recordings"));
         return new Dialer(new DialQueue(database.jdbi()), transitions, provider,
                 new Dialer.Settings(t.maxCalls(), t.ringTimeout(), t.lease()), metrics);
     }

@@ -22,7 +22,9 @@ class EmbeddedRestartTest {
     Path dataDir;
 
     private ParleyConfig config() {
-        return ConfigLoader.of(Map.of(ConfigLoader.HTTP_PORT, "0", ConfigLoader.DATA_DIR, dataDir.toString()));
+        // API and storage only: this test is about restarts, not dialing.
+        return ConfigLoader.of(Map.of(ConfigLoader.HTTP_PORT, "0", ConfigLoader.DATA_DIR, dataDir.toString(),
+                ConfigLoader.DIALER_ENABLED, "false"));
     }
 
     @Test

@@ -38,7 +38,7 @@ public final class ApiServer implements AutoCloseable {
     public record Services(Authenticator authenticator, AssistantService assistants, CallService calls,
                            Hangups hangups, WorkspaceService workspaces, WebhookStore deliveries,
                            Database database, PrometheusMeterRegistry metrics, ObjectMapper json,
-                           java.nio.file.Path recordings) {}
+                           java.nio.file.Path recordings, String sipHost, int sipPort) {}
 
     private final Javalin javalin;
 
@@ -94,7 +94,7 @@ public final class ApiServer implements AutoCloseable {
         var assistants = new AssistantRoutes(s.assistants(), envelope, views, s.json());
         var calls = new CallRoutes(s.calls(), s.hangups(), s.recordings(), envelope, views, s.json());
         var system = new SystemRoutes(s.database(), s.metrics(), envelope);
-        var workspace = new WorkspaceRoutes(s.workspaces(), s.deliveries(), envelope, s.json());
+        var workspace = new WorkspaceRoutes(s.workspaces(), s.deliveries(), envelope, s.json(), s.sipHost(), s.sipPort());
         return List.of(
                 open(HandlerType.GET, "/healthz", system::health),
                 open(HandlerType.GET, "/readyz", system::ready),
@@ -113,6 +113,7 @@ public final class ApiServer implements AutoCloseable {
                 authed(HandlerType.GET, "/v1/admin/workspace", workspace::get),
                 authed(HandlerType.PATCH, "/v1/admin/workspace", workspace::patch),
                 authed(HandlerType.POST, "/v1/admin/workspace/webhook-secret/rotate", workspace::rotateSecret),
+                authed(HandlerType.GET, "/v1/admin/sandbox", workspace::sandbox),
                 authed(HandlerType.GET, "/v1/admin/webhook-deliveries", workspace::listDeliveries),
                 authed(HandlerType.POST, "/v1/admin/webhook-deliveries/{id}/retry", workspace::retry));
     }

@@ -19,10 +19,14 @@ final class WorkspaceRoutes {
     private final WebhookStore deliveries;
     private final Envelope envelope;
     private final ObjectMapper json;
+    private final String sipHost;
+    private final int sipPort;
 
-    WorkspaceRoutes(WorkspaceService workspaces, WebhookStore deliveries, Envelope envelope, ObjectMapper json) {
+    WorkspaceRoutes(WorkspaceService workspaces, WebhookStore deliveries, Envelope envelope, ObjectMapper json, String sipHost, int sipPort) {
         this.workspaces = workspaces;
         this.deliveries = deliveries;
+        this.sipHost = sipHost;
+        this.sipPort = sipPort;
         this.envelope = envelope;
         this.json = json;
     }
@@ -38,6 +42,21 @@ final class WorkspaceRoutes {
     void rotateSecret(Context ctx, Tenant tenant) {
         envelope.ok(ctx, "Webhook signing secret rotated; the previous one stays valid for "
                 + WorkspaceService.ROTATION_OVERLAP.toHours() + " hours", view(workspaces.rotateSecret(tenant)));
+    }
+
+    /** What a softphone needs to register to the sandbox. */
+    void sandbox(Context ctx, Tenant tenant) {
+        ObjectNode data = json.createObjectNode();
+        ObjectNode registrar = data.putObject("registrar");
+        registrar.put("host", sipHost);
+        registrar.put("port", sipPort);
+        registrar.put("transport", "udp");
+        data.put("domain", sipHost);
+        data.put("username", "your phone number in E.164, e.g. +14155550123");
+        data.put("password", workspaces.sandboxPassword(tenant));
+        data.put("realm", "parley");
+        data.put("example_aor", "sip:+14155550123@" + sipHost + ":" + sipPort);
+        envelope.ok(ctx, "Register a softphone with these; calls to its number then ring it", data);
     }
 
     void listDeliveries(Context ctx, Tenant tenant) {

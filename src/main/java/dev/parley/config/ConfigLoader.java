@@ -35,6 +35,7 @@ public final class ConfigLoader {
     public static final String SECRETS_MASTER_KEY = "secrets.master.key";
     public static final String SIP_LISTEN = "sip.listen";
     public static final String SIP_TRUNK = "sip.trunk";
+    public static final String DIALER_ENABLED = "dialer.enabled";
     public static final String DIALER_MAX_CALLS = "dialer.max.calls";
     public static final String DIALER_RING_TIMEOUT_SECONDS = "dialer.ring.timeout.seconds";
     public static final String DIALER_LEASE_MS = "dialer.lease.ms";
@@ -54,6 +55,7 @@ public final class ConfigLoader {
         DEFAULTS.put(SECRETS_MASTER_KEY, "");
         DEFAULTS.put(SIP_LISTEN, "127.0.0.1:5060");
         DEFAULTS.put(SIP_TRUNK, "");
+        DEFAULTS.put(DIALER_ENABLED, "true");
         DEFAULTS.put(DIALER_MAX_CALLS, "100");
         DEFAULTS.put(DIALER_RING_TIMEOUT_SECONDS, "30");
         DEFAULTS.put(DIALER_LEASE_MS, "15000");
@@ -149,7 +151,11 @@ public final class ConfigLoader {
             throw new ConfigException(SIP_TRUNK + " is '" + trunk + "': give host or host:port of the SIP trunk, e.g. sip.carrier.example:5060");
         }
         int lease = intIn(v, DIALER_LEASE_MS, 3_000, 600_000, "milliseconds");
-        return new ParleyConfig.Telephony(listen.substring(0, colon), port,
+        String enabled = v.get(DIALER_ENABLED).strip().toLowerCase(Locale.ROOT);
+        if (!enabled.equals("true") && !enabled.equals("false")) {
+            throw new ConfigException(DIALER_ENABLED + " is '" + enabled + "': use true or false");
+        }
+        return new ParleyConfig.Telephony(enabled.equals("true"), listen.substring(0, colon), port,
                 trunk.isEmpty() ? Optional.empty() : Optional.of(trunk),
                 intIn(v, DIALER_MAX_CALLS, 1, 100_000, "calls at once on this node"),
                 java.time.Duration.ofSeconds(intIn(v, DIALER_RING_TIMEOUT_SECONDS, 5, 600, "seconds")),

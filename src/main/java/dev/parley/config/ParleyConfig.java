@@ -40,15 +40,16 @@ public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks 
                            java.time.Duration retryInitial, java.time.Duration lease, int concurrency) {}
 
     /**
-     * SIP and the dialer. The dialer runs only when a trunk is configured: with nowhere to send
-     * calls, accepted calls stay queued rather than fail.
+     * SIP and the dialer.
      *
-     * @param trunk host or host:port that calls are sent to ({@code sip:<E.164>@trunk})
+     * @param dialerEnabled false keeps accepted calls queued (an API-only node)
+     * @param trunk host or host:port that calls are sent to ({@code sip:<E.164>@trunk}); without
+     *     one, calls ring softphones registered to the built-in sandbox registrar
      * @param maxCalls calls at once on this node (lines); more wait queued
      * @param lease how long a node owns a call it dials without renewing; a dead node's calls end
      *     as {@code node-lost} after it
      */
-    public record Telephony(String sipHost, int sipPort, Optional<String> trunk, int maxCalls,
+    public record Telephony(boolean dialerEnabled, String sipHost, int sipPort, Optional<String> trunk, int maxCalls,
                             java.time.Duration ringTimeout, java.time.Duration lease) {}
 
     /** @param masterKey base64 of 32 bytes, or empty to use (and create) {@code <data-dir>/master.key} */

@@ -140,7 +140,7 @@ public final class Dialer implements AutoCloseable {
                 inviteSentNanos = System.nanoTime();
                 dialLatency.record(Duration.between(job.acceptedAt(), java.time.Instant.now()));
                 dialed.increment();
-                call = provider.dial(new TelephonyProvider.Dial(job.callId(), job.toNumber(), Optional.ofNullable(job.fromNumber()),
+                call = provider.dial(new TelephonyProvider.Dial(job.callId(), job.workspaceId(), job.toNumber(), Optional.ofNullable(job.fromNumber()),
                         settings.ringTimeout()), this);
                 if (hangupReason != null) {
                     call.hangup();

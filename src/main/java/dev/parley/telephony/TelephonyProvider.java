@@ -9,7 +9,7 @@ import java.util.Optional;
  */
 public interface TelephonyProvider extends AutoCloseable {
 
-    record Dial(String callId, String toNumber, Optional<String> fromNumber, Duration ringTimeout) {}
+    record Dial(String callId, String workspaceId, String toNumber, Optional<String> fromNumber, Duration ringTimeout) {}
 
     /** A call being placed or in progress. */
     interface Active {

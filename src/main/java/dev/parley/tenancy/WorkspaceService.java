@@ -97,6 +97,23 @@ public final class WorkspaceService {
         });
     }
 
+    /** The workspace's sandbox password, created on first need. */
+    public String sandboxPassword(Tenant tenant) {
+        return jdbi.inTransaction(h -> {
+            h.createUpdate("UPDATE workspaces SET sandbox_password = :s WHERE id = :id AND sandbox_password IS NULL")
+                    .bind("s", secrets.seal(newSecret().substring(6, 30))).bind("id", tenant.workspaceId()).execute();
+            return secrets.open(h.createQuery("SELECT sandbox_password FROM workspaces WHERE id = :id")
+                    .bind("id", tenant.workspaceId()).mapTo(byte[].class).one());
+        });
+    }
+
+    /** Every workspace's sandbox password that has been created, by workspace id: what the registrar checks. */
+    public java.util.Map<String, String> sandboxPasswords() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT id, sandbox_password FROM workspaces WHERE sandbox_password IS NOT NULL")
+                .map((rs, ctx) -> java.util.Map.entry(rs.getString(1), secrets.open(rs.getBytes(2)))).list()
+                .stream().collect(java.util.stream.Collectors.toMap(java.util.Map.Entry::getKey, java.util.Map.Entry::getValue)));
+    }
+
     private Settings settings(Handle h, String workspaceId) {
         // The secret is created on first need, by whichever node gets there first.
         h.createUpdate("UPDATE workspaces SET webhook_secret = :s WHERE id = :id AND webhook_secret IS NULL")

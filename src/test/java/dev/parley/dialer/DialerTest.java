@@ -20,13 +20,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Calls placed through the API reach a real SIP trunk (SIPp) and their statuses follow it. */
 @Tag("sip")
-class DialerTest {
+public class DialerTest {
     static final int TRUNK = Sipp.freeUdpPort();
 
     @RegisterExtension
     static final TestServer server = TestServer.perClass(Map.of(
             ConfigLoader.SIP_LISTEN, "127.0.0.1:" + Sipp.freeUdpPort(),
             ConfigLoader.SIP_TRUNK, "127.0.0.1:" + TRUNK,
+            ConfigLoader.DIALER_ENABLED, "true",
             ConfigLoader.DIALER_RING_TIMEOUT_SECONDS, "5",
             ConfigLoader.DIALER_LEASE_MS, "3000"));
 
@@ -53,20 +54,41 @@ class DialerTest {
     }
 
     static JsonNode get(String id) {
-        return server.http.request("GET", "/v1/admin/assistant/call/" + id).headers(server.auth()).send().json().get("data");
+        return get(server, id);
+    }
+
+    public static JsonNode get(TestServer on, String id) {
+        return on.http.request("GET", "/v1/admin/assistant/call/" + id).headers(on.auth()).send().json().get("data");
     }
 
     static JsonNode await(String id, Predicate<JsonNode> condition, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        JsonNode c = get(id);
+        return await(server, id, condition, what);
+    }
+
+    public static JsonNode await(TestServer on, String id, Predicate<JsonNode> condition, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        JsonNode c = get(on, id);
         while (!condition.test(c)) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("call never became " + what + ": " + c);
             }
             sleep(50);
-            c = get(id);
+            c = get(on, id);
         }
         return c;
+    }
+
+    /** The call's recording, through the API. */
+    public static byte[] recording(TestServer on, String id) throws Exception {
+        java.net.http.HttpResponse<byte[]> wav = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + on.app.port()
+                                + "/v1/admin/assistant/call/" + id + "/recording"))
+                        .header("workspace", on.tenancy.workspaceId()).header("organization", on.tenancy.organizationId())
+                        .header("Authorization", "Bearer " + on.tenancy.apiKey().orElseThrow()).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(wav.statusCode()).isEqualTo(200);
+        assertThat(wav.headers().firstValue("Content-Type")).hasValue("audio/wav");
+        return wav.body();
     }
 
     static JsonNode awaitStatus(String id, String status) {
@@ -125,7 +147,7 @@ class DialerTest {
     }
 
     /** RMS of the left and right channels of an 8 kHz 16-bit stereo WAV. */
-    static double[] stereoRms(byte[] wav) {
+    public static double[] stereoRms(byte[] wav) {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(wav).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         assertThat(b.getShort(22)).as("channels").isEqualTo((short) 2);
         assertThat(b.getInt(24)).as("rate").isEqualTo(8000);

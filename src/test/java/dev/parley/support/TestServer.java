@@ -75,6 +75,9 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
             values.putIfAbsent(ConfigLoader.DATA_DIR, Files.createTempDirectory("parley-test").toString());
             // Nodes of one database share the master key, as they must in production.
             values.putIfAbsent(ConfigLoader.SECRETS_MASTER_KEY, MASTER_KEY);
+            // Every server gets its own SIP port; the dialer runs only in tests that place calls.
+            values.putIfAbsent(ConfigLoader.SIP_LISTEN, "127.0.0.1:" + Sipp.freeUdpPort());
+            values.putIfAbsent(ConfigLoader.DIALER_ENABLED, "false");
             this.app = ParleyApp.start(ConfigLoader.of(values));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -33,15 +33,19 @@ public final class SipTelephonyProvider implements TelephonyProvider {
 
     private final SipUserAgent ua;
     private final String host;
-    private final String trunk;
+    private final Optional<String> trunk;
+    private final dev.parley.telephony.SandboxRegistrations sandbox;
     private final Path recordings;
     private final short[] prompt;
     private final AtomicLong sessions = new AtomicLong(System.currentTimeMillis() / 1000);
 
-    public SipTelephonyProvider(SipUserAgent ua, String host, String trunk, Path recordings) {
+    /** @param trunk where calls go; without one, to softphones registered in the sandbox */
+    public SipTelephonyProvider(SipUserAgent ua, String host, Optional<String> trunk,
+                                dev.parley.telephony.SandboxRegistrations sandbox, Path recordings) {
         this.ua = ua;
         this.host = host;
         this.trunk = trunk;
+        this.sandbox = sandbox;
         this.recordings = recordings;
         try (InputStream in = SipTelephonyProvider.class.getResourceAsStream("/prompts/connected.wav")) {
             this.prompt = Wav.readMono8k(in);
@@ -58,6 +62,18 @@ public final class SipTelephonyProvider implements TelephonyProvider {
 
     @Override
     public Active dial(Dial dial, CallListener listener) {
+        String target;
+        if (trunk.isPresent()) {
+            target = "sip:" + dial.toNumber() + "@" + trunk.get();
+        } else {
+            Optional<String> contact = sandbox.contactOf(dial.workspaceId(), dial.toNumber());
+            if (contact.isEmpty()) {
+                listener.ended(new CallEnd(dev.parley.call.CallStatus.FAILED, "unreachable", null,
+                        "no softphone is registered for this number in the sandbox (GET /v1/admin/sandbox says how)"));
+                return () -> { };
+            }
+            target = contact.get();
+        }
         DatagramSocket rtp;
         try {
             rtp = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(host), 0));
@@ -107,7 +123,7 @@ public final class SipTelephonyProvider implements TelephonyProvider {
             }
         };
         String offer = SdpOffer.audio(host, rtp.getLocalPort(), sessions.incrementAndGet());
-        SipUserAgent.Invite invite = new SipUserAgent.Invite("sip:" + dial.toNumber() + "@" + trunk,
+        SipUserAgent.Invite invite = new SipUserAgent.Invite(target,
                 dial.fromNumber().orElse("parley"), offer, dial.ringTimeout());
         try {
             SipUserAgent.OutboundCall placed = ua.dial(invite, sip);

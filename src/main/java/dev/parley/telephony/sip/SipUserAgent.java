@@ -79,6 +79,7 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("sip-timers").factory());
     private final Map<String, OutboundCall> calls = new ConcurrentHashMap<>();
+    private volatile SandboxRegistrar registrar;
 
     public SipUserAgent(Settings settings) {
         this.settings = settings;
@@ -109,6 +110,12 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
 
     public int port() {
         return udp.getPort();
+    }
+
+    /** Act as the sandbox registrar: softphones REGISTER here with a workspace's sandbox password. */
+    public void enableSandbox(dev.parley.telephony.SandboxRegistrations registrations,
+                              java.util.function.Supplier<Map<String, String>> passwordsByWorkspace) {
+        this.registrar = new SandboxRegistrar(registrations, passwordsByWorkspace);
     }
 
     /** Sends the INVITE; the listener hears the rest. */
@@ -326,6 +333,15 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
                     }
                 }
                 case Request.OPTIONS -> tx.sendResponse(messages.createResponse(Response.OK, request));
+                case Request.REGISTER -> {
+                    SandboxRegistrar r = registrar;
+                    if (r == null) {
+                        tx.sendResponse(messages.createResponse(Response.FORBIDDEN, request)); // a trunk is configured: no registrar
+                    } else {
+                        ViaHeader via = (ViaHeader) request.getHeader(ViaHeader.NAME);
+                        r.handle(request, tx, messages, headers, via.getHost() + ":" + via.getPort());
+                    }
+                }
                 case Request.ACK -> { }
                 default -> tx.sendResponse(messages.createResponse(Response.METHOD_NOT_ALLOWED, request));
             }
