@@ -94,6 +94,7 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
             p.setProperty("gov.nist.javax.sip.STACK_LOGGER", Slf4jSipLogger.class.getName());
             p.setProperty("gov.nist.javax.sip.SERVER_LOGGER", Slf4jSipLogger.class.getName());
             p.setProperty("gov.nist.javax.sip.MAX_MESSAGE_SIZE", "65536");
+            p.setProperty("gov.nist.javax.sip.MESSAGE_PARSER_FACTORY", StrictParserFactory.class.getName());
             p.setProperty("javax.sip.AUTOMATIC_DIALOG_SUPPORT", "on");
             this.stack = factory.createSipStack(p);
             this.addresses = factory.createAddressFactory();

@@ -1,0 +1,91 @@
+package dev.parley.telephony.sip;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.parley.support.Sipp;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every RFC 4475 torture message sent to the live SIP port: the process survives, every answer is
+ * a well-formed status line with a clean reason phrase (no parser text), invalid messages are never
+ * accepted, and a valid OPTIONS is answered 200 afterwards.
+ */
+@Tag("sip")
+class TortureTest {
+    static final Path DATA = Path.of("../shared/testdata/sip/rfc4475");
+    static final Set<String> INVALID = Set.of("badinv01", "clerr", "ncl", "scalar02", "scalarlg", "quotbal", "ltgtruri", "lwsruri",
+            "lwsstart", "trws", "escruri", "baddate", "regbadct", "badaspec", "baddn", "badvers", "mismatch01", "mismatch02", "bigcode");
+    static final Pattern STATUS_LINE = Pattern.compile("SIP/2\\.0 [1-6]\\d\\d [\\x20-\\x7e]*\r\n");
+
+    @Test
+    void tortureMessagesAreHandledCleanlyAndTheAgentKeepsAnswering() throws Exception {
+        if (!Files.isDirectory(DATA) && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("RFC 4475 test data missing at " + DATA.toAbsolutePath());
+        }
+        org.assertj.core.api.Assumptions.assumeThat(Files.isDirectory(DATA)).as("shared test data present").isTrue();
+        try (SipUserAgent ua = new SipUserAgent(new SipUserAgent.Settings("127.0.0.1", Sipp.freeUdpPort(), "Parley-test"));
+             DatagramSocket client = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
+            client.setSoTimeout(300);
+            List<String> problems = new ArrayList<>();
+            try (var files = Files.list(DATA)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".dat")).sorted().toList()) {
+                    String name = f.getFileName().toString().replace(".dat", "");
+                    byte[] message = loopback(Files.readAllBytes(f), client.getLocalPort());
+                    client.send(new DatagramPacket(message, message.length, InetAddress.getByName("127.0.0.1"), ua.port()));
+                    for (String response : responses(client)) {
+                        if (!STATUS_LINE.matcher(response).lookingAt()) {
+                            problems.add(name + ": malformed status line: " + response.lines().findFirst().orElse(""));
+                        } else if (INVALID.contains(name) && response.startsWith("SIP/2.0 2")) {
+                            problems.add(name + ": an invalid message was accepted: " + response.lines().findFirst().orElse(""));
+                        }
+                    }
+                }
+            }
+            assertThat(problems).isEmpty();
+
+            String options = "OPTIONS sip:parley@127.0.0.1:" + ua.port() + " SIP/2.0\r\n"
+                    + "Via: SIP/2.0/UDP 127.0.0.1:" + client.getLocalPort() + ";branch=z9hG4bK-after-torture;rport\r\n"
+                    + "Max-Forwards: 70\r\nFrom: <sip:tester@127.0.0.1>;tag=1\r\nTo: <sip:parley@127.0.0.1>\r\n"
+                    + "Call-ID: after-torture@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+            byte[] b = options.getBytes(StandardCharsets.US_ASCII);
+            client.setSoTimeout(3000);
+            client.send(new DatagramPacket(b, b.length, InetAddress.getByName("127.0.0.1"), ua.port()));
+            List<String> after = responses(client);
+            assertThat(after).anySatisfy(r -> assertThat(r).startsWith("SIP/2.0 200"));
+        }
+    }
+
+    /** Points the message's replies at the test socket and keeps every host on loopback (the data's README says so). */
+    static byte[] loopback(byte[] raw, int port) {
+        String s = new String(raw, StandardCharsets.ISO_8859_1);
+        s = s.replaceFirst("(?i)(\\n(?:Via|v)\\s*:\\s*SIP\\s*/\\s*2\\.0\\s*/\\s*UDP\\s+)[^;\\s,]+", "$1127.0.0.1:" + port);
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    static List<String> responses(DatagramSocket client) throws Exception {
+        List<String> out = new ArrayList<>();
+        byte[] buf = new byte[65536];
+        while (true) {
+            DatagramPacket p = new DatagramPacket(buf, buf.length);
+            try {
+                client.receive(p);
+            } catch (SocketTimeoutException e) {
+                return out;
+            }
+            out.add(new String(buf, 0, p.getLength(), StandardCharsets.ISO_8859_1));
+            client.setSoTimeout(300);
+        }
+    }
+}
