@@ -5,3 +5,6 @@ ALTER TABLE dial_jobs
     ADD COLUMN claimed_at     timestamptz;
 CREATE INDEX dial_jobs_leased ON dial_jobs(leased_by) WHERE leased_by IS NOT NULL;
 CREATE INDEX dial_jobs_workspace_active ON dial_jobs(workspace_id) WHERE dialed_at IS NOT NULL;
+
+-- Calls can be scheduled: the dial job's run_at follows it.
+ALTER TABLE calls ADD COLUMN scheduled_at timestamptz;

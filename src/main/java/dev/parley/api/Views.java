@@ -50,6 +50,7 @@ final class Views {
         }
         time(o, "created_at", c.createdAt());
         time(o, "updated_at", c.updatedAt());
+        time(o, "scheduled_at", c.scheduledAt());
         time(o, "started_at", c.startedAt());
         time(o, "answered_at", c.answeredAt());
         time(o, "ended_at", c.endedAt());

@@ -23,6 +23,7 @@ public record Call(
         Instant startedAt,
         Instant answeredAt,
         Instant endedAt,
+        Instant scheduledAt,
         List<CallEvent> history) {
 
     /** Talk time: from answer to end, once both are known. */

@@ -49,9 +49,9 @@ public final class CallInserts implements AutoCloseable {
     private static final String INSERT_BATCH = """
             WITH input AS (
                 SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                                     ?::text[], ?::text[], ?::text[], ?::text[])
+                                     ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[])
                     AS t(id, workspace_id, assistant_id, to_number, to_country, from_number, variables, metadata,
-                         webhook_url, event_id, delivery_id)
+                         webhook_url, event_id, delivery_id, scheduled_at)
             ), checked AS (
                 SELECT i.*, a.enabled, COALESCE(i.webhook_url, a.config->>'webhook_url', w.webhook_url) AS target
                 FROM input i
@@ -59,16 +59,17 @@ public final class CallInserts implements AutoCloseable {
                 LEFT JOIN workspaces w ON w.id = i.workspace_id
             ), c AS (
                 INSERT INTO calls (id, workspace_id, assistant_id, to_number, to_country, from_number, status,
-                                   variables, metadata, webhook_url)
+                                   variables, metadata, webhook_url, scheduled_at)
                 SELECT id, workspace_id, assistant_id, to_number, to_country, from_number, 'queued',
-                       CAST(variables AS jsonb), CAST(metadata AS jsonb), webhook_url
+                       CAST(variables AS jsonb), CAST(metadata AS jsonb), webhook_url, scheduled_at
                 FROM checked WHERE enabled
-                RETURNING id, workspace_id, assistant_id, to_number, from_number, variables, metadata, created_at
+                RETURNING id, workspace_id, assistant_id, to_number, from_number, variables, metadata, created_at, scheduled_at
             ), e AS (
                 INSERT INTO call_events (call_id, status, reason, at)
                 SELECT id, 'queued', 'accepted through the API', created_at FROM c
             ), j AS (
-                INSERT INTO dial_jobs (call_id, workspace_id, run_at) SELECT id, workspace_id, created_at FROM c
+                INSERT INTO dial_jobs (call_id, workspace_id, run_at)
+                SELECT id, workspace_id, GREATEST(created_at, COALESCE(scheduled_at, created_at)) FROM c
             ), ev AS (
                 INSERT INTO webhook_events (id, workspace_id, call_id, type, payload, created_at)
                 SELECT k.event_id, c.workspace_id, c.id, 'call.queued',
@@ -189,6 +190,7 @@ public final class CallInserts implements AutoCloseable {
     static Map<String, Outcome> insert(Connection c, List<Row> rows) throws SQLException {
         int n = rows.size();
         String[][] columns = new String[11][n];
+        java.sql.Timestamp[] scheduled = new java.sql.Timestamp[n];
         for (int i = 0; i < n; i++) {
             Row r = rows.get(i);
             CreateCallRequest q = r.request();
@@ -203,6 +205,7 @@ public final class CallInserts implements AutoCloseable {
             columns[8][i] = q.webhookUrl().orElse(null);
             columns[9][i] = "evt_" + Ids.next();
             columns[10][i] = "whd_" + Ids.next();
+            scheduled[i] = q.scheduledAt().map(java.sql.Timestamp::from).orElse(null);
         }
         Map<String, Outcome> outcomes = new HashMap<>(n * 2);
         try (PreparedStatement st = c.prepareStatement(INSERT_BATCH)) {
@@ -210,6 +213,7 @@ public final class CallInserts implements AutoCloseable {
                 Array array = c.createArrayOf("text", columns[col]);
                 st.setArray(col + 1, array);
             }
+            st.setArray(columns.length + 1, c.createArrayOf("timestamptz", scheduled));
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     String id = rs.getString(1);

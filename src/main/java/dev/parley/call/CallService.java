@@ -154,6 +154,7 @@ public final class CallService implements AutoCloseable {
         canonical.set("variables", r.variables());
         canonical.set("metadata", r.metadata());
         canonical.put("webhook_url", r.webhookUrl().orElse(null));
+        canonical.put("scheduled_at", r.scheduledAt().map(java.time.Instant::toString).orElse(null));
         try {
             byte[] bytes = json.writeValueAsString(sorted(canonical)).getBytes(StandardCharsets.UTF_8);
             return MessageDigest.getInstance("SHA-256").digest(bytes);

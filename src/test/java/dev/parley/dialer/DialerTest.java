@@ -164,6 +164,32 @@ public class DialerTest {
     }
 
     @Test
+    void aScheduledCallWaitsForItsTime() throws Exception {
+        try (Sipp trunk = Sipp.uas("uas-busy.xml", TRUNK, 1)) {
+            java.time.Instant at = java.time.Instant.now().plusSeconds(2).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+            Http.Response r = server.http.request("POST", "/v1/admin/assistant/call").headers(server.auth())
+                    .json("{\"assistant_id\":\"" + server.tenancy.assistantId() + "\",\"to_number\":\"+14155550123\","
+                            + "\"scheduled_at\":\"" + at + "\"}").send();
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            String id = r.json().at("/data/call_id").asText();
+            sleep(1000);
+            JsonNode early = get(id);
+            assertThat(early.get("status").asText()).isEqualTo("queued");
+            assertThat(java.time.Instant.parse(early.get("scheduled_at").asText())).isEqualTo(at);
+            JsonNode c = awaitStatus(id, "busy");
+            assertThat(java.time.Instant.parse(c.get("started_at").asText())).isAfterOrEqualTo(at.minusMillis(5));
+            assertThat(trunk.awaitExit(10)).isZero();
+        }
+        for (String bad : List.of("tomorrow", "2026-12-01T09:30:00", java.time.Instant.now().plus(Duration.ofDays(40)).toString())) {
+            Http.Response r = server.http.request("POST", "/v1/admin/assistant/call").headers(server.auth())
+                    .json("{\"assistant_id\":\"" + server.tenancy.assistantId() + "\",\"to_number\":\"+14155550123\","
+                            + "\"scheduled_at\":\"" + bad + "\"}").send();
+            assertThat(r.status()).as(bad).isEqualTo(400);
+            assertThat(r.json().at("/error/field").asText()).isEqualTo("scheduled_at");
+        }
+    }
+
+    @Test
     void busyAndServiceUnavailableEndTheCallWithTheSipCode() throws Exception {
         try (Sipp trunk = Sipp.uas("uas-busy.xml", TRUNK, 1)) {
             JsonNode c = awaitStatus(call(), "busy");
