@@ -110,7 +110,14 @@ public final class ParleyApp implements AutoCloseable {
         if (t.trunk().isEmpty()) {
             ua.enableSandbox(sandbox, workspaces::sandboxPasswords);
         }
-        var provider = new SipTelephonyProvider(ua, t.sipHost(), t.trunk(), sandbox, config.dataDir().resolve("recordings"));
+        java.net.InetAddress rtpHost;
+        try {
+            rtpHost = java.net.InetAddress.getByName(t.sipHost());
+        } catch (java.net.UnknownHostException e) {
+            throw new dev.parley.config.ConfigException("sip.listen host '" + t.sipHost() + "' does not resolve");
+        }
+        var provider = new SipTelephonyProvider(ua, t.sipHost(), t.trunk(), sandbox, config.dataDir().resolve("recordings"),
+                new dev.parley.media.RtpPorts(rtpHost, t.rtpFirst(), t.rtpLast()));
         return new Dialer(new DialQueue(database.jdbi()), transitions, provider,
                 new Dialer.Settings(t.maxCalls(), t.ringTimeout(), t.lease()), metrics);
     }

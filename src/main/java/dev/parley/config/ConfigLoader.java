@@ -35,6 +35,7 @@ public final class ConfigLoader {
     public static final String SECRETS_MASTER_KEY = "secrets.master.key";
     public static final String SIP_LISTEN = "sip.listen";
     public static final String SIP_TRUNK = "sip.trunk";
+    public static final String RTP_PORTS = "rtp.ports";
     public static final String DIALER_ENABLED = "dialer.enabled";
     public static final String DIALER_MAX_CALLS = "dialer.max.calls";
     public static final String DIALER_RING_TIMEOUT_SECONDS = "dialer.ring.timeout.seconds";
@@ -55,6 +56,7 @@ public final class ConfigLoader {
         DEFAULTS.put(SECRETS_MASTER_KEY, "");
         DEFAULTS.put(SIP_LISTEN, "127.0.0.1:5060");
         DEFAULTS.put(SIP_TRUNK, "");
+        DEFAULTS.put(RTP_PORTS, "16384-32767");
         DEFAULTS.put(DIALER_ENABLED, "true");
         DEFAULTS.put(DIALER_MAX_CALLS, "100");
         DEFAULTS.put(DIALER_RING_TIMEOUT_SECONDS, "30");
@@ -155,7 +157,14 @@ public final class ConfigLoader {
         if (!enabled.equals("true") && !enabled.equals("false")) {
             throw new ConfigException(DIALER_ENABLED + " is '" + enabled + "': use true or false");
         }
+        String ports = v.get(RTP_PORTS).strip();
+        java.util.regex.Matcher range = java.util.regex.Pattern.compile("(\\d{1,5})-(\\d{1,5})").matcher(ports);
+        if (!range.matches() || Integer.parseInt(range.group(1)) < 1024 || Integer.parseInt(range.group(2)) > 65535
+                || Integer.parseInt(range.group(1)) > Integer.parseInt(range.group(2))) {
+            throw new ConfigException(RTP_PORTS + " is '" + ports + "': give a range of UDP ports like 16384-32767 (from 1024 up)");
+        }
         return new ParleyConfig.Telephony(enabled.equals("true"), listen.substring(0, colon), port,
+                Integer.parseInt(range.group(1)), Integer.parseInt(range.group(2)),
                 trunk.isEmpty() ? Optional.empty() : Optional.of(trunk),
                 intIn(v, DIALER_MAX_CALLS, 1, 100_000, "calls at once on this node"),
                 java.time.Duration.ofSeconds(intIn(v, DIALER_RING_TIMEOUT_SECONDS, 5, 600, "seconds")),

@@ -49,7 +49,7 @@ public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks 
      * @param lease how long a node owns a call it dials without renewing; a dead node's calls end
      *     as {@code node-lost} after it
      */
-    public record Telephony(boolean dialerEnabled, String sipHost, int sipPort, Optional<String> trunk, int maxCalls,
+    public record Telephony(boolean dialerEnabled, String sipHost, int sipPort, int rtpFirst, int rtpLast, Optional<String> trunk, int maxCalls,
                             java.time.Duration ringTimeout, java.time.Duration lease) {}
 
     /** @param masterKey base64 of 32 bytes, or empty to use (and create) {@code <data-dir>/master.key} */

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("sip")
 public class DialerTest {
     static final int TRUNK = Sipp.freeUdpPort();
+    static final int RTP = 40000 + 2 * (int) (ProcessHandle.current().pid() % 5000);
 
     @RegisterExtension
     static final TestServer server = TestServer.perClass(Map.of(
@@ -29,7 +30,9 @@ public class DialerTest {
             ConfigLoader.SIP_TRUNK, "127.0.0.1:" + TRUNK,
             ConfigLoader.DIALER_ENABLED, "true",
             ConfigLoader.DIALER_RING_TIMEOUT_SECONDS, "5",
-            ConfigLoader.DIALER_LEASE_MS, "3000"));
+            ConfigLoader.DIALER_LEASE_MS, "3000",
+            ConfigLoader.RTP_PORTS, RTP + "-" + (RTP + 3))); // two RTP ports: a third live call finds none
+
 
     @BeforeAll
     static void requirePeer() {
@@ -245,6 +248,22 @@ public class DialerTest {
                 assertThat(c.get("ended_reason").asText()).isEqualTo("canceled");
             }
             assertThat(trunk.awaitExit(10)).as("all five calls reached the trunk once").isZero();
+        }
+    }
+
+    @Test
+    void withEveryRtpPortInUseACallEndsAsCapacity() {
+        try (Sipp trunk = Sipp.uas("uas-ring-forever.xml", TRUNK, 2)) {
+            String first = call();
+            String second = call();
+            awaitStatus(first, "ringing");
+            awaitStatus(second, "ringing");
+            JsonNode third = awaitStatus(call(), "failed");
+            assertThat(third.get("ended_reason").asText()).isEqualTo("capacity");
+            hangup(first);
+            hangup(second);
+            awaitStatus(first, "canceled");
+            awaitStatus(second, "canceled");
         }
     }
 

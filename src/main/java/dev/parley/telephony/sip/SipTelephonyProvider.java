@@ -11,8 +11,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -36,13 +34,16 @@ public final class SipTelephonyProvider implements TelephonyProvider {
     private final Optional<String> trunk;
     private final dev.parley.telephony.SandboxRegistrations sandbox;
     private final Path recordings;
+    private final dev.parley.media.RtpPorts ports;
     private final short[] prompt;
     private final AtomicLong sessions = new AtomicLong(System.currentTimeMillis() / 1000);
 
     /** @param trunk where calls go; without one, to softphones registered in the sandbox */
     public SipTelephonyProvider(SipUserAgent ua, String host, Optional<String> trunk,
-                                dev.parley.telephony.SandboxRegistrations sandbox, Path recordings) {
+                                dev.parley.telephony.SandboxRegistrations sandbox, Path recordings,
+                                dev.parley.media.RtpPorts ports) {
         this.ua = ua;
+        this.ports = ports;
         this.host = host;
         this.trunk = trunk;
         this.sandbox = sandbox;
@@ -74,12 +75,13 @@ public final class SipTelephonyProvider implements TelephonyProvider {
             }
             target = contact.get();
         }
-        DatagramSocket rtp;
-        try {
-            rtp = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(host), 0));
-        } catch (IOException e) {
-            throw new UncheckedIOException("no RTP port free on " + host, e);
+        Optional<DatagramSocket> socket = ports.open();
+        if (socket.isEmpty()) {
+            listener.ended(new CallEnd(dev.parley.call.CallStatus.FAILED, "capacity", null,
+                    "no RTP port free on this node (rtp.ports)"));
+            return () -> { };
         }
+        DatagramSocket rtp = socket.get();
         AtomicReference<SipUserAgent.OutboundCall> call = new AtomicReference<>();
         AtomicReference<RtpSession> media = new AtomicReference<>();
         SipUserAgent.SipCallListener sip = new SipUserAgent.SipCallListener() {
