@@ -10,6 +10,7 @@ import dev.parley.call.CallTransitions;
 import dev.parley.dialer.DialQueue;
 import dev.parley.dialer.Dialer;
 import dev.parley.dialer.Hangups;
+import dev.parley.telephony.PhoneNumberService;
 import dev.parley.telephony.SandboxRegistrations;
 import dev.parley.telephony.sip.SipTelephonyProvider;
 import dev.parley.telephony.sip.SipUserAgent;
@@ -66,12 +67,15 @@ public final class ParleyApp implements AutoCloseable {
             var clock = InstantSource.system();
             var tenancy = new TenancyStore(database.jdbi());
             var urls = new WebhookUrlPolicy(config.webhooks());
-            var workspaces = new WorkspaceService(database.jdbi(), SecretBox.open(config), urls, clock);
+            var secretBox = SecretBox.open(config);
+            var workspaces = new WorkspaceService(database.jdbi(), secretBox, urls, clock);
             var deliveries = new WebhookStore(database.jdbi());
             var webhooks = new WebhookDispatcher(deliveries, workspaces, urls, config.webhooks(), clock, metrics);
             var callStore = new CallStore(database.jdbi(), database.dataSource(), json);
             var transitions = new CallTransitions(database.jdbi(), callStore, new Outbox(json), json, clock, webhooks::wake);
-            Dialer dialer = config.telephony().dialerEnabled() ? startDialer(config, database, transitions, workspaces, metrics) : null;
+            var phoneNumbers = new PhoneNumberService(database.jdbi(), secretBox);
+            Dialer dialer = config.telephony().dialerEnabled()
+                    ? startDialer(config, database, transitions, workspaces, phoneNumbers, metrics) : null;
             Runnable accepted = () -> {
                 webhooks.wake();
                 if (dialer != null) {
@@ -83,7 +87,7 @@ public final class ParleyApp implements AutoCloseable {
             var services = new ApiServer.Services(
                     new Authenticator(tenancy, clock),
                     new AssistantService(new AssistantStore(database.jdbi(), json), urls, clock),
-                    calls, hangups, workspaces, deliveries, database, metrics, json, config.dataDir().resolve("recordings"),
+                    calls, hangups, workspaces, phoneNumbers, deliveries, database, metrics, json, config.dataDir().resolve("recordings"),
                     config.telephony().sipHost(), config.telephony().sipPort());
             try {
                 ApiServer api = ApiServer.start(config.http(), services);
@@ -103,7 +107,8 @@ public final class ParleyApp implements AutoCloseable {
     }
 
     private static Dialer startDialer(ParleyConfig config, Database database, CallTransitions transitions,
-                                      WorkspaceService workspaces, io.micrometer.core.instrument.MeterRegistry metrics) {
+                                      WorkspaceService workspaces, PhoneNumberService phoneNumbers,
+                                      io.micrometer.core.instrument.MeterRegistry metrics) {
         ParleyConfig.Telephony t = config.telephony();
         var ua = new SipUserAgent(new SipUserAgent.Settings(t.sipHost(), t.sipPort(), "Parley/0.1"));
         var sandbox = new SandboxRegistrations(database.jdbi());
@@ -117,7 +122,7 @@ public final class ParleyApp implements AutoCloseable {
             throw new dev.parley.config.ConfigException("sip.listen host '" + t.sipHost() + "' does not resolve");
         }
         var provider = new SipTelephonyProvider(ua, t.sipHost(), t.trunk(), sandbox, config.dataDir().resolve("recordings"),
-                new dev.parley.media.RtpPorts(rtpHost, t.rtpFirst(), t.rtpLast()));
+                new dev.parley.media.RtpPorts(rtpHost, t.rtpFirst(), t.rtpLast()), phoneNumbers::trunkFor);
         return new Dialer(new DialQueue(database.jdbi()), transitions, provider,
                 new Dialer.Settings(t.maxCalls(), t.ringTimeout(), t.lease()), metrics);
     }

@@ -11,6 +11,7 @@ import dev.parley.tenancy.AuthException;
 import dev.parley.tenancy.Authenticator;
 import dev.parley.tenancy.Tenant;
 import dev.parley.tenancy.WorkspaceService;
+import dev.parley.telephony.PhoneNumberService;
 import dev.parley.webhook.WebhookStore;
 import io.javalin.Javalin;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -36,7 +37,7 @@ public final class ApiServer implements AutoCloseable {
 
     /** What the routes need; built once by the application. */
     public record Services(Authenticator authenticator, AssistantService assistants, CallService calls,
-                           Hangups hangups, WorkspaceService workspaces, WebhookStore deliveries,
+                           Hangups hangups, WorkspaceService workspaces, PhoneNumberService phoneNumbers, WebhookStore deliveries,
                            Database database, PrometheusMeterRegistry metrics, ObjectMapper json,
                            java.nio.file.Path recordings, String sipHost, int sipPort) {}
 
@@ -94,6 +95,7 @@ public final class ApiServer implements AutoCloseable {
         var assistants = new AssistantRoutes(s.assistants(), envelope, views, s.json());
         var calls = new CallRoutes(s.calls(), s.hangups(), s.recordings(), envelope, views, s.json());
         var system = new SystemRoutes(s.database(), s.metrics(), envelope);
+        var numbers = new PhoneNumberRoutes(s.phoneNumbers(), envelope, s.json());
         var workspace = new WorkspaceRoutes(s.workspaces(), s.deliveries(), envelope, s.json(), s.sipHost(), s.sipPort());
         return List.of(
                 open(HandlerType.GET, "/healthz", system::health),
@@ -114,6 +116,9 @@ public final class ApiServer implements AutoCloseable {
                 authed(HandlerType.PATCH, "/v1/admin/workspace", workspace::patch),
                 authed(HandlerType.POST, "/v1/admin/workspace/webhook-secret/rotate", workspace::rotateSecret),
                 authed(HandlerType.GET, "/v1/admin/sandbox", workspace::sandbox),
+                authed(HandlerType.POST, "/v1/admin/phone-number", numbers::create),
+                authed(HandlerType.GET, "/v1/admin/phone-number", numbers::list),
+                authed(HandlerType.DELETE, "/v1/admin/phone-number/{id}", numbers::delete),
                 authed(HandlerType.GET, "/v1/admin/webhook-deliveries", workspace::listDeliveries),
                 authed(HandlerType.POST, "/v1/admin/webhook-deliveries/{id}/retry", workspace::retry));
     }

@@ -193,6 +193,44 @@ public class DialerTest {
     }
 
     @Test
+    void aWorkspaceNumberUsesItsOwnTrunkAndAnswersItsDigestChallenge() throws Exception {
+        Http.Response added = server.http.request("POST", "/v1/admin/phone-number").headers(server.auth())
+                .json("{\"number\":\"+14155550100\",\"trunk\":{\"host\":\"127.0.0.1\",\"port\":" + TRUNK
+                        + ",\"username\":\"trunkuser\",\"password\":\"trunkpass\"}}").send();
+        assertThat(added.status()).as(added.body()).isEqualTo(200);
+        assertThat(added.body()).doesNotContain("trunkpass");
+        assertThat(added.json().at("/data/trunk/has_password").asBoolean()).isTrue();
+        assertThat(added.json().at("/data/is_default").asBoolean()).as("the first number is the default").isTrue();
+        String numberId = added.json().at("/data/phone_number_id").asText();
+        assertThat(server.http.request("GET", "/v1/admin/phone-number").headers(server.auth()).send().body()).doesNotContain("trunkpass");
+        assertThat(server.count("SELECT count(*) FROM phone_numbers WHERE position('trunkpass' in encode(password, 'escape')) > 0"))
+                .as("stored encrypted").isZero();
+        try {
+            try (Sipp trunk = Sipp.uas("uas-auth-busy.xml", TRUNK, 1)) {
+                JsonNode c = awaitStatus(call(), "busy");
+                assertThat(c.get("sip_code").asInt()).as("486 means the trunk accepted our digest").isEqualTo(486);
+                assertThat(trunk.awaitExit(10)).isZero();
+            }
+            server.app.database().jdbi().useHandle(h -> h.execute("DELETE FROM phone_numbers"));
+            server.http.request("POST", "/v1/admin/phone-number").headers(server.auth())
+                    .json("{\"number\":\"+14155550100\",\"trunk\":{\"host\":\"127.0.0.1\",\"port\":" + TRUNK
+                            + ",\"username\":\"trunkuser\",\"password\":\"wrong\"}}").send();
+            try (Sipp trunk = Sipp.uas("uas-auth-busy.xml", TRUNK, 1)) {
+                JsonNode c = awaitStatus(call(), "failed");
+                assertThat(c.get("sip_code").asInt()).isEqualTo(403);
+                assertThat(trunk.awaitExit(10)).isZero();
+            }
+        } finally {
+            server.app.database().jdbi().useHandle(h -> h.execute("DELETE FROM phone_numbers"));
+        }
+        Http.Response bad = server.http.request("POST", "/v1/admin/phone-number").headers(server.auth())
+                .json("{\"number\":\"12345\",\"trunk\":{\"host\":\"127.0.0.1\"}}").send();
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(server.http.request("DELETE", "/v1/admin/phone-number/" + numberId).headers(server.auth()).send().status())
+                .isEqualTo(404);
+    }
+
+    @Test
     void busyAndServiceUnavailableEndTheCallWithTheSipCode() throws Exception {
         try (Sipp trunk = Sipp.uas("uas-busy.xml", TRUNK, 1)) {
             JsonNode c = awaitStatus(call(), "busy");

@@ -20,7 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Calls through a SIP trunk: {@code sip:<E.164>@<trunk>}. Each call gets its own RTP socket, opened
+ * Places calls over SIP: through the workspace's own number and trunk ({@code /v1/admin/phone-number},
+ * digest credentials answered when challenged), else the node's {@code sip.trunk}, else to the
+ * softphone registered for the number in the sandbox. Each call gets its own RTP socket, opened
  * before the INVITE because peers may send media before their 200 (FIELD-NOTES). On answer the
  * call's {@link RtpSession} starts; until the conversation engine lands, Parley plays a short spoken
  * prompt and hangs up ({@code assistant-ended}), so every answered call proves the audio path. The
@@ -35,15 +37,18 @@ public final class SipTelephonyProvider implements TelephonyProvider {
     private final dev.parley.telephony.SandboxRegistrations sandbox;
     private final Path recordings;
     private final dev.parley.media.RtpPorts ports;
+    private final java.util.function.BiFunction<String, Optional<String>, Optional<dev.parley.telephony.PhoneNumberService.Trunk>> numbers;
     private final short[] prompt;
     private final AtomicLong sessions = new AtomicLong(System.currentTimeMillis() / 1000);
 
     /** @param trunk where calls go; without one, to softphones registered in the sandbox */
     public SipTelephonyProvider(SipUserAgent ua, String host, Optional<String> trunk,
                                 dev.parley.telephony.SandboxRegistrations sandbox, Path recordings,
-                                dev.parley.media.RtpPorts ports) {
+                                dev.parley.media.RtpPorts ports,
+                                java.util.function.BiFunction<String, Optional<String>, Optional<dev.parley.telephony.PhoneNumberService.Trunk>> numbers) {
         this.ua = ua;
         this.ports = ports;
+        this.numbers = numbers;
         this.host = host;
         this.trunk = trunk;
         this.sandbox = sandbox;
@@ -64,7 +69,17 @@ public final class SipTelephonyProvider implements TelephonyProvider {
     @Override
     public Active dial(Dial dial, CallListener listener) {
         String target;
-        if (trunk.isPresent()) {
+        Optional<SipUserAgent.Credentials> credentials = Optional.empty();
+        String callerId = dial.fromNumber().orElse("parley");
+        Optional<dev.parley.telephony.PhoneNumberService.Trunk> own = numbers.apply(dial.workspaceId(), dial.fromNumber());
+        if (own.isPresent()) {
+            // The workspace's own number and trunk: its caller id, its credentials.
+            var t = own.get();
+            target = "sip:" + dial.toNumber() + "@" + (t.host().contains(":") && !t.host().startsWith("[") ? "[" + t.host() + "]" : t.host())
+                    + ":" + t.port();
+            callerId = t.callerId();
+            credentials = t.username().map(u -> new SipUserAgent.Credentials(u, t.password().orElse("")));
+        } else if (trunk.isPresent()) {
             target = "sip:" + dial.toNumber() + "@" + trunk.get();
         } else {
             Optional<String> contact = sandbox.contactOf(dial.workspaceId(), dial.toNumber());
@@ -125,8 +140,7 @@ public final class SipTelephonyProvider implements TelephonyProvider {
             }
         };
         String offer = SdpOffer.audio(host, rtp.getLocalPort(), sessions.incrementAndGet());
-        SipUserAgent.Invite invite = new SipUserAgent.Invite(target,
-                dial.fromNumber().orElse("parley"), offer, dial.ringTimeout());
+        SipUserAgent.Invite invite = new SipUserAgent.Invite(target, callerId, offer, dial.ringTimeout(), credentials);
         try {
             SipUserAgent.OutboundCall placed = ua.dial(invite, sip);
             call.set(placed);

@@ -66,8 +66,16 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
         }
     }
 
-    /** One outbound call: where to, as whom, with which offer. */
-    public record Invite(String requestUri, String fromUser, String sdpOffer, Duration ringTimeout) {}
+    /** Digest credentials for a trunk that challenges (401/407). */
+    public record Credentials(String username, String password) {}
+
+    /** One outbound call: where to, as whom, with which offer, and credentials if the far end asks. */
+    public record Invite(String requestUri, String fromUser, String sdpOffer, Duration ringTimeout,
+                         java.util.Optional<Credentials> credentials) {
+        public Invite(String requestUri, String fromUser, String sdpOffer, Duration ringTimeout) {
+            this(requestUri, fromUser, sdpOffer, ringTimeout, java.util.Optional.empty());
+        }
+    }
 
     private final SipStack stack;
     private final SipProvider provider;
@@ -140,7 +148,7 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
             request.addHeader(headers.createUserAgentHeader(List.of(settings.userAgent())));
             request.setContent(invite.sdpOffer(), headers.createContentTypeHeader("application", "sdp"));
             ClientTransaction tx = provider.getNewClientTransaction(request);
-            OutboundCall call = new OutboundCall(callId.getCallId(), tx, listener);
+            OutboundCall call = new OutboundCall(callId.getCallId(), tx, listener, invite.credentials());
             calls.put(call.sipCallId, call);
             call.ringTimer = timers.schedule(() -> call.cancel("ring-timeout"), invite.ringTimeout().toMillis(), TimeUnit.MILLISECONDS);
             tx.sendRequest();
@@ -153,8 +161,10 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
     /** A call in progress; {@link #hangup()} is safe in any state and at any time. */
     public final class OutboundCall {
         private final String sipCallId;
-        private final ClientTransaction invite;
+        private volatile ClientTransaction invite; // replaced when a challenge is answered
         private final SipCallListener listener;
+        private final java.util.Optional<Credentials> credentials;
+        private boolean authenticated;
         private Dialog dialog;
         private boolean provisional;
         private boolean answered;
@@ -165,10 +175,50 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
 
         private String byeReason = "api-hangup";
 
-        private OutboundCall(String sipCallId, ClientTransaction invite, SipCallListener listener) {
+        private OutboundCall(String sipCallId, ClientTransaction invite, SipCallListener listener,
+                             java.util.Optional<Credentials> credentials) {
             this.sipCallId = sipCallId;
             this.invite = invite;
             this.listener = listener;
+            this.credentials = credentials;
+        }
+
+        /** Answers one 401/407 with digest credentials (RFC 3261 22.2); true when a new INVITE went out. */
+        private boolean answerChallenge(Response r) {
+            synchronized (this) {
+                if (credentials.isEmpty() || authenticated || ended || cancelledBy != null) {
+                    return false;
+                }
+                authenticated = true;
+            }
+            Credentials c = credentials.get();
+            javax.sip.SipStack s = stack;
+            try {
+                var helper = ((gov.nist.javax.sip.SipStackExt) s).getAuthenticationHelper(
+                        (challenged, realm) -> new gov.nist.javax.sip.clientauthutils.UserCredentials() {
+                            @Override
+                            public String getUserName() {
+                                return c.username();
+                            }
+
+                            @Override
+                            public String getPassword() {
+                                return c.password();
+                            }
+
+                            @Override
+                            public String getSipDomain() {
+                                return realm;
+                            }
+                        }, headers);
+                ClientTransaction retry = helper.handleChallenge(r, invite, provider, 5);
+                invite = retry;
+                retry.sendRequest();
+                return true;
+            } catch (Exception e) {
+                log.warn("Could not answer the trunk's authentication challenge", e);
+                return false;
+            }
         }
 
         public void hangup() {
@@ -260,6 +310,9 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
                     byte[] body = r.getRawContent();
                     listener.answeredWith(body == null ? null : new String(body, java.nio.charset.StandardCharsets.UTF_8));
                 }
+                return;
+            }
+            if ((code == 401 || code == 407) && answerChallenge(r)) {
                 return;
             }
             String why;
