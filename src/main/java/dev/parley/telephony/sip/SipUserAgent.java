@@ -148,7 +148,7 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
             request.addHeader(headers.createUserAgentHeader(List.of(settings.userAgent())));
             request.setContent(invite.sdpOffer(), headers.createContentTypeHeader("application", "sdp"));
             ClientTransaction tx = provider.getNewClientTransaction(request);
-            OutboundCall call = new OutboundCall(callId.getCallId(), tx, listener, invite.credentials());
+            OutboundCall call = new OutboundCall(callId.getCallId(), tx, listener, invite.credentials(), invite.sdpOffer());
             calls.put(call.sipCallId, call);
             call.ringTimer = timers.schedule(() -> call.cancel("ring-timeout"), invite.ringTimeout().toMillis(), TimeUnit.MILLISECONDS);
             tx.sendRequest();
@@ -164,6 +164,7 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
         private volatile ClientTransaction invite; // replaced when a challenge is answered
         private final SipCallListener listener;
         private final java.util.Optional<Credentials> credentials;
+        private final String localSdp;
         private boolean authenticated;
         private Dialog dialog;
         private boolean provisional;
@@ -176,11 +177,12 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
         private String byeReason = "api-hangup";
 
         private OutboundCall(String sipCallId, ClientTransaction invite, SipCallListener listener,
-                             java.util.Optional<Credentials> credentials) {
+                             java.util.Optional<Credentials> credentials, String localSdp) {
             this.sipCallId = sipCallId;
             this.invite = invite;
             this.listener = listener;
             this.credentials = credentials;
+            this.localSdp = localSdp;
         }
 
         /** Answers one 401/407 with digest credentials (RFC 3261 22.2); true when a new INVITE went out. */
@@ -397,11 +399,33 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
                     }
                 }
                 case Request.ACK -> { }
+                case Request.INVITE -> reInvite(request, tx);
                 default -> tx.sendResponse(messages.createResponse(Response.METHOD_NOT_ALLOWED, request));
             }
         } catch (Exception e) {
             log.warn("Could not answer a {} request", request.getMethod(), e);
         }
+    }
+
+    /**
+     * An INVITE inside a call's dialog (session refresh, hold) is answered 200 with our session
+     * description, so media keeps flowing; one outside any call is refused: Parley takes no inbound
+     * calls, and nobody gets call service without a trunk or a sandbox registration.
+     */
+    private void reInvite(Request request, ServerTransaction tx) throws Exception {
+        CallIdHeader id = (CallIdHeader) request.getHeader(CallIdHeader.NAME);
+        OutboundCall call = calls.get(id.getCallId());
+        boolean inDialog = ((javax.sip.header.ToHeader) request.getHeader(javax.sip.header.ToHeader.NAME)).getTag() != null;
+        if (call == null || !inDialog) {
+            tx.sendResponse(messages.createResponse(Response.FORBIDDEN, request));
+            return;
+        }
+        Response ok = messages.createResponse(Response.OK, request);
+        SipURI contactUri = addresses.createSipURI("parley", settings.host());
+        contactUri.setPort(port());
+        ok.addHeader(headers.createContactHeader(addresses.createAddress(contactUri)));
+        ok.setContent(call.localSdp, headers.createContentTypeHeader("application", "sdp"));
+        tx.sendResponse(ok);
     }
 
     @Override

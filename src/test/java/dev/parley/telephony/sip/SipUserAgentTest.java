@@ -79,6 +79,20 @@ class SipUserAgentTest {
     }
 
     @Test
+    void aReInviteInTheCallIsAnsweredWithOurSessionAndTheCallGoesOn() throws Exception {
+        try (Sipp sipp = Sipp.uas("uas-answer-reinvite.xml")) {
+            Recorder r = new Recorder();
+            SipUserAgent.OutboundCall call = dial(sipp, r, Duration.ofSeconds(10));
+            r.answered.get(10, TimeUnit.SECONDS);
+            Thread.sleep(1500); // SIPp re-INVITEs 500 ms after its ACK and checks our 200 carries SDP
+            assertThat(r.end).as("the re-INVITE did not end the call").isNotDone();
+            call.hangup();
+            assertThat(r.end.get(10, TimeUnit.SECONDS).status()).isEqualTo(CallStatus.COMPLETED);
+            assertThat(sipp.awaitExit(10)).as("SIPp got 200 with SDP for its re-INVITE, then our BYE").isZero();
+        }
+    }
+
+    @Test
     void busyIsBusyWithTheSipCode() throws Exception {
         try (Sipp sipp = Sipp.uas("uas-busy.xml")) {
             Recorder r = new Recorder();
