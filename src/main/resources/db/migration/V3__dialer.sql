@@ -8,3 +8,6 @@ CREATE INDEX dial_jobs_workspace_active ON dial_jobs(workspace_id) WHERE dialed_
 
 -- Calls can be scheduled: the dial job's run_at follows it.
 ALTER TABLE calls ADD COLUMN scheduled_at timestamptz;
+
+-- DTMF digits the callee pressed, in order (RFC 4733 events).
+ALTER TABLE calls ADD COLUMN dtmf text NOT NULL DEFAULT '';

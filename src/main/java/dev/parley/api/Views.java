@@ -55,6 +55,7 @@ final class Views {
         time(o, "answered_at", c.answeredAt());
         time(o, "ended_at", c.endedAt());
         c.durationSeconds().ifPresentOrElse(d -> o.put("duration_seconds", d), () -> o.putNull("duration_seconds"));
+        o.put("dtmf", c.dtmf());
         if (withHistory) {
             ArrayNode history = o.putArray("history");
             for (CallEvent e : c.history()) {

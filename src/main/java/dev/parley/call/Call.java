@@ -24,6 +24,7 @@ public record Call(
         Instant answeredAt,
         Instant endedAt,
         Instant scheduledAt,
+        String dtmf,
         List<CallEvent> history) {
 
     /** Talk time: from answer to end, once both are known. */

@@ -19,7 +19,7 @@ public final class CallStore {
     private static final String COLUMNS = """
             id, workspace_id, assistant_id, to_number, from_number, status, variables::text AS variables,
             metadata::text AS metadata, webhook_url, ended_reason, sip_code, created_at, updated_at, started_at,
-            answered_at, ended_at, scheduled_at, seq""";
+            answered_at, ended_at, scheduled_at, dtmf, seq""";
 
     /** Takes over a key older than 24 hours; a key held by an open transaction makes this wait for it. */
     private static final String CLAIM_KEY = """
@@ -108,7 +108,7 @@ public final class CallStore {
         Call c = r.call();
         return new Row(new Call(c.id(), c.workspaceId(), c.assistantId(), c.toNumber(), c.fromNumber(), c.status(),
                 c.variables(), c.metadata(), c.webhookUrl(), c.endedReason(), c.sipCode(), c.createdAt(), c.updatedAt(),
-                c.startedAt(), c.answeredAt(), c.endedAt(), c.scheduledAt(), history), r.seq());
+                c.startedAt(), c.answeredAt(), c.endedAt(), c.scheduledAt(), c.dtmf(), history), r.seq());
     }
 
     private Row row(ResultSet rs, List<CallEvent> history) throws SQLException {
@@ -122,7 +122,7 @@ public final class CallStore {
                     rs.getString("webhook_url"), rs.getString("ended_reason"), sipCode,
                     instant(rs.getTimestamp("created_at")), instant(rs.getTimestamp("updated_at")),
                     instant(rs.getTimestamp("started_at")), instant(rs.getTimestamp("answered_at")),
-                    instant(rs.getTimestamp("ended_at")), instant(rs.getTimestamp("scheduled_at")), history);
+                    instant(rs.getTimestamp("ended_at")), instant(rs.getTimestamp("scheduled_at")), rs.getString("dtmf"), history);
             return new Row(call, rs.getLong("seq"));
         } catch (IOException e) {
             throw new SQLException("call " + rs.getString("id") + " has unreadable JSON", e);

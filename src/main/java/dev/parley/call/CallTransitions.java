@@ -79,6 +79,11 @@ public final class CallTransitions {
         return Optional.of(call);
     }
 
+    /** Appends a digit the callee pressed; kept on the call and in its report. */
+    public void recordDtmf(String callId, char digit) {
+        jdbi.useHandle(h -> h.execute("UPDATE calls SET dtmf = dtmf || ? WHERE id = ?", String.valueOf(digit), callId));
+    }
+
     /** Tells the webhook dispatcher that events were committed. */
     public void committed() {
         eventsWritten.run();
@@ -132,7 +137,8 @@ public final class CallTransitions {
         o.set("variables", c.variables());
         o.putArray("transcript");
         o.putArray("latency");
-        o.putArray("dtmf");
+        var dtmf = o.putArray("dtmf");
+        c.dtmf().chars().forEach(d -> dtmf.add(String.valueOf((char) d)));
         o.putNull("recording_url");
         o.put("created_at", text(c.createdAt()));
         return o;

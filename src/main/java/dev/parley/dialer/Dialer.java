@@ -184,6 +184,11 @@ public final class Dialer implements AutoCloseable {
         }
 
         @Override
+        public void dtmf(char digit) {
+            transitions.recordDtmf(job.callId(), digit);
+        }
+
+        @Override
         public void ended(CallEnd end) {
             String reason = hangupReason;
             Ending ending = new Ending(end.endedReason(), end.sipCode());

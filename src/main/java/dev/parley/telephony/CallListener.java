@@ -6,6 +6,10 @@ public interface CallListener {
 
     void answered();
 
+    /** A digit the callee pressed (RFC 4733), once per press. */
+    default void dtmf(char digit) {
+    }
+
     /** Called exactly once, last. */
     void ended(CallEnd end);
 }

@@ -231,6 +231,16 @@ public class DialerTest {
     }
 
     @Test
+    void digitsThePersonPressesAreKeptOnTheCall() throws Exception {
+        try (Sipp trunk = Sipp.uas("uas-answer-dtmf.xml", TRUNK, 1)) {
+            String id = call();
+            JsonNode done = await(id, c -> c.get("status").asText().equals("completed"), "completed");
+            assertThat(done.get("dtmf").asText()).isEqualTo("15");
+            assertThat(trunk.awaitExit(10)).isZero();
+        }
+    }
+
+    @Test
     void busyAndServiceUnavailableEndTheCallWithTheSipCode() throws Exception {
         try (Sipp trunk = Sipp.uas("uas-busy.xml", TRUNK, 1)) {
             JsonNode c = awaitStatus(call(), "busy");

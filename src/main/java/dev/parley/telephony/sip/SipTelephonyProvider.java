@@ -119,7 +119,7 @@ public final class SipTelephonyProvider implements TelephonyProvider {
                     hangupWhenKnown(call, "carrier-error");
                     return;
                 }
-                RtpSession session = new RtpSession(rtp, answer.get(), digit -> log.info("DTMF digit received"));
+                RtpSession session = new RtpSession(rtp, answer.get(), listener::dtmf);
                 media.set(session);
                 Thread.ofVirtual().name("prompt").start(() -> {
                     session.play(prompt);
