@@ -72,7 +72,7 @@ public final class ParleyApp implements AutoCloseable {
             var deliveries = new WebhookStore(database.jdbi());
             var webhooks = new WebhookDispatcher(deliveries, workspaces, urls, config.webhooks(), clock, metrics);
             var callStore = new CallStore(database.jdbi(), database.dataSource(), json);
-            var transitions = new CallTransitions(database.jdbi(), callStore, new Outbox(json), json, clock, webhooks::wake);
+            var transitions = new CallTransitions(database.jdbi(), callStore, new Outbox(json), json, clock, webhooks::wake, metrics);
             var phoneNumbers = new PhoneNumberService(database.jdbi(), secretBox);
             Dialer dialer = config.telephony().dialerEnabled()
                     ? startDialer(config, database, transitions, workspaces, phoneNumbers, metrics) : null;
@@ -123,6 +123,7 @@ public final class ParleyApp implements AutoCloseable {
         }
         var provider = new SipTelephonyProvider(ua, t.sipHost(), t.trunk(), sandbox, config.dataDir().resolve("recordings"),
                 new dev.parley.media.RtpPorts(rtpHost, t.rtpFirst(), t.rtpLast()), phoneNumbers::trunkFor);
+        provider.bindMetrics(metrics);
         return new Dialer(new DialQueue(database.jdbi()), transitions, provider,
                 new Dialer.Settings(t.maxCalls(), t.ringTimeout(), t.lease()), metrics);
     }

@@ -24,9 +24,11 @@ public final class CallTransitions {
     private final ObjectMapper json;
     private final InstantSource clock;
     private final Runnable eventsWritten;
+    private final io.micrometer.core.instrument.MeterRegistry metrics;
 
     public CallTransitions(Jdbi jdbi, CallStore calls, Outbox outbox, ObjectMapper json, InstantSource clock,
-                           Runnable eventsWritten) {
+                           Runnable eventsWritten, io.micrometer.core.instrument.MeterRegistry metrics) {
+        this.metrics = metrics;
         this.jdbi = jdbi;
         this.calls = calls;
         this.outbox = outbox;
@@ -45,7 +47,7 @@ public final class CallTransitions {
     /** @return the call after the move, or empty when the move was not allowed (nothing changed) */
     public Optional<Call> move(String callId, CallStatus to, String reason, Ending ending) {
         Optional<Call> moved = jdbi.inTransaction(h -> moveIn(h, callId, to, reason, ending));
-        moved.ifPresent(c -> eventsWritten.run());
+        moved.ifPresent(c -> committed());
         return moved;
     }
 
@@ -68,6 +70,7 @@ public final class CallTransitions {
                 .bind("answered", to == CallStatus.IN_PROGRESS).bind("final", to.isFinal())
                 .bind("reason", ending.endedReason()).bind("sip", ending.sipCode()).bind("id", callId)
                 .execute();
+        count(to, ending.endedReason());
         h.createUpdate("INSERT INTO call_events (call_id, status, reason, at) VALUES (:id, :status, :reason, :now)")
                 .bind("id", callId).bind("status", to.wire()).bind("reason", reason).bind("now", now).execute();
         if (to.isFinal()) {
@@ -87,6 +90,11 @@ public final class CallTransitions {
     /** Tells the webhook dispatcher that events were committed. */
     public void committed() {
         eventsWritten.run();
+    }
+
+    /** Calls by the status they reached: {@code parley_calls_total{status=...}}. */
+    private void count(CallStatus to, String endedReason) {
+        metrics.counter("parley.calls", "status", to.wire(), "ended_reason", endedReason == null ? "" : endedReason).increment();
     }
 
     private void writeEvents(Handle h, Call call, Instant now) {

@@ -27,8 +27,18 @@ public final class RtpSession implements AutoCloseable {
     private static final int FRAME = 160;
     private static final long FRAME_NANOS = 20_000_000L;
 
+    /** Counters shared by every session of a node: what the metrics show. */
+    public record Stats(java.util.concurrent.atomic.LongAdder in, java.util.concurrent.atomic.LongAdder out,
+                        java.util.concurrent.atomic.LongAdder lost, java.util.concurrent.atomic.LongAdder late) {
+        public static Stats create() {
+            return new Stats(new java.util.concurrent.atomic.LongAdder(), new java.util.concurrent.atomic.LongAdder(),
+                    new java.util.concurrent.atomic.LongAdder(), new java.util.concurrent.atomic.LongAdder());
+        }
+    }
+
     private final DatagramSocket socket;
     private final SdpAnswer answer;
+    private final Stats stats;
     private final Consumer<Character> digits;
     private final long startNanos = System.nanoTime();
     private final long ssrc = ThreadLocalRandom.current().nextInt() & 0xffffffffL;
@@ -43,7 +53,8 @@ public final class RtpSession implements AutoCloseable {
     private long packetsIn;
     private long packetsOut;
 
-    public RtpSession(DatagramSocket socket, SdpAnswer answer, Consumer<Character> digits) {
+    public RtpSession(DatagramSocket socket, SdpAnswer answer, Consumer<Character> digits, Stats stats) {
+        this.stats = stats;
         this.socket = socket;
         this.answer = answer;
         this.digits = digits;
@@ -55,6 +66,7 @@ public final class RtpSession implements AutoCloseable {
         byte[] buf = new byte[2048];
         DatagramPacket packet = new DatagramPacket(buf, buf.length);
         long lastEventTimestamp = -1;
+        int highest = -1;
         while (!closed) {
             try {
                 socket.receive(packet);
@@ -72,6 +84,21 @@ public final class RtpSession implements AutoCloseable {
                 latched = true;
             }
             packetsIn++;
+            stats.in().increment();
+            int seq = rtp.sequence();
+            if (highest >= 0) {
+                int ahead = (seq - highest) & 0xffff;
+                if (ahead == 0 || ahead > 0x8000) {
+                    stats.late().increment(); // behind the newest: reordered or duplicated
+                } else {
+                    if (ahead > 1) {
+                        stats.lost().add(ahead - 1);
+                    }
+                    highest = seq;
+                }
+            } else {
+                highest = seq;
+            }
             if (rtp.payloadType() == answer.payloadType()) {
                 int at = sampleNow();
                 int n = rtp.payloadLength();
@@ -111,6 +138,7 @@ public final class RtpSession implements AutoCloseable {
             try {
                 socket.send(new DatagramPacket(out, out.length, remote));
                 packetsOut++;
+                stats.out().increment();
             } catch (IOException e) {
                 // a lost packet is a lost packet: keep time
             }

@@ -144,6 +144,13 @@ public class DialerTest {
             assertThat(seconds).as("the prompt is about four seconds").isBetween(3.5, 8.0);
             assertThat(rms[1]).as("Parley's side carries the prompt").isGreaterThan(500);
             assertThat(rms[0]).as("the caller's side carries the echoed prompt, not silence").isGreaterThan(500);
+
+            String metrics = server.http.request("GET", "/metrics").send().body();
+            assertThat(metrics).containsPattern("parley_calls_total\\{ended_reason=\"assistant-ended\",status=\"completed\"\\} [1-9]");
+            assertThat(metrics).containsPattern("parley_rtp_packets_total\\{direction=\"out\"\\} [1-9]");
+            assertThat(metrics).containsPattern("parley_rtp_packets_total\\{direction=\"in\"\\} [1-9]");
+            assertThat(metrics).contains("parley_rtp_packets_lost_total", "parley_dial_latency_seconds_count", "parley_setup_latency_seconds_count",
+                    "parley_calls_active");
         }
         assertThat(server.http.request("GET", "/v1/admin/assistant/call/c_000000000000000000000000/recording")
                 .headers(server.auth()).send().status()).isEqualTo(404);

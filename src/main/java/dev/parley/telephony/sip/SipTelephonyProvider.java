@@ -37,6 +37,7 @@ public final class SipTelephonyProvider implements TelephonyProvider {
     private final dev.parley.telephony.SandboxRegistrations sandbox;
     private final Path recordings;
     private final dev.parley.media.RtpPorts ports;
+    private final RtpSession.Stats rtpStats = RtpSession.Stats.create();
     private final java.util.function.BiFunction<String, Optional<String>, Optional<dev.parley.telephony.PhoneNumberService.Trunk>> numbers;
     private final short[] prompt;
     private final AtomicLong sessions = new AtomicLong(System.currentTimeMillis() / 1000);
@@ -59,6 +60,18 @@ public final class SipTelephonyProvider implements TelephonyProvider {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the call prompt or the recordings directory " + recordings, e);
         }
+    }
+
+    /** RTP packets in and out, lost (sequence gaps) and late (reordered), over every call of this node. */
+    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        io.micrometer.core.instrument.FunctionCounter.builder("parley.rtp.packets", rtpStats, s -> s.in().sum())
+                .tag("direction", "in").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("parley.rtp.packets", rtpStats, s -> s.out().sum())
+                .tag("direction", "out").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("parley.rtp.packets.lost", rtpStats, s -> s.lost().sum())
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("parley.rtp.packets.late", rtpStats, s -> s.late().sum())
+                .register(registry);
     }
 
     /** Where a call's recording is, once it ended. */
@@ -119,7 +132,7 @@ public final class SipTelephonyProvider implements TelephonyProvider {
                     hangupWhenKnown(call, "carrier-error");
                     return;
                 }
-                RtpSession session = new RtpSession(rtp, answer.get(), listener::dtmf);
+                RtpSession session = new RtpSession(rtp, answer.get(), listener::dtmf, rtpStats);
                 media.set(session);
                 Thread.ofVirtual().name("prompt").start(() -> {
                     session.play(prompt);
