@@ -110,7 +110,7 @@ public final class ParleyApp implements AutoCloseable {
                                       WorkspaceService workspaces, PhoneNumberService phoneNumbers,
                                       io.micrometer.core.instrument.MeterRegistry metrics) {
         ParleyConfig.Telephony t = config.telephony();
-        var ua = new SipUserAgent(new SipUserAgent.Settings(t.sipHost(), t.sipPort(), "Parley/0.1"));
+        var ua = new SipUserAgent(new SipUserAgent.Settings(t.sipHost(), t.sipPort(), t.externalHost(), "Parley/0.1"));
         var sandbox = new SandboxRegistrations(database.jdbi());
         if (t.trunk().isEmpty()) {
             ua.enableSandbox(sandbox, workspaces::sandboxPasswords);

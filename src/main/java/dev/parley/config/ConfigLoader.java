@@ -35,6 +35,7 @@ public final class ConfigLoader {
     public static final String SECRETS_MASTER_KEY = "secrets.master.key";
     public static final String SIP_LISTEN = "sip.listen";
     public static final String SIP_TRUNK = "sip.trunk";
+    public static final String SIP_EXTERNAL_ADDRESS = "sip.external.address";
     public static final String RTP_PORTS = "rtp.ports";
     public static final String DIALER_ENABLED = "dialer.enabled";
     public static final String DIALER_MAX_CALLS = "dialer.max.calls";
@@ -56,6 +57,7 @@ public final class ConfigLoader {
         DEFAULTS.put(SECRETS_MASTER_KEY, "");
         DEFAULTS.put(SIP_LISTEN, "127.0.0.1:5060");
         DEFAULTS.put(SIP_TRUNK, "");
+        DEFAULTS.put(SIP_EXTERNAL_ADDRESS, "");
         DEFAULTS.put(RTP_PORTS, "16384-32767");
         DEFAULTS.put(DIALER_ENABLED, "true");
         DEFAULTS.put(DIALER_MAX_CALLS, "100");
@@ -163,7 +165,13 @@ public final class ConfigLoader {
                 || Integer.parseInt(range.group(1)) > Integer.parseInt(range.group(2))) {
             throw new ConfigException(RTP_PORTS + " is '" + ports + "': give a range of UDP ports like 16384-32767 (from 1024 up)");
         }
+        String external = v.get(SIP_EXTERNAL_ADDRESS).strip();
+        if (!external.isEmpty() && !external.matches("[A-Za-z0-9.:-]+")) {
+            throw new ConfigException(SIP_EXTERNAL_ADDRESS + " is '" + external + "': give the public IP address or host name"
+                    + " that peers reach this node at (used in SDP and Contact)");
+        }
         return new ParleyConfig.Telephony(enabled.equals("true"), listen.substring(0, colon), port,
+                external.isEmpty() ? listen.substring(0, colon) : external,
                 Integer.parseInt(range.group(1)), Integer.parseInt(range.group(2)),
                 trunk.isEmpty() ? Optional.empty() : Optional.of(trunk),
                 intIn(v, DIALER_MAX_CALLS, 1, 100_000, "calls at once on this node"),

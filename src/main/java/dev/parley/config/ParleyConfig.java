@@ -43,13 +43,15 @@ public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks 
      * SIP and the dialer.
      *
      * @param dialerEnabled false keeps accepted calls queued (an API-only node)
+     * @param externalHost the address peers reach this node at, for SDP and Contact (behind NAT);
+     *     the listen host when not set
      * @param trunk host or host:port that calls are sent to ({@code sip:<E.164>@trunk}); without
      *     one, calls ring softphones registered to the built-in sandbox registrar
      * @param maxCalls calls at once on this node (lines); more wait queued
      * @param lease how long a node owns a call it dials without renewing; a dead node's calls end
      *     as {@code node-lost} after it
      */
-    public record Telephony(boolean dialerEnabled, String sipHost, int sipPort, int rtpFirst, int rtpLast, Optional<String> trunk, int maxCalls,
+    public record Telephony(boolean dialerEnabled, String sipHost, int sipPort, String externalHost, int rtpFirst, int rtpLast, Optional<String> trunk, int maxCalls,
                             java.time.Duration ringTimeout, java.time.Duration lease) {}
 
     /** @param masterKey base64 of 32 bytes, or empty to use (and create) {@code <data-dir>/master.key} */

@@ -63,4 +63,24 @@ class ConfigLoaderTest {
         assertThat(DatabaseUrl.parse("k", "postgres://h/db").jdbcUrl()).isEqualTo("jdbc:postgresql://h:5432/db");
         assertThatThrownBy(() -> DatabaseUrl.parse("database.url", "postgresql://h:5432/")).hasMessageContaining("database name");
     }
+
+    @Test
+    void telephonySettings() {
+        ParleyConfig.Telephony t = ConfigLoader.of(Map.of()).telephony();
+        assertThat(t.sipHost()).isEqualTo("127.0.0.1");
+        assertThat(t.sipPort()).isEqualTo(5060);
+        assertThat(t.externalHost()).as("defaults to the listen host").isEqualTo("127.0.0.1");
+        assertThat(t.trunk()).as("no trunk: the sandbox").isEmpty();
+        assertThat(t.dialerEnabled()).isTrue();
+        ParleyConfig.Telephony natted = ConfigLoader.of(Map.of(ConfigLoader.SIP_LISTEN, "0.0.0.0:5070",
+                ConfigLoader.SIP_EXTERNAL_ADDRESS, "203.0.113.7", ConfigLoader.SIP_TRUNK, "sip.example.net:5060",
+                ConfigLoader.RTP_PORTS, "20000-20100")).telephony();
+        assertThat(natted.externalHost()).isEqualTo("203.0.113.7");
+        assertThat(natted.trunk()).hasValue("sip.example.net:5060");
+        assertThat(natted.rtpFirst()).isEqualTo(20000);
+        assertThatThrownBy(() -> ConfigLoader.of(Map.of(ConfigLoader.SIP_LISTEN, "5060"))).hasMessageContaining("host:port");
+        assertThatThrownBy(() -> ConfigLoader.of(Map.of(ConfigLoader.RTP_PORTS, "30000-20000"))).hasMessageContaining("rtp.ports");
+        assertThatThrownBy(() -> ConfigLoader.of(Map.of(ConfigLoader.SIP_TRUNK, "sip:trunk example"))).hasMessageContaining("sip.trunk");
+        assertThatThrownBy(() -> ConfigLoader.of(Map.of(ConfigLoader.DIALER_ENABLED, "yes"))).hasMessageContaining("dialer.enabled");
+    }
 }

@@ -152,7 +152,7 @@ public final class SipTelephonyProvider implements TelephonyProvider {
                 listener.ended(end);
             }
         };
-        String offer = SdpOffer.audio(host, rtp.getLocalPort(), sessions.incrementAndGet());
+        String offer = SdpOffer.audio(ua.externalHost(), rtp.getLocalPort(), sessions.incrementAndGet());
         SipUserAgent.Invite invite = new SipUserAgent.Invite(target, callerId, offer, dial.ringTimeout(), credentials);
         try {
             SipUserAgent.OutboundCall placed = ua.dial(invite, sip);

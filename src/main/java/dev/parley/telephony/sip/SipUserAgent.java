@@ -56,8 +56,15 @@ import org.slf4j.LoggerFactory;
 public final class SipUserAgent implements SipListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SipUserAgent.class);
 
-    /** @param host the address to listen on and to put in Via/Contact (external address handling comes with trunks) */
-    public record Settings(String host, int port, String userAgent) {}
+    /**
+     * @param host the address to listen on
+     * @param externalHost the address peers reach us at, put in Contact (the listen host unless behind NAT)
+     */
+    public record Settings(String host, int port, String externalHost, String userAgent) {
+        public Settings(String host, int port, String userAgent) {
+            this(host, port, host, userAgent);
+        }
+    }
 
     /** A listener that also receives the far end's SDP answer, which media needs. */
     public interface SipCallListener extends CallListener {
@@ -121,6 +128,11 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
         return udp.getPort();
     }
 
+    /** Where peers reach us: what goes in SDP and Contact. */
+    public String externalHost() {
+        return settings.externalHost();
+    }
+
     /** Act as the sandbox registrar: softphones REGISTER here with a workspace's sandbox password. */
     public void enableSandbox(dev.parley.telephony.SandboxRegistrations registrations,
                               java.util.function.Supplier<Map<String, String>> passwordsByWorkspace) {
@@ -142,7 +154,7 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
             Request request = messages.createRequest(target, Request.INVITE, callId, headers.createCSeqHeader(1L, Request.INVITE),
                     headers.createFromHeader(from, Long.toHexString(Double.doubleToLongBits(Math.random()))),
                     headers.createToHeader(to, null), via, headers.createMaxForwardsHeader(70));
-            SipURI contactUri = addresses.createSipURI(invite.fromUser(), settings.host());
+            SipURI contactUri = addresses.createSipURI(invite.fromUser(), settings.externalHost());
             contactUri.setPort(port());
             request.addHeader(headers.createContactHeader(addresses.createAddress(contactUri)));
             request.addHeader(headers.createUserAgentHeader(List.of(settings.userAgent())));
@@ -421,7 +433,7 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
             return;
         }
         Response ok = messages.createResponse(Response.OK, request);
-        SipURI contactUri = addresses.createSipURI("parley", settings.host());
+        SipURI contactUri = addresses.createSipURI("parley", settings.externalHost());
         contactUri.setPort(port());
         ok.addHeader(headers.createContactHeader(addresses.createAddress(contactUri)));
         ok.setContent(call.localSdp, headers.createContentTypeHeader("application", "sdp"));
