@@ -248,6 +248,18 @@ public class DialerTest {
     }
 
     @Test
+    void theCalleeHangingUpMidPromptEndsTheCall() throws Exception {
+        try (Sipp trunk = Sipp.uas("uas-answer-then-bye.xml", TRUNK, 1)) {
+            String id = call();
+            JsonNode done = await(id, c -> c.get("status").asText().equals("completed"), "completed");
+            assertThat(done.get("ended_reason").asText()).isEqualTo("callee-ended");
+            assertThat(Duration.between(java.time.Instant.parse(done.get("answered_at").asText()),
+                    java.time.Instant.parse(done.get("ended_at").asText()))).as("before the prompt's end").isLessThan(Duration.ofSeconds(3));
+            assertThat(trunk.awaitExit(10)).as("SIPp got 200 for its BYE").isZero();
+        }
+    }
+
+    @Test
     void busyAndServiceUnavailableEndTheCallWithTheSipCode() throws Exception {
         try (Sipp trunk = Sipp.uas("uas-busy.xml", TRUNK, 1)) {
             JsonNode c = awaitStatus(call(), "busy");
