@@ -14,8 +14,9 @@ import java.util.function.Consumer;
 /**
  * One call's audio over RTP, on the socket opened for its SDP offer.
  *
- * <p>Receiving runs on its own virtual thread: packets of the negotiated codec are decoded into the
- * caller's track, RFC 4733 telephone events become digits (once per event, at its end). Audio goes
+ * <p>Receiving runs on its own virtual thread: packets of the negotiated codec are decoded into an
+ * adaptive {@link JitterBuffer}, which a playout thread drains every 20 ms onto the caller's track;
+ * RFC 4733 telephone events become digits (once per event, at its end). Audio goes
  * back to wherever the peer's packets come from once one has arrived (symmetric RTP, for peers behind
  * NAT), else to the address in its SDP.
  *
@@ -43,6 +44,8 @@ public final class RtpSession implements AutoCloseable {
     private final long startNanos = System.nanoTime();
     private final long ssrc = ThreadLocalRandom.current().nextInt() & 0xffffffffL;
     private final Track caller = new Track();
+    private final JitterBuffer jitter = new JitterBuffer();
+    private final Thread playout;
     private final Track parley = new Track();
     private final Thread receiver;
     private volatile InetSocketAddress remote;
@@ -60,6 +63,7 @@ public final class RtpSession implements AutoCloseable {
         this.digits = digits;
         this.remote = answer.remote();
         this.receiver = Thread.ofVirtual().name("rtp-in").start(this::receive);
+        this.playout = Thread.ofVirtual().name("rtp-playout").start(this::playout);
     }
 
     private void receive() {
@@ -100,14 +104,15 @@ public final class RtpSession implements AutoCloseable {
                 highest = seq;
             }
             if (rtp.payloadType() == answer.payloadType()) {
-                int at = sampleNow();
                 int n = rtp.payloadLength();
                 short[] pcm = new short[n];
                 for (int i = 0; i < n; i++) {
                     byte b = buf[rtp.payloadOffset() + i];
                     pcm[i] = answer.payloadType() == SdpAnswer.PCMU ? G711.decodeUlaw(b) : G711.decodeAlaw(b);
                 }
-                caller.write(at, pcm, n);
+                synchronized (jitter) {
+                    jitter.offer(rtp.sequence(), rtp.timestamp(), pcm, System.nanoTime());
+                }
             } else if (rtp.payloadType() == answer.telephoneEvent() && rtp.payloadLength() >= 4) {
                 int event = buf[rtp.payloadOffset()] & 0xff;
                 boolean end = (buf[rtp.payloadOffset() + 1] & 0x80) != 0;
@@ -115,6 +120,25 @@ public final class RtpSession implements AutoCloseable {
                     lastEventTimestamp = rtp.timestamp(); // the end packet is sent three times
                     digits.accept("0123456789*#ABCD".charAt(Math.min(event, 15)));
                 }
+            }
+        }
+    }
+
+    /** Every 20 ms, the caller's next frame out of the jitter buffer onto the recording's timeline. */
+    private void playout() {
+        long next = System.nanoTime();
+        while (!closed) {
+            next += FRAME_NANOS;
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            short[] frame;
+            synchronized (jitter) {
+                frame = jitter.poll();
+            }
+            if (frame != null) {
+                caller.write(sampleNow(), frame, frame.length);
             }
         }
     }
@@ -175,6 +199,7 @@ public final class RtpSession implements AutoCloseable {
         socket.close();
         try {
             receiver.join(1000);
+            playout.join(1000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
