@@ -54,8 +54,8 @@ public final class PhoneNumberService {
         }
         int port = JsonFields.optionalInt(trunk, "port", "trunk", 1, 65535).orElse(5060);
         String transport = JsonFields.optionalString(trunk, "transport", "trunk", 10).orElse("udp").toLowerCase(Locale.ROOT);
-        if (!transport.equals("udp")) {
-            throw Problem.invalid("trunk.transport", "'trunk.transport' must be udp; TCP trunks are not supported yet");
+        if (!transport.equals("udp") && !transport.equals("tcp")) {
+            throw Problem.invalid("trunk.transport", "'trunk.transport' must be udp or tcp");
         }
         Optional<String> username = JsonFields.optionalString(trunk, "username", "trunk", 255);
         Optional<String> password = JsonFields.optionalString(trunk, "password", "trunk", 255);

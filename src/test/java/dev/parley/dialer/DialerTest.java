@@ -260,6 +260,22 @@ public class DialerTest {
     }
 
     @Test
+    void aTcpTrunkCarriesTheCall() throws Exception {
+        int tcpTrunk = Sipp.freeUdpPort();
+        Http.Response added = server.http.request("POST", "/v1/admin/phone-number").headers(server.auth())
+                .json("{\"number\":\"+14155550101\",\"trunk\":{\"host\":\"127.0.0.1\",\"port\":" + tcpTrunk
+                        + ",\"transport\":\"tcp\"}}").send();
+        assertThat(added.status()).as(added.body()).isEqualTo(200);
+        try (Sipp trunk = Sipp.uas("uas-busy.xml", tcpTrunk, 1, false, true)) {
+            JsonNode c = awaitStatus(call(), "busy");
+            assertThat(c.get("sip_code").asInt()).isEqualTo(486);
+            assertThat(trunk.awaitExit(10)).isZero();
+        } finally {
+            server.app.database().jdbi().useHandle(h -> h.execute("DELETE FROM phone_numbers"));
+        }
+    }
+
+    @Test
     void busyAndServiceUnavailableEndTheCallWithTheSipCode() throws Exception {
         try (Sipp trunk = Sipp.uas("uas-busy.xml", TRUNK, 1)) {
             JsonNode c = awaitStatus(call(), "busy");

@@ -44,6 +44,11 @@ public final class Sipp implements AutoCloseable {
 
     /** @param echo SIPp sends every RTP packet it receives back to its sender */
     public static Sipp uas(String scenario, int port, int calls, boolean echo) {
+        return uas(scenario, port, calls, echo, false);
+    }
+
+    /** @param tcp SIPp listens on TCP (one socket) instead of UDP */
+    public static Sipp uas(String scenario, int port, int calls, boolean echo, boolean tcp) {
         require();
         try (InputStream in = Sipp.class.getResourceAsStream("/sipp/" + scenario)) {
             Path file = Files.createTempFile("sipp-", ".xml");
@@ -54,6 +59,9 @@ public final class Sipp implements AutoCloseable {
                     "-timeout", "30s", "-timeout_error"));
             if (echo) {
                 cmd.add("-rtp_echo");
+            }
+            if (tcp) {
+                cmd.addAll(List.of("-t", "t1"));
             }
             Process p = new ProcessBuilder(cmd)
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

@@ -84,6 +84,7 @@ public final class SipTelephonyProvider implements TelephonyProvider {
         String target;
         Optional<SipUserAgent.Credentials> credentials = Optional.empty();
         String callerId = dial.fromNumber().orElse("parley");
+        String transport = "udp";
         Optional<dev.parley.telephony.PhoneNumberService.Trunk> own = numbers.apply(dial.workspaceId(), dial.fromNumber());
         if (own.isPresent()) {
             // The workspace's own number and trunk: its caller id, its credentials.
@@ -91,6 +92,7 @@ public final class SipTelephonyProvider implements TelephonyProvider {
             target = "sip:" + dial.toNumber() + "@" + (t.host().contains(":") && !t.host().startsWith("[") ? "[" + t.host() + "]" : t.host())
                     + ":" + t.port();
             callerId = t.callerId();
+            transport = t.transport();
             credentials = t.username().map(u -> new SipUserAgent.Credentials(u, t.password().orElse("")));
         } else if (trunk.isPresent()) {
             target = "sip:" + dial.toNumber() + "@" + trunk.get();
@@ -153,7 +155,7 @@ public final class SipTelephonyProvider implements TelephonyProvider {
             }
         };
         String offer = SdpOffer.audio(ua.externalHost(), rtp.getLocalPort(), sessions.incrementAndGet());
-        SipUserAgent.Invite invite = new SipUserAgent.Invite(target, callerId, offer, dial.ringTimeout(), credentials);
+        SipUserAgent.Invite invite = new SipUserAgent.Invite(target, callerId, offer, dial.ringTimeout(), credentials, transport);
         try {
             SipUserAgent.OutboundCall placed = ua.dial(invite, sip);
             call.set(placed);

@@ -78,9 +78,9 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
 
     /** One outbound call: where to, as whom, with which offer, and credentials if the far end asks. */
     public record Invite(String requestUri, String fromUser, String sdpOffer, Duration ringTimeout,
-                         java.util.Optional<Credentials> credentials) {
+                         java.util.Optional<Credentials> credentials, String transport) {
         public Invite(String requestUri, String fromUser, String sdpOffer, Duration ringTimeout) {
-            this(requestUri, fromUser, sdpOffer, ringTimeout, java.util.Optional.empty());
+            this(requestUri, fromUser, sdpOffer, ringTimeout, java.util.Optional.empty(), ListeningPoint.UDP);
         }
     }
 
@@ -91,6 +91,7 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
     private final MessageFactory messages;
     private final Settings settings;
     private final ListeningPoint udp;
+    private final ListeningPoint tcp;
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("sip-timers").factory());
     private final Map<String, OutboundCall> calls = new ConcurrentHashMap<>();
@@ -116,7 +117,9 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
             this.headers = factory.createHeaderFactory();
             this.messages = factory.createMessageFactory();
             this.udp = stack.createListeningPoint(settings.host(), settings.port(), ListeningPoint.UDP);
+            this.tcp = stack.createListeningPoint(settings.host(), udp.getPort(), ListeningPoint.TCP);
             this.provider = stack.createSipProvider(udp);
+            provider.addListeningPoint(tcp);
             provider.addSipListener(this);
         } catch (Exception e) {
             throw new IllegalStateException("Cannot start SIP on " + settings.host() + ":" + settings.port()
@@ -143,12 +146,16 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
     public OutboundCall dial(Invite invite, SipCallListener listener) {
         try {
             SipURI target = (SipURI) addresses.createURI(invite.requestUri());
+            boolean overTcp = invite.transport().equalsIgnoreCase(ListeningPoint.TCP);
+            if (overTcp) {
+                target.setTransportParam(ListeningPoint.TCP);
+            }
             SipURI fromUri = addresses.createSipURI(invite.fromUser(), settings.host());
             Address from = addresses.createAddress(fromUri);
             Address to = addresses.createAddress(addresses.createSipURI(target.getUser(), target.getHost()));
             CallIdHeader callId = provider.getNewCallId();
             List<ViaHeader> via = new ArrayList<>();
-            ViaHeader v = headers.createViaHeader(settings.host(), port(), ListeningPoint.UDP, null);
+            ViaHeader v = headers.createViaHeader(settings.host(), port(), overTcp ? ListeningPoint.TCP : ListeningPoint.UDP, null);
             v.setRPort();
             via.add(v);
             Request request = messages.createRequest(target, Request.INVITE, callId, headers.createCSeqHeader(1L, Request.INVITE),
@@ -156,6 +163,9 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
                     headers.createToHeader(to, null), via, headers.createMaxForwardsHeader(70));
             SipURI contactUri = addresses.createSipURI(invite.fromUser(), settings.externalHost());
             contactUri.setPort(port());
+            if (overTcp) {
+                contactUri.setTransportParam(ListeningPoint.TCP);
+            }
             request.addHeader(headers.createContactHeader(addresses.createAddress(contactUri)));
             request.addHeader(headers.createUserAgentHeader(List.of(settings.userAgent())));
             request.setContent(invite.sdpOffer(), headers.createContentTypeHeader("application", "sdp"));
@@ -473,6 +483,7 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
             provider.removeSipListener(this);
             stack.deleteSipProvider(provider);
             stack.deleteListeningPoint(udp);
+            stack.deleteListeningPoint(tcp);
         } catch (Exception e) {
             log.debug("SIP shutdown", e);
         }
