@@ -53,6 +53,22 @@ class TortureTest {
                     }
                 }
             }
+            // Oversize (70 KB, over the 64 KiB limit) and a flood of 2,000 headers: bounded, never accepted.
+            String flood = "OPTIONS sip:parley@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + client.getLocalPort()
+                    + ";branch=z9hG4bK-flood\r\n" + "X-Flood: x\r\n".repeat(2000)
+                    + "From: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:b@127.0.0.1>\r\nCall-ID: flood\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+            String oversize = "OPTIONS sip:parley@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + client.getLocalPort()
+                    + ";branch=z9hG4bK-big\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:b@127.0.0.1>\r\nCall-ID: big\r\n"
+                    + "CSeq: 1 OPTIONS\r\nX-Big: " + "a".repeat(63_000) + "\r\nContent-Length: 0\r\n\r\n";
+            for (String hostile : List.of(flood, oversize)) {
+                byte[] b = hostile.getBytes(StandardCharsets.US_ASCII);
+                client.send(new DatagramPacket(b, b.length, InetAddress.getByName("127.0.0.1"), ua.port()));
+                for (String response : responses(client)) {
+                    if (!STATUS_LINE.matcher(response).lookingAt() || response.startsWith("SIP/2.0 2")) {
+                        problems.add((hostile == flood ? "header flood" : "oversize") + ": " + response.lines().findFirst().orElse(""));
+                    }
+                }
+            }
             assertThat(problems).isEmpty();
 
             String options = "OPTIONS sip:parley@127.0.0.1:" + ua.port() + " SIP/2.0\r\n"
