@@ -276,6 +276,26 @@ public class DialerTest {
     }
 
     @Test
+    void earlyMediaBeforeTheAnswerIsRecorded() throws Exception {
+        try (Sipp trunk = Sipp.uas("uas-early-media.xml", TRUNK, 1)) {
+            String id = call();
+            JsonNode done = await(id, c -> c.get("status").asText().equals("completed"), "completed");
+            assertThat(done.get("history")).extracting(h -> h.get("status").asText())
+                    .containsExactly("queued", "ringing", "in-progress", "completed");
+            byte[] wav = recording(server, id);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(wav).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            double early = 0;
+            int frames = Math.min((wav.length - 44) / 4, 8000 * 2); // the first two seconds: before the answer
+            for (int i = 0; i < frames; i++) {
+                double l = b.getShort(44 + 4 * i);
+                early += l * l;
+            }
+            assertThat(Math.sqrt(early / frames)).as("the network's early audio is on the caller's side").isGreaterThan(100);
+            assertThat(trunk.awaitExit(15)).isZero();
+        }
+    }
+
+    @Test
     void busyAndServiceUnavailableEndTheCallWithTheSipCode() throws Exception {
         try (Sipp trunk = Sipp.uas("uas-busy.xml", TRUNK, 1)) {
             JsonNode c = awaitStatus(call(), "busy");

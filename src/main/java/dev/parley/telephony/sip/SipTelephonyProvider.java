@@ -126,16 +126,35 @@ public final class SipTelephonyProvider implements TelephonyProvider {
             }
 
             @Override
+            public void earlyMedia(String sdp) {
+                // Receive and record what the network plays before answering; nothing is sent.
+                SdpAnswer.parse(sdp).ifPresent(early -> {
+                    synchronized (media) {
+                        if (media.get() == null) {
+                            media.set(new RtpSession(rtp, early, listener::dtmf, rtpStats));
+                        }
+                    }
+                });
+            }
+
+            @Override
             public void answeredWith(String sdp) {
                 Optional<SdpAnswer> answer = SdpAnswer.parse(sdp);
                 listener.answered();
-                if (answer.isEmpty()) {
+                RtpSession early;
+                synchronized (media) {
+                    early = media.get();
+                }
+                if (answer.isEmpty() && early == null) {
                     log.warn("The far end answered without usable audio (no PCMU/PCMA in its SDP); hanging up");
                     hangupWhenKnown(call, "carrier-error");
                     return;
                 }
-                RtpSession session = new RtpSession(rtp, answer.get(), listener::dtmf, rtpStats);
-                media.set(session);
+                RtpSession session;
+                synchronized (media) {
+                    session = media.get() != null ? media.get() : new RtpSession(rtp, answer.get(), listener::dtmf, rtpStats);
+                    media.set(session);
+                }
                 Thread.ofVirtual().name("prompt").start(() -> {
                     session.play(prompt);
                     hangupWhenKnown(call, "assistant-ended");

@@ -71,6 +71,10 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
         default void answeredWith(String sdpAnswer) {
             answered();
         }
+
+        /** A 183 with SDP: the far end sends audio before answering (announcements, ringback). */
+        default void earlyMedia(String sdp) {
+        }
     }
 
     /** Digest credentials for a trunk that challenges (401/407). */
@@ -313,6 +317,10 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
                     cancel(pending);
                 } else if (first) {
                     listener.ringing(code);
+                }
+                byte[] body = r.getRawContent();
+                if (code == 183 && body != null && body.length > 0 && pending == null) {
+                    listener.earlyMedia(new String(body, java.nio.charset.StandardCharsets.UTF_8));
                 }
                 return;
             }
