@@ -58,7 +58,7 @@ public final class AssistantConfigJson {
                 enumValue(node, "first_speaker", path, AssistantConfig.FirstSpeaker.class)
                         .orElse(AssistantConfig.FirstSpeaker.assistant),
                 language(node, path),
-                optionalInt(node, "max_duration_seconds", path, 10, 4 * 3600).orElse(600),
+                optionalInt(node, "max_duration_seconds", path, 1, 4 * 3600).orElse(600),
                 phrases(node, path),
                 webhookUrl(node, path),
                 optionalObject(node, "metadata", path).map(ObjectNode::deepCopy).orElseGet(NODES::objectNode));

@@ -109,6 +109,7 @@ class AssistantApiTest {
                 new Case("{\"name\": \"x\", \"config\": {\"fist_message\": \"typo\"}}", "config.fist_message"),
                 new Case("{\"name\": \"x\", \"config\": {\"first_speaker\": \"nobody\"}}", "config.first_speaker"),
                 new Case("{\"name\": \"x\", \"config\": {\"max_duration_seconds\": 0}}", "config.max_duration_seconds"),
+                new Case("{\"name\": \"x\", \"config\": {\"max_duration_seconds\": 14401}}", "config.max_duration_seconds"),
                 new Case("{\"name\": \"x\", \"config\": {\"max_duration_seconds\": \"60\"}}", "config.max_duration_seconds"),
                 new Case("{\"name\": \"x\", \"config\": {\"language\": \"english please\"}}", "config.language"),
                 new Case("{\"name\": \"x\", \"config\": {\"webhook_url\": \"ftp://x\"}}", "config.webhook_url"),

@@ -296,6 +296,21 @@ public class DialerTest {
     }
 
     @Test
+    void aCallLongerThanTheAssistantsMaximumIsHungUpAsMaxDuration() throws Exception {
+        String assistant = server.createAssistant("{\"name\":\"brief\",\"config\":{\"max_duration_seconds\":2}}")
+                .json().at("/data/assistant_id").asText();
+        try (Sipp trunk = Sipp.uas("uas-answer.xml", TRUNK, 1)) {
+            String id = server.http.request("POST", "/v1/admin/assistant/call").headers(server.auth())
+                    .json("{\"assistant_id\":\"" + assistant + "\",\"to_number\":\"+14155550123\"}").send()
+                    .json().at("/data/call_id").asText();
+            JsonNode done = await(id, c -> c.get("status").asText().equals("completed"), "completed");
+            assertThat(done.get("ended_reason").asText()).isEqualTo("max-duration");
+            assertThat(done.get("duration_seconds").asLong()).isBetween(1L, 3L);
+            assertThat(trunk.awaitExit(10)).isZero();
+        }
+    }
+
+    @Test
     void busyAndServiceUnavailableEndTheCallWithTheSipCode() throws Exception {
         try (Sipp trunk = Sipp.uas("uas-busy.xml", TRUNK, 1)) {
             JsonNode c = awaitStatus(call(), "busy");
