@@ -20,7 +20,8 @@ JAVA="$(./parley jdk)/bin/java"
 mkdir -p "$WORK/tools" && "$(./parley jdk)/bin/javac" -d "$WORK/tools" -cp "$(cat target/runtime.classpath)" bench/*.java
 CP="$(cat target/runtime.classpath)"
 
-./parley serve --port "$PORT" --data-dir "$WORK/data" > "$WORK/serve.log" 2>&1 &
+# An API-only node: this measures accepting calls, not dialing them (bench/calls.sh does that).
+PARLEY_DIALER_ENABLED=false ./parley serve --port "$PORT" --data-dir "$WORK/data" > "$WORK/serve.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 120); do

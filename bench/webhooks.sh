@@ -17,7 +17,8 @@ JAVA="$(./parley jdk)/bin/java"
 mkdir -p "$WORK/tools" && "$(./parley jdk)/bin/javac" -d "$WORK/tools" -cp "$(cat target/runtime.classpath)" bench/*.java
 "$JAVA" -cp "$WORK/tools" WebhookSink "$SINK" > "$WORK/sink.log" 2>&1 &
 SINKPID=$!
-./parley serve --port "$PORT" --data-dir "$WORK/data" > "$WORK/serve.log" 2>&1 &
+# An API-only node: this measures accepting calls, not dialing them (bench/calls.sh does that).
+PARLEY_DIALER_ENABLED=false ./parley serve --port "$PORT" --data-dir "$WORK/data" > "$WORK/serve.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER $SINKPID 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && curl -sf -o /dev/null "http://127.0.0.1:$SINK/stats" && break; sleep 0.5; done
