@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import dev.parley.work.Wakeup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -51,7 +52,7 @@ public final class Dialer implements AutoCloseable {
     private final String node = "node-" + UUID.randomUUID().toString().substring(0, 8);
     private final Semaphore lines;
     private final Map<String, Run> active = new ConcurrentHashMap<>();
-    private final Semaphore wakeups = new Semaphore(0);
+    private final Wakeup wakeup = new Wakeup();
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("dialer-timers").factory());
     private final Timer dialLatency;
@@ -77,9 +78,7 @@ public final class Dialer implements AutoCloseable {
     }
 
     public void wake() {
-        if (wakeups.availablePermits() == 0) {
-            wakeups.release();
-        }
+        wakeup.signal();
     }
 
     private void run() {
@@ -106,14 +105,13 @@ public final class Dialer implements AutoCloseable {
                     active.put(job.callId(), r);
                     Thread.ofVirtual().name("call-" + job.callId()).start(r::start);
                 }
-                wakeups.tryAcquire(TICK.toMillis(), TimeUnit.MILLISECONDS);
-                wakeups.drainPermits();
+                wakeup.await(TICK);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
                 log.warn("Dialer loop failed; trying again shortly", e);
-                sleep(TICK);
+                Wakeup.pause(TICK);
             }
         }
     }
@@ -207,13 +205,6 @@ public final class Dialer implements AutoCloseable {
         }
     }
 
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     /** Stops claiming and hangs up what this node holds; each call ends with its real outcome. */
     @Override

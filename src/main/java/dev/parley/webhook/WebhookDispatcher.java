@@ -21,6 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import dev.parley.work.Wakeup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +49,7 @@ public final class WebhookDispatcher implements AutoCloseable {
     private final HttpClient http;
     private final String worker = "node-" + UUID.randomUUID().toString().substring(0, 8);
     private final Semaphore slots;
-    private final Semaphore wakeups = new Semaphore(0);
+    private final Wakeup wakeup = new Wakeup();
     private final Map<String, CachedSecrets> secrets = new ConcurrentHashMap<>();
     private final Timer sendTime;
     private final Counter delivered;
@@ -87,9 +88,7 @@ public final class WebhookDispatcher implements AutoCloseable {
 
     /** A hint that events were just written: look now instead of at the next poll. */
     public void wake() {
-        if (wakeups.availablePermits() == 0) {
-            wakeups.release();
-        }
+        wakeup.signal();
     }
 
     private void run() {
@@ -109,15 +108,14 @@ public final class WebhookDispatcher implements AutoCloseable {
                     });
                 }
                 if (claimed.isEmpty()) {
-                    wakeups.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS);
-                    wakeups.drainPermits();
+                    wakeup.await(POLL);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
                 log.warn("Claiming webhook deliveries failed; trying again shortly", e);
-                sleepQuietly(POLL);
+                Wakeup.pause(POLL);
             }
         }
     }
@@ -229,13 +227,6 @@ public final class WebhookDispatcher implements AutoCloseable {
         return (System.nanoTime() - startedNanos) / 1_000_000;
     }
 
-    private static void sleepQuietly(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     /** Stops claiming; deliveries in flight finish or are taken over after their lease. */
     @Override
