@@ -186,8 +186,10 @@ public final class SipTelephonyProvider implements TelephonyProvider {
     }
 
     private static void hangupWhenKnown(AtomicReference<SipUserAgent.OutboundCall> call, String reason) {
+        // dial() publishes the handle right after sending the INVITE, long before an answer can be
+        // played to its end; waiting briefly covers the one case (no usable SDP) that comes at once.
         for (int i = 0; i < 100 && call.get() == null; i++) {
-            Thread.onSpinWait(); // dial() returns before any answer can arrive; this is a safety net
+            dev.parley.work.Wakeup.pause(java.time.Duration.ofMillis(10));
         }
         SipUserAgent.OutboundCall c = call.get();
         if (c != null) {
