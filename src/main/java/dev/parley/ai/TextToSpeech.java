@@ -11,8 +11,11 @@ public interface TextToSpeech extends AutoCloseable {
 
     /** One utterance being synthesized. */
     interface Speech extends AutoCloseable {
-        /** The next 160-sample frame (the last one padded with silence), or {@code null} at the end. */
-        short[] next();
+        /**
+         * The next 160-sample frame (the last one padded with silence), or {@code null} at the end or
+         * once closed. May block while a streaming provider produces audio.
+         */
+        short[] next() throws InterruptedException;
 
         @Override
         void close();

@@ -36,7 +36,7 @@ class FreeTtsVoiceTest {
     }
 
     @Test
-    void comesOutIn20MillisecondFramesAndStopsWhenClosed() {
+    void comesOutIn20MillisecondFramesAndStopsWhenClosed() throws InterruptedException {
         int frames = 0;
         try (TextToSpeech.Speech speech = tts.synthesize("One two three four five.")) {
             short[] f;
