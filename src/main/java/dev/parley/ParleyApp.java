@@ -75,7 +75,7 @@ public final class ParleyApp implements AutoCloseable {
             var transitions = new CallTransitions(database.jdbi(), callStore, new Outbox(json), json, clock, webhooks::wake, metrics);
             var phoneNumbers = new PhoneNumberService(database.jdbi(), secretBox);
             Dialer dialer = config.telephony().dialerEnabled()
-                    ? startDialer(config, database, transitions, workspaces, phoneNumbers, metrics) : null;
+                    ? startDialer(config, database, transitions, workspaces, phoneNumbers, metrics, json) : null;
             Runnable accepted = () -> {
                 webhooks.wake();
                 if (dialer != null) {
@@ -108,7 +108,8 @@ public final class ParleyApp implements AutoCloseable {
 
     private static Dialer startDialer(ParleyConfig config, Database database, CallTransitions transitions,
                                       WorkspaceService workspaces, PhoneNumberService phoneNumbers,
-                                      io.micrometer.core.instrument.MeterRegistry metrics) {
+                                      io.micrometer.core.instrument.MeterRegistry metrics,
+                                      com.fasterxml.jackson.databind.ObjectMapper json) {
         ParleyConfig.Telephony t = config.telephony();
         var ua = new SipUserAgent(new SipUserAgent.Settings(t.sipHost(), t.sipPort(), t.externalHost(), "Parley/0.1"));
         var sandbox = new SandboxRegistrations(database.jdbi());
@@ -124,8 +125,60 @@ public final class ParleyApp implements AutoCloseable {
         var provider = new SipTelephonyProvider(ua, t.sipHost(), t.trunk(), sandbox, config.dataDir().resolve("recordings"),
                 new dev.parley.media.RtpPorts(rtpHost, t.rtpFirst(), t.rtpLast()), phoneNumbers::trunkFor);
         provider.bindMetrics(metrics);
+        var conversations = conversations(config.speech(), database, json, metrics);
         return new Dialer(new DialQueue(database.jdbi()), transitions, provider,
+                new Dialer.ConversationFactory() {
+                    @Override
+                    public dev.parley.conversation.Conversation open(DialQueue.Job job, dev.parley.conversation.Conversation.Line line) {
+                        return conversations.open(job.callId(), job.workspaceId(), job.assistantId(), job.variables(), line);
+                    }
+
+                    @Override
+                    public void close() {
+                        conversations.close();
+                    }
+                },
+                new dev.parley.call.TranscriptStore(database.jdbi()),
                 new Dialer.Settings(t.maxCalls(), t.ringTimeout(), t.lease()), metrics);
+    }
+
+    /**
+     * The offline speech engines, made once per node: voices at once, recognizers on background
+     * threads (a second or two each), primed with a few seconds of the voice's speech.
+     */
+    private static dev.parley.conversation.Conversations conversations(ParleyConfig.Speech speech, Database database,
+                                                                       com.fasterxml.jackson.databind.ObjectMapper json,
+                                                                       io.micrometer.core.instrument.MeterRegistry metrics) {
+        var voices = new dev.parley.ai.freetts.FreeTtsVoices(speech.voices());
+        short[] primer;
+        try {
+            primer = voices.pcm("Hello, this is Parley. Thank you for taking my call. Can you hear me well? Goodbye.");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting", e);
+        }
+        var pool = new dev.parley.ai.sphinx.RecognizerPool(speech.recognizers(), primer);
+        var bargeIn = io.micrometer.core.instrument.Timer.builder("parley.conversation.barge_in")
+                .description("Caller speech onset to the assistant's audio stopping").publishPercentileHistogram().register(metrics);
+        var platform = io.micrometer.core.instrument.Timer.builder("parley.conversation.platform_latency")
+                .description("Parley's own share of a turn's response time").publishPercentileHistogram().register(metrics);
+        var total = io.micrometer.core.instrument.Timer.builder("parley.conversation.response_latency")
+                .description("The caller's last word (or the answer) to the assistant's first audio").publishPercentileHistogram()
+                .register(metrics);
+        var observer = new dev.parley.conversation.Conversation.Observer() {
+            @Override
+            public void bargeIn(long stopMillis) {
+                bargeIn.record(java.time.Duration.ofMillis(stopMillis));
+            }
+
+            @Override
+            public void turn(dev.parley.call.TurnLatency l) {
+                platform.record(java.time.Duration.ofMillis(l.platformMs()));
+                total.record(java.time.Duration.ofMillis(l.totalMs()));
+            }
+        };
+        return new dev.parley.conversation.Conversations(new dev.parley.assistant.AssistantStore(database.jdbi(), json), json,
+                new dev.parley.ai.sphinx.SphinxSpeechToText(pool, speech.recognizerWait()), voices, observer);
     }
 
     public int port() {

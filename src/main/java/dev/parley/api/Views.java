@@ -57,6 +57,8 @@ final class Views {
         c.durationSeconds().ifPresentOrElse(d -> o.put("duration_seconds", d), () -> o.putNull("duration_seconds"));
         o.put("dtmf", c.dtmf());
         if (withHistory) {
+            o.put("recording_url", dev.parley.call.TranscriptJson.recordingPath(c));
+            dev.parley.call.TranscriptJson.write(c.transcript(), o.putArray("transcript"), o.putArray("latency"));
             ArrayNode history = o.putArray("history");
             for (CallEvent e : c.history()) {
                 ObjectNode h = history.addObject();

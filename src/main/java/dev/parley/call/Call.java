@@ -25,7 +25,8 @@ public record Call(
         Instant endedAt,
         Instant scheduledAt,
         String dtmf,
-        List<CallEvent> history) {
+        List<CallEvent> history,
+        List<TranscriptTurn> transcript) {
 
     /** Talk time: from answer to end, once both are known. */
     public Optional<Long> durationSeconds() {

@@ -90,7 +90,7 @@ public final class CallStore {
                     .map((rs, ctx) -> new CallEvent(CallStatus.fromWire(rs.getString(1)).orElseThrow(), rs.getString(2),
                             rs.getTimestamp(3).toInstant()))
                     .list();
-            return Optional.of(row(row.get(), history).call());
+            return Optional.of(row(row.get(), history, TranscriptStore.turns(h, callId)).call());
         });
     }
 
@@ -104,11 +104,11 @@ public final class CallStore {
                 .map((rs, ctx) -> row(rs, List.of())).list());
     }
 
-    private static Row row(Row r, List<CallEvent> history) {
+    private static Row row(Row r, List<CallEvent> history, List<TranscriptTurn> transcript) {
         Call c = r.call();
         return new Row(new Call(c.id(), c.workspaceId(), c.assistantId(), c.toNumber(), c.fromNumber(), c.status(),
                 c.variables(), c.metadata(), c.webhookUrl(), c.endedReason(), c.sipCode(), c.createdAt(), c.updatedAt(),
-                c.startedAt(), c.answeredAt(), c.endedAt(), c.scheduledAt(), c.dtmf(), history), r.seq());
+                c.startedAt(), c.answeredAt(), c.endedAt(), c.scheduledAt(), c.dtmf(), history, transcript), r.seq());
     }
 
     private Row row(ResultSet rs, List<CallEvent> history) throws SQLException {
@@ -122,7 +122,7 @@ public final class CallStore {
                     rs.getString("webhook_url"), rs.getString("ended_reason"), sipCode,
                     instant(rs.getTimestamp("created_at")), instant(rs.getTimestamp("updated_at")),
                     instant(rs.getTimestamp("started_at")), instant(rs.getTimestamp("answered_at")),
-                    instant(rs.getTimestamp("ended_at")), instant(rs.getTimestamp("scheduled_at")), rs.getString("dtmf"), history);
+                    instant(rs.getTimestamp("ended_at")), instant(rs.getTimestamp("scheduled_at")), rs.getString("dtmf"), history, List.of());
             return new Row(call, rs.getLong("seq"));
         } catch (IOException e) {
             throw new SQLException("call " + rs.getString("id") + " has unreadable JSON", e);

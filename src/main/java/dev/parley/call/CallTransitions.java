@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.webhook.Outbox;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -78,7 +79,7 @@ public final class CallTransitions {
             h.execute("DELETE FROM dial_jobs WHERE call_id = ?", callId);
         }
         Call call = calls.find(h, callId).orElseThrow();
-        writeEvents(h, call, now);
+        writeEvents(h, call, now, to.isFinal() ? TranscriptStore.turns(h, callId) : List.of());
         return Optional.of(call);
     }
 
@@ -97,13 +98,13 @@ public final class CallTransitions {
         metrics.counter("parley.calls", "status", to.wire(), "ended_reason", endedReason == null ? "" : endedReason).increment();
     }
 
-    private void writeEvents(Handle h, Call call, Instant now) {
+    private void writeEvents(Handle h, Call call, Instant now, List<TranscriptTurn> turns) {
         switch (call.status()) {
             case RINGING -> outbox.append(h, call.workspaceId(), call.id(), Outbox.RINGING, summary(call), now);
             case IN_PROGRESS -> outbox.append(h, call.workspaceId(), call.id(), Outbox.ANSWERED, summary(call), now);
             case COMPLETED, BUSY, NO_ANSWER, FAILED, CANCELED -> {
                 outbox.append(h, call.workspaceId(), call.id(), Outbox.ENDED, summary(call), now);
-                outbox.append(h, call.workspaceId(), call.id(), Outbox.REPORT, report(call), now);
+                outbox.append(h, call.workspaceId(), call.id(), Outbox.REPORT, report(call, turns), now);
             }
             case QUEUED -> throw new IllegalStateException("no call moves back to queued");
         }
@@ -130,12 +131,8 @@ public final class CallTransitions {
         return o;
     }
 
-    /**
-     * The end-of-call report. Transcript turns, per-turn latency, the recording and DTMF are filled
-     * in by the conversation and media parts as they land; the keys are here from the start so
-     * receivers can rely on the shape.
-     */
-    private ObjectNode report(Call c) {
+    /** The end-of-call report: the summary, durations, transcript with per-turn latency, DTMF, the recording. */
+    private ObjectNode report(Call c, List<TranscriptTurn> turns) {
         ObjectNode o = summary(c);
         ObjectNode durations = o.putObject("durations");
         durations.put("ring_seconds", seconds(c.startedAt(), c.answeredAt() != null ? c.answeredAt() : c.endedAt()));
@@ -143,11 +140,10 @@ public final class CallTransitions {
         durations.put("total_seconds", seconds(c.createdAt(), c.endedAt()));
         c.durationSeconds().ifPresentOrElse(d -> o.put("duration_seconds", d), () -> o.putNull("duration_seconds"));
         o.set("variables", c.variables());
-        o.putArray("transcript");
-        o.putArray("latency");
+        TranscriptJson.write(turns, o.putArray("transcript"), o.putArray("latency"));
         var dtmf = o.putArray("dtmf");
         c.dtmf().chars().forEach(d -> dtmf.add(String.valueOf((char) d)));
-        o.putNull("recording_url");
+        o.put("recording_url", TranscriptJson.recordingPath(c));
         o.put("created_at", text(c.createdAt()));
         return o;
     }

@@ -41,6 +41,9 @@ public final class ConfigLoader {
     public static final String DIALER_MAX_CALLS = "dialer.max.calls";
     public static final String DIALER_RING_TIMEOUT_SECONDS = "dialer.ring.timeout.seconds";
     public static final String DIALER_LEASE_MS = "dialer.lease.ms";
+    public static final String SPEECH_RECOGNIZERS = "speech.recognizers";
+    public static final String SPEECH_RECOGNIZER_WAIT_MS = "speech.recognizer.wait.ms";
+    public static final String SPEECH_VOICES = "speech.voices";
 
     private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
     static {
@@ -63,6 +66,9 @@ public final class ConfigLoader {
         DEFAULTS.put(DIALER_MAX_CALLS, "100");
         DEFAULTS.put(DIALER_RING_TIMEOUT_SECONDS, "30");
         DEFAULTS.put(DIALER_LEASE_MS, "15000");
+        DEFAULTS.put(SPEECH_RECOGNIZERS, "2");
+        DEFAULTS.put(SPEECH_RECOGNIZER_WAIT_MS, "2000");
+        DEFAULTS.put(SPEECH_VOICES, "1");
     }
     /** Environment variables the launcher itself uses; not settings. */
     private static final java.util.Set<String> LAUNCHER_VARIABLES = java.util.Set.of("PARLEY_JAVA_OPTS", "PARLEY_CONFIG");
@@ -140,7 +146,10 @@ public final class ConfigLoader {
                 : Optional.of(DatabaseUrl.parse(DATABASE_URL, url));
         return new ParleyConfig(new ParleyConfig.Http(host.strip(), port),
                 new ParleyConfig.Database(dbUrl, pool), Path.of(dir.strip()).toAbsolutePath().normalize(),
-                webhooks(v, dbUrl.isEmpty()), secrets(v), telephony(v));
+                webhooks(v, dbUrl.isEmpty()), secrets(v), telephony(v),
+                new ParleyConfig.Speech(intIn(v, SPEECH_RECOGNIZERS, 1, 64, "Sphinx4 recognizers (about 0.5 GB of heap each)"),
+                        java.time.Duration.ofMillis(intIn(v, SPEECH_RECOGNIZER_WAIT_MS, 50, 30_000, "milliseconds")),
+                        intIn(v, SPEECH_VOICES, 1, 16, "FreeTTS voices")));
     }
 
     private static ParleyConfig.Telephony telephony(Map<String, String> v) {

@@ -9,7 +9,7 @@ import java.util.Optional;
  * @param dataDir where the embedded database and generated files live
  */
 public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks webhooks, Secrets secrets,
-                           Telephony telephony) {
+                           Telephony telephony, Speech speech) {
 
     public record Http(String host, int port) {
         /** Largest request body accepted; larger ones get 413. */
@@ -53,6 +53,15 @@ public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks 
      */
     public record Telephony(boolean dialerEnabled, String sipHost, int sipPort, String externalHost, int rtpFirst, int rtpLast, Optional<String> trunk, int maxCalls,
                             java.time.Duration ringTimeout, java.time.Duration lease) {}
+
+    /**
+     * The offline speech engines of a node that dials, created at start and shared by its calls.
+     *
+     * @param recognizers Sphinx4 recognizers; a call borrows one only while it decodes an utterance
+     * @param recognizerWait how long an utterance waits for a free recognizer before it counts as not understood
+     * @param voices FreeTTS voices; phrases are cached by text, so most turns need none
+     */
+    public record Speech(int recognizers, java.time.Duration recognizerWait, int voices) {}
 
     /** @param masterKey base64 of 32 bytes, or empty to use (and create) {@code <data-dir>/master.key} */
     public record Secrets(Optional<String> masterKey) {}

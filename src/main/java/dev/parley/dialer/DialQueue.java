@@ -25,8 +25,9 @@ public final class DialQueue {
         this.jdbi = jdbi;
     }
 
+    /** @param variables the call request's variables, as JSON text */
     public record Job(String callId, String workspaceId, String toNumber, String fromNumber, int maxDurationSeconds,
-                      java.time.Instant acceptedAt) {}
+                      java.time.Instant acceptedAt, String assistantId, String variables) {}
 
     public List<Job> claim(String node, Duration lease, int max) {
         if (max <= 0) {
@@ -58,10 +59,11 @@ public final class DialQueue {
                               FROM calls c LEFT JOIN assistants a ON a.id = c.assistant_id
                              WHERE j.call_id = ANY(:ids) AND c.id = j.call_id
                             RETURNING j.call_id, j.workspace_id, c.to_number, c.from_number,
-                                      COALESCE((a.config->>'max_duration_seconds')::int, 600) AS max_duration, c.created_at""")
+                                      COALESCE((a.config->>'max_duration_seconds')::int, 600) AS max_duration, c.created_at,
+                                      c.assistant_id, c.variables::text""")
                     .bind("node", node).bind("lease", lease.toMillis() / 1000.0).bind("ids", take.toArray(String[]::new))
                     .map((rs, ctx) -> new Job(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                            rs.getTimestamp(6).toInstant()))
+                            rs.getTimestamp(6).toInstant(), rs.getString(7), rs.getString(8)))
                     .list();
         });
     }

@@ -36,8 +36,10 @@ import org.slf4j.MDC;
  *       workspaces' limits, and each call runs on its own virtual thread.
  * </ol>
  * A call's run marks it dialed (unless it was canceled meanwhile), asks the provider to dial, and
- * turns what the provider reports into status changes through {@link CallTransitions}. Answered calls
- * are hung up at the assistant's {@code max_duration_seconds}.
+ * turns what the provider reports into status changes through {@link CallTransitions}. Before the
+ * INVITE it opens the call's conversation (whose greeting is synthesized while the phone rings);
+ * the answer starts it on the call's audio, and the conversation's turns are stored as they end.
+ * Answered calls are hung up at the assistant's {@code max_duration_seconds}.
  */
 public final class Dialer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dialer.class);
@@ -48,6 +50,8 @@ public final class Dialer implements AutoCloseable {
     private final DialQueue queue;
     private final CallTransitions transitions;
     private final TelephonyProvider provider;
+    private final ConversationFactory conversations;
+    private final dev.parley.call.TranscriptStore transcripts;
     private final Settings settings;
     private final String node = "node-" + UUID.randomUUID().toString().substring(0, 8);
     private final Semaphore lines;
@@ -62,7 +66,21 @@ public final class Dialer implements AutoCloseable {
     private volatile boolean running = true;
     private long lastHeartbeat;
 
-    public Dialer(DialQueue queue, CallTransitions transitions, TelephonyProvider provider, Settings settings, MeterRegistry metrics) {
+    /** Makes the conversation a call will hold once answered. */
+    public interface ConversationFactory extends AutoCloseable {
+        /** @throws RuntimeException when the call's assistant cannot hold one (it was deleted) */
+        dev.parley.conversation.Conversation open(DialQueue.Job job, dev.parley.conversation.Conversation.Line line);
+
+        /** Releases the speech engines, after the last call. */
+        @Override
+        default void close() {
+        }
+    }
+
+    public Dialer(DialQueue queue, CallTransitions transitions, TelephonyProvider provider, ConversationFactory conversations,
+                  dev.parley.call.TranscriptStore transcripts, Settings settings, MeterRegistry metrics) {
+        this.transcripts = transcripts;
+        this.conversations = conversations;
         this.queue = queue;
         this.transitions = transitions;
         this.provider = provider;
@@ -117,8 +135,10 @@ public final class Dialer implements AutoCloseable {
     }
 
     /** One call on this node, from claim to its final status. */
-    private final class Run implements CallListener {
+    private final class Run implements CallListener, dev.parley.conversation.Conversation.Line {
         private final DialQueue.Job job;
+        private final TurnWriter turns;
+        private dev.parley.conversation.Conversation conversation;
         private volatile TelephonyProvider.Active call;
         private volatile String hangupReason;
         private long inviteSentNanos;
@@ -126,6 +146,7 @@ public final class Dialer implements AutoCloseable {
 
         Run(DialQueue.Job job) {
             this.job = job;
+            this.turns = new TurnWriter(job.callId(), transcripts);
         }
 
         void start() {
@@ -135,6 +156,16 @@ public final class Dialer implements AutoCloseable {
                     finish(); // canceled before it reached the wire
                     return;
                 }
+                try {
+                    conversation = conversations.open(job, this);
+                } catch (RuntimeException e) {
+                    log.error("The call's assistant cannot hold a conversation", e);
+                    transitions.move(job.callId(), CallStatus.FAILED, "the assistant could not be loaded: " + e.getMessage(),
+                            new Ending("provider-error", null));
+                    finish();
+                    return;
+                }
+                conversation.prepare(); // the greeting is synthesized while the phone rings
                 inviteSentNanos = System.nanoTime();
                 dialLatency.record(Duration.between(job.acceptedAt(), java.time.Instant.now()));
                 dialed.increment();
@@ -151,7 +182,8 @@ public final class Dialer implements AutoCloseable {
             }
         }
 
-        void hangup(String reason) {
+        @Override
+        public void hangup(String reason) {
             if (hangupReason == null) {
                 hangupReason = reason;
             }
@@ -175,19 +207,29 @@ public final class Dialer implements AutoCloseable {
         }
 
         @Override
-        public void answered() {
+        public void answered(dev.parley.media.CallAudio audio) {
             measureSetup();
+            if (audio != null && conversation != null) {
+                conversation.start(audio); // first: the greeting must not wait for the status write
+            }
             transitions.move(job.callId(), CallStatus.IN_PROGRESS, "answered", Ending.none());
             timers.schedule(() -> hangup("max-duration"), job.maxDurationSeconds(), TimeUnit.SECONDS);
         }
 
         @Override
         public void dtmf(char digit) {
+            if (conversation != null) {
+                conversation.digit(digit);
+            }
             transitions.recordDtmf(job.callId(), digit);
         }
 
         @Override
         public void ended(CallEnd end) {
+            if (conversation != null) {
+                conversation.stop(); // what was said is recorded before the report is written
+            }
+            turns.drain(java.time.Duration.ofSeconds(3));
             String reason = hangupReason;
             Ending ending = new Ending(end.endedReason(), end.sipCode());
             if (reason != null && (end.status() == CallStatus.COMPLETED || end.status() == CallStatus.CANCELED)) {
@@ -197,6 +239,11 @@ public final class Dialer implements AutoCloseable {
             }
             transitions.move(job.callId(), end.status(), end.detail(), ending);
             finish();
+        }
+
+        @Override
+        public void record(dev.parley.call.TranscriptTurn turn) {
+            turns.add(turn);
         }
 
         private void finish() {
@@ -224,5 +271,6 @@ public final class Dialer implements AutoCloseable {
         }
         timers.shutdownNow();
         provider.close();
+        conversations.close();
     }
 }

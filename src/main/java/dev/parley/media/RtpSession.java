@@ -10,23 +10,30 @@ import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One call's audio over RTP, on the socket opened for its SDP offer.
  *
  * <p>Receiving runs on its own virtual thread: packets of the negotiated codec are decoded into an
- * adaptive {@link JitterBuffer}, which a playout thread drains every 20 ms onto the caller's track;
- * RFC 4733 telephone events become digits (once per event, at its end). Audio goes
- * back to wherever the peer's packets come from once one has arrived (symmetric RTP, for peers behind
- * NAT), else to the address in its SDP.
+ * adaptive {@link JitterBuffer}; RFC 4733 telephone events become digits (once per event, at its
+ * end). Audio goes back to wherever the peer's packets come from once one has arrived (symmetric
+ * RTP, for peers behind NAT), else to the address in its SDP.
  *
- * <p>Sending is paced: {@link #play} sends one 20 ms frame (160 samples) per tick of a schedule
- * fixed at its start, so a late wake-up is caught up rather than drifting. The recording holds
- * both sides on one timeline from the answer: the caller left, Parley right.
+ * <p>Everything else runs on one media clock, a virtual thread ticking every 20 ms on a schedule
+ * fixed at its start (a late wake-up is caught up rather than drifting). Each tick takes the
+ * caller's next frame out of the jitter buffer (silence when none is due) onto the recording and to
+ * the {@link AudioSink}, then asks the {@link AudioSource} for Parley's next frame and sends it,
+ * or a queued DTMF event packet. One clock for both directions is what lets the conversation stop
+ * speaking "at the next frame" and measure barge-in on the same timeline as the recording: the
+ * caller left, Parley right, from the answer.
  */
-public final class RtpSession implements AutoCloseable {
+public final class RtpSession implements AutoCloseable, CallAudio {
+    private static final Logger log = LoggerFactory.getLogger(RtpSession.class);
     private static final int FRAME = 160;
     private static final long FRAME_NANOS = 20_000_000L;
+    private static final short[] SILENCE = new short[FRAME];
 
     /** Counters shared by every session of a node: what the metrics show. */
     public record Stats(java.util.concurrent.atomic.LongAdder in, java.util.concurrent.atomic.LongAdder out,
@@ -45,16 +52,23 @@ public final class RtpSession implements AutoCloseable {
     private final long ssrc = ThreadLocalRandom.current().nextInt() & 0xffffffffL;
     private final Track caller = new Track();
     private final JitterBuffer jitter = new JitterBuffer();
-    private final Thread playout;
     private final Track parley = new Track();
     private final Thread receiver;
+    private final Thread clock;
+    private final java.util.concurrent.ConcurrentLinkedQueue<Character> digitsOut = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private volatile AudioSink sink;
+    private volatile AudioSource source;
     private volatile InetSocketAddress remote;
     private volatile boolean latched;
     private volatile boolean closed;
-    private int sequence = ThreadLocalRandom.current().nextInt(65536);
-    private long timestamp = ThreadLocalRandom.current().nextInt() & 0xffffffffL;
     private long packetsIn;
     private long packetsOut;
+    // Owned by the clock thread.
+    private final byte[] out = new byte[RtpPacket.HEADER + FRAME];
+    private int sequence = ThreadLocalRandom.current().nextInt(65536);
+    private long timestamp = ThreadLocalRandom.current().nextInt() & 0xffffffffL;
+    private boolean talking;
+    private DtmfEvent dtmf;
 
     public RtpSession(DatagramSocket socket, SdpAnswer answer, Consumer<Character> digits, Stats stats) {
         this.stats = stats;
@@ -63,7 +77,7 @@ public final class RtpSession implements AutoCloseable {
         this.digits = digits;
         this.remote = answer.remote();
         this.receiver = Thread.ofVirtual().name("rtp-in").start(this::receive);
-        this.playout = Thread.ofVirtual().name("rtp-playout").start(this::playout);
+        this.clock = Thread.ofVirtual().name("rtp-clock").start(this::tick);
     }
 
     private void receive() {
@@ -124,8 +138,7 @@ public final class RtpSession implements AutoCloseable {
         }
     }
 
-    /** Every 20 ms, the caller's next frame out of the jitter buffer onto the recording's timeline. */
-    private void playout() {
+    private void tick() {
         long next = System.nanoTime();
         while (!closed) {
             next += FRAME_NANOS;
@@ -133,47 +146,103 @@ public final class RtpSession implements AutoCloseable {
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
             }
-            short[] frame;
+            long at = sampleNow();
+            short[] heard;
             synchronized (jitter) {
-                frame = jitter.poll();
+                heard = jitter.poll();
             }
-            if (frame != null) {
-                caller.write(sampleNow(), frame, frame.length);
+            if (heard != null) {
+                caller.write((int) at, heard, heard.length);
             }
-        }
-    }
-
-    /** Plays audio to the far end in real time; returns when it has all been sent (or the session closed). */
-    public void play(short[] pcm) {
-        byte[] out = new byte[RtpPacket.HEADER + FRAME];
-        long next = System.nanoTime();
-        for (int offset = 0; offset < pcm.length && !closed; offset += FRAME) {
-            int n = Math.min(FRAME, pcm.length - offset);
-            short[] frame = Arrays.copyOfRange(pcm, offset, offset + FRAME); // the last one padded with silence
-            RtpPacket.writeHeader(out, answer.payloadType(), offset == 0, sequence, timestamp, ssrc);
-            for (int i = 0; i < FRAME; i++) {
-                out[RtpPacket.HEADER + i] = answer.payloadType() == SdpAnswer.PCMU ? G711.encodeUlaw(frame[i]) : G711.encodeAlaw(frame[i]);
+            AudioSink s = sink;
+            if (s != null) {
+                try {
+                    s.frame(heard != null ? heard : SILENCE, at);
+                } catch (RuntimeException e) {
+                    log.warn("The caller's audio could not be taken", e);
+                }
             }
-            long wait = next - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
-            }
-            parley.write(sampleNow(), frame, n);
-            try {
-                socket.send(new DatagramPacket(out, out.length, remote));
-                packetsOut++;
-                stats.out().increment();
-            } catch (IOException e) {
-                // a lost packet is a lost packet: keep time
-            }
-            sequence = (sequence + 1) & 0xffff;
+            send(at);
+            // The RTP clock runs whether or not we talk (RFC 3550 5.1: the sampling instant).
             timestamp = (timestamp + FRAME) & 0xffffffffL;
-            next += FRAME_NANOS;
         }
     }
 
-    private int sampleNow() {
-        return (int) ((System.nanoTime() - startNanos) / 125_000L); // 8 kHz: one sample per 125 us
+    private void send(long at) {
+        if (dtmf == null && !digitsOut.isEmpty() && answer.telephoneEvent() >= 0) {
+            dtmf = new DtmfEvent(digitsOut.poll(), timestamp);
+        }
+        if (dtmf != null) {
+            int length = dtmf.write(out, answer.telephoneEvent(), sequence, ssrc);
+            if (length > 0) {
+                transmit(length);
+            }
+            if (dtmf.done()) {
+                dtmf = null;
+            }
+            return;
+        }
+        AudioSource src = source;
+        short[] frame = null;
+        if (src != null) {
+            try {
+                frame = src.poll();
+            } catch (RuntimeException e) {
+                log.warn("Parley's audio could not be produced", e);
+            }
+        }
+        if (frame == null) {
+            talking = false;
+            return;
+        }
+        RtpPacket.writeHeader(out, answer.payloadType(), !talking, sequence, timestamp, ssrc);
+        talking = true;
+        boolean ulaw = answer.payloadType() == SdpAnswer.PCMU;
+        for (int i = 0; i < FRAME; i++) {
+            short sample = i < frame.length ? frame[i] : 0;
+            out[RtpPacket.HEADER + i] = ulaw ? G711.encodeUlaw(sample) : G711.encodeAlaw(sample);
+        }
+        parley.write((int) at, frame, Math.min(frame.length, FRAME));
+        transmit(out.length);
+    }
+
+    private void transmit(int length) {
+        try {
+            socket.send(new DatagramPacket(out, length, remote));
+            packetsOut++;
+            stats.out().increment();
+        } catch (IOException e) {
+            // a lost packet is a lost packet: keep time
+        }
+        sequence = (sequence + 1) & 0xffff;
+    }
+
+    @Override
+    public void listen(AudioSink sink) {
+        this.sink = sink;
+    }
+
+    @Override
+    public void speak(AudioSource source) {
+        this.source = source;
+    }
+
+    @Override
+    public boolean sendDigits(String keys) {
+        if (answer.telephoneEvent() < 0) {
+            return false;
+        }
+        for (char c : keys.toCharArray()) {
+            if (DtmfEvent.code(c) >= 0) {
+                digitsOut.add(c);
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public long sampleNow() {
+        return (System.nanoTime() - startNanos) / 125_000L; // 8 kHz: one sample per 125 us
     }
 
     public long packetsIn() {
@@ -199,7 +268,7 @@ public final class RtpSession implements AutoCloseable {
         socket.close();
         try {
             receiver.join(1000);
-            playout.join(1000);
+            clock.join(1000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

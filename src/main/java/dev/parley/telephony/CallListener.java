@@ -4,7 +4,11 @@ package dev.parley.telephony;
 public interface CallListener {
     void ringing(int code);
 
-    void answered();
+    /**
+     * The far end answered; {@code audio} is the call's media, or null when its answer carried no
+     * usable audio (the provider hangs up at once).
+     */
+    void answered(dev.parley.media.CallAudio audio);
 
     /** A digit the callee pressed (RFC 4733), once per press. */
     default void dtmf(char digit) {

@@ -2,12 +2,10 @@ package dev.parley.telephony.sip;
 
 import dev.parley.media.RtpSession;
 import dev.parley.media.SdpAnswer;
-import dev.parley.media.Wav;
 import dev.parley.telephony.CallEnd;
 import dev.parley.telephony.CallListener;
 import dev.parley.telephony.TelephonyProvider;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
@@ -24,9 +22,9 @@ import org.slf4j.LoggerFactory;
  * digest credentials answered when challenged), else the node's {@code sip.trunk}, else to the
  * softphone registered for the number in the sandbox. Each call gets its own RTP socket, opened
  * before the INVITE because peers may send media before their 200 (FIELD-NOTES). On answer the
- * call's {@link RtpSession} starts; until the conversation engine lands, Parley plays a short spoken
- * prompt and hangs up ({@code assistant-ended}), so every answered call proves the audio path. The
- * stereo recording is written to {@code <recordings>/<call id>.wav} before the end is reported.
+ * call's {@link RtpSession} starts and is handed to the listener (the dialer runs the conversation
+ * over it). The stereo recording is written to {@code <recordings>/<call id>.wav} before the end is
+ * reported.
  */
 public final class SipTelephonyProvider implements TelephonyProvider {
     private static final Logger log = LoggerFactory.getLogger(SipTelephonyProvider.class);
@@ -39,7 +37,6 @@ public final class SipTelephonyProvider implements TelephonyProvider {
     private final dev.parley.media.RtpPorts ports;
     private final RtpSession.Stats rtpStats = RtpSession.Stats.create();
     private final java.util.function.BiFunction<String, Optional<String>, Optional<dev.parley.telephony.PhoneNumberService.Trunk>> numbers;
-    private final short[] prompt;
     private final AtomicLong sessions = new AtomicLong(System.currentTimeMillis() / 1000);
 
     /** @param trunk where calls go; without one, to softphones registered in the sandbox */
@@ -54,11 +51,10 @@ public final class SipTelephonyProvider implements TelephonyProvider {
         this.trunk = trunk;
         this.sandbox = sandbox;
         this.recordings = recordings;
-        try (InputStream in = SipTelephonyProvider.class.getResourceAsStream("/prompts/connected.wav")) {
-            this.prompt = Wav.readMono8k(in);
+        try {
             Files.createDirectories(recordings);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare the call prompt or the recordings directory " + recordings, e);
+            throw new UncheckedIOException("cannot create the recordings directory " + recordings, e);
         }
     }
 
@@ -125,6 +121,7 @@ public final class SipTelephonyProvider implements TelephonyProvider {
                 answeredWith(null);
             }
 
+
             @Override
             public void earlyMedia(String sdp) {
                 // Receive and record what the network plays before answering; nothing is sent.
@@ -140,25 +137,19 @@ public final class SipTelephonyProvider implements TelephonyProvider {
             @Override
             public void answeredWith(String sdp) {
                 Optional<SdpAnswer> answer = SdpAnswer.parse(sdp);
-                listener.answered();
-                RtpSession early;
-                synchronized (media) {
-                    early = media.get();
-                }
-                if (answer.isEmpty() && early == null) {
-                    log.warn("The far end answered without usable audio (no PCMU/PCMA in its SDP); hanging up");
-                    hangupWhenKnown(call, "carrier-error");
-                    return;
-                }
                 RtpSession session;
                 synchronized (media) {
-                    session = media.get() != null ? media.get() : new RtpSession(rtp, answer.get(), listener::dtmf, rtpStats);
-                    media.set(session);
+                    session = media.get();
+                    if (session == null && answer.isPresent()) {
+                        session = new RtpSession(rtp, answer.get(), listener::dtmf, rtpStats);
+                        media.set(session);
+                    }
                 }
-                Thread.ofVirtual().name("prompt").start(() -> {
-                    session.play(prompt);
-                    hangupWhenKnown(call, "assistant-ended");
-                });
+                listener.answered(session);
+                if (session == null) {
+                    log.warn("The far end answered without usable audio (no PCMU/PCMA in its SDP); hanging up");
+                    hangupWhenKnown(call, "carrier-error");
+                }
             }
 
             @Override

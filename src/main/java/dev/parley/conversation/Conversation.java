@@ -1,0 +1,598 @@
+package dev.parley.conversation;
+
+import dev.parley.ai.Responder;
+import dev.parley.ai.SpeechToText;
+import dev.parley.ai.SpeechToText.SttEvent;
+import dev.parley.ai.TextToSpeech;
+import dev.parley.call.TranscriptTurn;
+import dev.parley.call.TurnLatency;
+import dev.parley.media.CallAudio;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One call's conversation, from answer to hang-up.
+ *
+ * <p><b>One owner.</b> Everything that decides anything runs on this class's own virtual thread,
+ * which takes {@link Event}s from one queue: the caller's 20 ms frames (from the media clock), speech
+ * recognition events, reply parts, "this utterance finished playing", digits, and the end of the
+ * call. Nothing else mutates the state below, so there are no locks in the logic; the other threads
+ * (media clock, recognizer, voice producers, reply readers) only post events.
+ *
+ * <p><b>Time</b> is the media clock's: each caller frame carries its offset on the recording's
+ * timeline, and timers (no-input, waiting for a recognition result) are checked against it on every
+ * frame, which arrive every 20 ms for as long as the call lives.
+ *
+ * <p><b>A turn.</b> {@link TurnDetector} finds where the caller's utterance starts (it must last
+ * {@code min_utterance_ms}) and ends ({@code endpointing_ms} of silence). Frames from its start
+ * (a pre-roll ring supplies the frames before it was confirmed) go to the speech-to-text session;
+ * at the end {@code finish()} asks for the final text, which goes to the responder; the reply's
+ * {@code Say} parts become {@link Utterance}s, synthesized on their own threads and played by the
+ * {@link Speaker} on the media clock.
+ *
+ * <p><b>Barge-in.</b> Caller speech over an interruptible utterance that lasts
+ * {@code barge_in_min_ms} cuts the audio at the next tick, cancels the reply (its generation is
+ * bumped, so parts still in flight are dropped) and its synthesis; the transcript keeps what was
+ * played, marked interrupted. Speech over the assistant that stays shorter (a "mm-hmm") is ignored.
+ * A digit pressed during speech interrupts the same way.
+ *
+ * <p><b>The greeting</b> is asked for and synthesized in {@link #prepare} while the phone rings, so
+ * the first frame goes out on the first tick after the answer.
+ */
+public final class Conversation {
+    private static final Logger log = LoggerFactory.getLogger(Conversation.class);
+    private static final int PRE_ROLL_FRAMES = 25;           // 500 ms: covers min_utterance_ms plus the word's onset
+    private static final long FINAL_TIMEOUT_SAMPLES = 5 * 8000; // a recognizer that never answers
+
+    /** What the conversation needs from the call around it. */
+    public interface Line {
+        /** Hang up with this ended reason (BYE); the call's end arrives later through {@link #stop}. */
+        void hangup(String endedReason);
+
+        /** Stores a finished turn (called in order, off the conversation's thread is fine). */
+        void record(TranscriptTurn turn);
+    }
+
+    /** Observations for metrics and benchmarks. */
+    public interface Observer {
+        default void bargeIn(long stopMillis) {
+        }
+
+        default void turn(TurnLatency latency) {
+        }
+    }
+
+    private sealed interface Event {
+        record Frame(short[] pcm, long at) implements Event {}
+
+        record Stt(SttEvent event) implements Event {}
+
+        record Part(Responder.Part part, int generation) implements Event {}
+
+        record Played(Utterance utterance) implements Event {}
+
+        record Digit(char digit) implements Event {}
+
+        record Start(CallAudio audio) implements Event {}
+
+        record Stop() implements Event {}
+    }
+
+    private final String callId;
+    private final TurnTaking settings;
+    private final Responder.Session responder;
+    private final SpeechToText.Session stt;
+    private final TextToSpeech voice;
+    private final Line line;
+    private final Observer observer;
+    private final boolean assistantFirst;
+    private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private final List<Responder.Turn> said = new ArrayList<>();
+    private final ArrayDeque<short[]> preRoll = new ArrayDeque<>();
+    private final TurnDetector detector;
+    private volatile List<Responder.Part> greeting;
+    private volatile Thread greetingThread;
+    private volatile boolean started;
+
+    // State below is owned by the conversation thread.
+    private CallAudio audio;
+    private Speaker speaker;
+    private long now;                      // samples on the recording timeline
+    private long answeredNanos;
+    private int seq;
+    private int generation;
+    private Responder.Reply reply;
+    private Pending pending;               // latency marks of the reply being prepared
+    private boolean listening;
+    private Duration noInputTimeout;
+    private long idleSince = -1;           // when the assistant last stopped talking
+    private boolean awaitingCallee;        // first_speaker: callee, until they speak
+    private boolean userTurn;              // the caller's utterance is being sent to STT
+    private boolean overlap;               // the caller started speaking over the assistant
+    private long userStart;
+    private boolean awaitingFinal;
+    private long finalDeadline;
+    private long lastVoicedNanos;
+    private long userEnd;
+    private int endpointingMs;
+    private long finishNanos;
+    private String carry = "";
+    private String ending;                 // the ended reason once the reply said to end
+
+    /** Latency marks of one reply, from the caller's last word to the first frame played. */
+    private static final class Pending {
+        Integer endpointingMs;
+        Integer sttMs;
+        Integer responderMs;
+        long fromNanos;
+        long replyNanos;
+        Utterance first;
+    }
+
+    public Conversation(String callId, TurnTaking settings, boolean assistantFirst, Responder.Session responder,
+                        SpeechToText.Session stt, TextToSpeech voice, Line line, Observer observer) {
+        this.callId = callId;
+        this.settings = settings;
+        this.assistantFirst = assistantFirst;
+        this.responder = responder;
+        this.stt = stt;
+        this.voice = voice;
+        this.line = line;
+        this.observer = observer;
+        this.detector = new TurnDetector(settings);
+        this.noInputTimeout = settings.noInputTimeout();
+    }
+
+    /** While the phone rings: ask for the greeting and synthesize it, so it is ready at the answer. */
+    public void prepare() {
+        if (!assistantFirst) {
+            return;
+        }
+        greetingThread = Thread.ofVirtual().name("greeting-" + callId).start(() -> {
+            List<Responder.Part> parts = new ArrayList<>();
+            try (Responder.Reply r = responder.respond(new Responder.Input.Answered(), List.of())) {
+                Responder.Part p;
+                while ((p = r.next()) != null) {
+                    parts.add(p);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                log.error("The responder failed to produce the greeting", e);
+            }
+            for (Responder.Part p : parts) {
+                if (p instanceof Responder.Part.Say s) {
+                    try (TextToSpeech.Speech speech = voice.synthesize(s.text())) {
+                        speech.next(); // warms the voice's cache; the utterance plays from it
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (RuntimeException e) {
+                        log.warn("The greeting could not be synthesized ahead", e);
+                    }
+                }
+            }
+            greeting = parts;
+        });
+    }
+
+    /** The call was answered: the conversation runs on {@code audio} from now on. */
+    public void start(CallAudio audio) {
+        started = true;
+        Thread.ofVirtual().name("conversation-" + callId).start(this::run);
+        events.add(new Event.Start(audio));
+    }
+
+    public void digit(char digit) {
+        events.add(new Event.Digit(digit));
+    }
+
+    /**
+     * The call ended: stops speaking and listening, records what was said up to here, and returns
+     * once the transcript is handed to the {@link Line} (bounded wait).
+     */
+    public void stop() {
+        if (!started) {
+            stt.close();
+            responder.close();
+            return;
+        }
+        events.add(new Event.Stop());
+        try {
+            if (!finished.await(3, TimeUnit.SECONDS)) {
+                log.warn("The conversation did not stop within 3 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        org.slf4j.MDC.put("call_id", callId);
+        Thread sttReader = Thread.ofVirtual().name("stt-" + callId).start(this::readStt);
+        try {
+            while (true) {
+                Event e = events.take();
+                if (e instanceof Event.Stop) {
+                    shutdown();
+                    return;
+                }
+                try {
+                    handle(e);
+                } catch (RuntimeException ex) {
+                    log.error("The conversation failed to handle {}", e.getClass().getSimpleName(), ex);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            sttReader.interrupt();
+            finished.countDown();
+        }
+    }
+
+    private void readStt() {
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                SttEvent e = stt.next(Duration.ofMillis(500));
+                if (e != null) {
+                    events.add(new Event.Stt(e));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void handle(Event e) {
+        switch (e) {
+            case Event.Start s -> begin(s.audio());
+            case Event.Frame f -> frame(f.pcm(), f.at());
+            case Event.Stt s -> sttEvent(s.event());
+            case Event.Part p -> {
+                if (p.generation() == generation) {
+                    part(p.part());
+                }
+            }
+            case Event.Played p -> played(p.utterance());
+            case Event.Digit d -> digitPressed(d.digit());
+            case Event.Stop s -> throw new IllegalStateException("handled by the loop");
+        }
+    }
+
+    private void begin(CallAudio a) {
+        this.audio = a;
+        this.answeredNanos = System.nanoTime();
+        this.speaker = new Speaker(a, u -> events.add(new Event.Played(u)));
+        a.speak(speaker);
+        a.listen((pcm, at) -> events.add(new Event.Frame(pcm, at)));
+        now = a.sampleNow();
+        idleSince = now;
+        if (!assistantFirst) {
+            awaitingCallee = true;
+            return;
+        }
+        Thread g = greetingThread;
+        if (g != null) {
+            try {
+                g.join(5_000); // normally long done: it ran while the phone rang
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        List<Responder.Part> parts = greeting;
+        generation++;
+        pending = new Pending();
+        pending.fromNanos = answeredNanos;
+        pending.replyNanos = answeredNanos;
+        if (parts == null) {
+            respond(new Responder.Input.Answered());
+            return;
+        }
+        parts.forEach(this::part);
+    }
+
+    private void frame(short[] pcm, long at) {
+        now = at;
+        if (ending != null) {
+            return; // the closing line is playing: nothing the caller says changes the end
+        }
+        if (userTurn) {
+            stt.send(pcm);
+        } else {
+            preRoll.addLast(pcm);
+            if (preRoll.size() > PRE_ROLL_FRAMES) {
+                preRoll.removeFirst();
+            }
+        }
+        switch (detector.feed(pcm)) {
+            case STARTED -> utteranceStarted(false);
+            case BARGE_IN -> utteranceStarted(true);
+            case ENDED -> utteranceEnded();
+            case NONE -> { }
+        }
+        timers();
+    }
+
+    private void utteranceStarted(boolean longEnough) {
+        if (!userTurn && !overlap) {
+            userStart = now - (long) detector.speechFrames() * 160;
+            if (speaker.busy() && speaker.interruptible() && settings.bargeIn()) {
+                overlap = true; // over the assistant: a turn only if it lasts long enough to interrupt
+            } else if (speaker.busy()) {
+                overlap = true; // cannot interrupt: ignored
+                return;
+            } else {
+                openTurn();
+            }
+        }
+        if (overlap && longEnough && settings.bargeIn() && speaker.busy() && speaker.interruptible()) {
+            bargeIn(true);
+            overlap = false;
+            openTurn();
+        }
+    }
+
+    private void openTurn() {
+        userTurn = true;
+        listening = false;
+        if (pending != null && pending.first == null && !awaitingFinal) {
+            cancelReply(); // the caller went on talking before we answered: answer the whole of it
+        }
+        for (short[] f : preRoll) {
+            stt.send(f);
+        }
+        preRoll.clear();
+    }
+
+    private void utteranceEnded() {
+        if (overlap) {
+            overlap = false; // a backchannel over the assistant, not a turn
+            return;
+        }
+        if (!userTurn) {
+            return;
+        }
+        userTurn = false;
+        endpointingMs = detector.framesSinceVoiced() * TurnDetector.FRAME_MS;
+        lastVoicedNanos = System.nanoTime() - endpointingMs * 1_000_000L;
+        userEnd = now - (long) detector.framesSinceVoiced() * 160;
+        finishNanos = System.nanoTime();
+        awaitingFinal = true;
+        finalDeadline = now + FINAL_TIMEOUT_SAMPLES;
+        stt.finish();
+    }
+
+    private void sttEvent(SttEvent e) {
+        if (!(e instanceof SttEvent.Final f) || !awaitingFinal) {
+            return;
+        }
+        heard(f.text() == null ? "" : f.text().strip(), f.error());
+    }
+
+    private void heard(String text, String error) {
+        awaitingFinal = false;
+        int sttMs = millisSince(finishNanos);
+        String all = (carry + " " + text).strip();
+        carry = "";
+        if (userTurn) {
+            carry = all; // they are already speaking again: answer once they finish
+            return;
+        }
+        record("caller", all, userStart, userEnd, false, error, null);
+        said.add(new Responder.Turn(Responder.Turn.Speaker.caller, all, false));
+        if (ending != null) {
+            return;
+        }
+        Pending p = new Pending();
+        p.endpointingMs = endpointingMs;
+        p.sttMs = sttMs;
+        p.fromNanos = lastVoicedNanos;
+        if (awaitingCallee) {
+            awaitingCallee = false;
+            startReply(new Responder.Input.Answered(), p);
+        } else {
+            startReply(new Responder.Input.Heard(all), p);
+        }
+    }
+
+    private void digitPressed(char digit) {
+        if (ending != null || audio == null) {
+            return;
+        }
+        if (speaker.busy() && speaker.interruptible()) {
+            bargeIn(false);
+        }
+        awaitingCallee = false;
+        Pending p = new Pending();
+        p.fromNanos = System.nanoTime();
+        startReply(new Responder.Input.Digit(digit), p);
+    }
+
+    private void timers() {
+        if (awaitingFinal && now >= finalDeadline) {
+            log.warn("No result from speech recognition within {} s; treating the utterance as not understood",
+                    FINAL_TIMEOUT_SAMPLES / 8000);
+            heard("", "no result from speech recognition in time");
+            return;
+        }
+        boolean quiet = !speaker.busy() && !userTurn && !overlap && !awaitingFinal && pending == null && idleSince >= 0;
+        if (!quiet) {
+            return;
+        }
+        long waited = (now - idleSince) / 8;
+        if (awaitingCallee && waited >= noInputTimeout.toMillis()) {
+            awaitingCallee = false; // the callee said nothing: the assistant begins
+            startReply(new Responder.Input.Answered(), pendingFromNow());
+        } else if (listening && waited >= noInputTimeout.toMillis()) {
+            listening = false;
+            startReply(new Responder.Input.NoInput(), pendingFromNow());
+        }
+    }
+
+    private Pending pendingFromNow() {
+        Pending p = new Pending();
+        p.fromNanos = System.nanoTime();
+        return p;
+    }
+
+    private void startReply(Responder.Input input, Pending p) {
+        cancelReply();
+        generation++;
+        listening = false;
+        pending = p;
+        p.replyNanos = System.nanoTime();
+        respond(input);
+    }
+
+    private void respond(Responder.Input input) {
+        int gen = generation;
+        Responder.Reply r;
+        try {
+            r = responder.respond(input, List.copyOf(said));
+        } catch (RuntimeException e) {
+            log.error("The responder failed", e);
+            pending = null;
+            return;
+        }
+        reply = r;
+        Thread.ofVirtual().name("reply-" + callId).start(() -> {
+            try {
+                Responder.Part part;
+                while ((part = r.next()) != null) {
+                    events.add(new Event.Part(part, gen));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                log.error("The responder's reply failed", e);
+            }
+        });
+    }
+
+    private void part(Responder.Part part) {
+        switch (part) {
+            case Responder.Part.Say s -> {
+                Utterance u = Utterance.speech(s.text(), s.interruptible());
+                if (pending != null && pending.first == null) {
+                    pending.responderMs = millisSince(pending.replyNanos);
+                    pending.first = u;
+                }
+                u.produce(voice);
+                speaker.say(u);
+                idleSince = -1;
+            }
+            case Responder.Part.Listen l -> {
+                stt.expect(l.expect());
+                listening = true;
+                noInputTimeout = l.noInputTimeout() != null ? l.noInputTimeout() : settings.noInputTimeout();
+                if (!speaker.busy()) {
+                    idleSince = now;
+                    pending = null;
+                }
+            }
+            case Responder.Part.EndCall end -> {
+                ending = end.endedReason();
+                if (!speaker.busy()) {
+                    line.hangup(ending);
+                }
+            }
+            case Responder.Part.SendDtmf d -> {
+                speaker.say(Utterance.keys(d.digits()));
+                idleSince = -1;
+            }
+            case Responder.Part.Transfer t -> log.warn("The responder asked for a transfer; SIP calls cannot transfer"
+                    + " yet (REFER), so the call goes on");
+        }
+    }
+
+    private void played(Utterance u) {
+        if (u.digits == null && u.framesPlayed > 0) {
+            boolean cut = u.canceled();
+            TurnLatency latency = null;
+            if (pending != null && pending.first == u) {
+                latency = latency(pending, u);
+                pending = null;
+                observer.turn(latency);
+            }
+            String text = u.heardText();
+            record("assistant", text, u.firstPlayedSample, u.lastPlayedSample, cut, u.error, latency);
+            said.add(new Responder.Turn(Responder.Turn.Speaker.assistant, text, cut));
+        } else if (pending != null && pending.first == u) {
+            pending = null; // canceled before a single frame went out
+        }
+        if (!speaker.busy()) {
+            idleSince = now;
+            if (ending != null) {
+                line.hangup(ending);
+            }
+        }
+    }
+
+    private TurnLatency latency(Pending p, Utterance u) {
+        int total = (int) ((u.firstPlayedNanos - p.fromNanos) / 1_000_000L);
+        int tts = u.firstAudioNanos == 0 ? 0 : (int) ((u.firstAudioNanos - u.createdNanos) / 1_000_000L);
+        int accounted = nz(p.endpointingMs) + nz(p.sttMs) + nz(p.responderMs) + tts;
+        return new TurnLatency(p.endpointingMs, p.sttMs, p.responderMs, tts, Math.max(0, total - accounted), total);
+    }
+
+    private static int nz(Integer v) {
+        return v == null ? 0 : v;
+    }
+
+    private void bargeIn(boolean bySpeech) {
+        long stopAt = now;
+        Utterance cut = speaker.interrupt();
+        cancelReply();
+        if (bySpeech && cut != null) {
+            observer.bargeIn(Math.max(0, (stopAt - userStart) / 8 + TurnDetector.FRAME_MS));
+        }
+        listening = false;
+    }
+
+    private void cancelReply() {
+        Responder.Reply r = reply;
+        reply = null;
+        if (r != null) {
+            r.close();
+        }
+        generation++;
+        pending = null;
+    }
+
+    private void record(String speaker, String text, long startSample, long endSample, boolean interrupted, String error,
+                        TurnLatency latency) {
+        line.record(new TranscriptTurn(seq++, speaker, text, Math.max(0, startSample / 8), Math.max(0, endSample / 8),
+                interrupted, error, latency));
+    }
+
+    private void shutdown() {
+        if (speaker != null) {
+            audio.speak(null);
+            audio.listen(null);
+            speaker.close();
+        }
+        cancelReply();
+        // What the speaker reported while closing: the utterance cut by the hang-up, marked interrupted.
+        for (Event e : events) {
+            if (e instanceof Event.Played p) {
+                played(p.utterance());
+            }
+        }
+        events.clear();
+        stt.close();
+        responder.close();
+    }
+
+    private static int millisSince(long nanos) {
+        return (int) ((System.nanoTime() - nanos) / 1_000_000L);
+    }
+}
