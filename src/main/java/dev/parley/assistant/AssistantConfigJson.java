@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.ai.flow.FlowJson;
 import dev.parley.error.JsonFields;
 import dev.parley.error.Problem;
 import java.net.URI;
@@ -26,7 +27,9 @@ import java.util.regex.Pattern;
 public final class AssistantConfigJson {
     static final Set<String> FIELDS = Set.of("system_prompt", "end_message", "tool_config", "model", "transcriber",
             "voice", "structured_data", "first_message", "first_speaker", "language", "max_duration_seconds",
-            "end_call_phrases", "webhook_url", "metadata");
+            "end_call_phrases", "webhook_url", "metadata", "flow", "turn_taking");
+    private static final Set<String> TURN_TAKING_FIELDS = Set.of("endpointing_ms", "barge_in", "barge_in_min_ms",
+            "min_utterance_ms", "vad_threshold_db", "no_input_timeout_seconds");
     private static final Pattern LANGUAGE = Pattern.compile("[a-z]{2,3}(-[A-Za-z0-9]{2,8})*");
     private static final int MAX_TEXT = 20_000;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -41,10 +44,6 @@ public final class AssistantConfigJson {
     public static AssistantConfig parse(JsonNode raw) {
         String path = "config";
         ObjectNode node = raw == null || raw.isNull() ? NODES.objectNode() : JsonFields.object(raw, path);
-        if (node.has("flow")) {
-            throw Problem.invalid("config.flow", "'config.flow' (conversation flows) is not available in this version"
-                    + " of Parley yet; remove it to use the built-in conversation");
-        }
         JsonFields.rejectUnknown(node, path, FIELDS);
         return new AssistantConfig(
                 optionalString(node, "system_prompt", path, MAX_TEXT).orElse(DEFAULT_SYSTEM_PROMPT),
@@ -61,7 +60,9 @@ public final class AssistantConfigJson {
                 optionalInt(node, "max_duration_seconds", path, 1, 4 * 3600).orElse(600),
                 phrases(node, path),
                 webhookUrl(node, path),
-                optionalObject(node, "metadata", path).map(ObjectNode::deepCopy).orElseGet(NODES::objectNode));
+                optionalObject(node, "metadata", path).map(ObjectNode::deepCopy).orElseGet(NODES::objectNode),
+                Optional.ofNullable(node.get("flow")).filter(f -> !f.isNull()).map(f -> FlowJson.parse(f, join(path, "flow"))),
+                turnTaking(node, path));
     }
 
     public static ObjectNode write(AssistantConfig c) {
@@ -92,7 +93,34 @@ public final class AssistantConfigJson {
             o.putNull("webhook_url");
         }
         o.set("metadata", c.metadata());
+        if (c.flow().isPresent()) {
+            o.set("flow", FlowJson.write(c.flow().get()));
+        } else {
+            o.putNull("flow");
+        }
+        ObjectNode turns = o.putObject("turn_taking");
+        AssistantConfig.TurnTaking t = c.turnTaking();
+        turns.put("endpointing_ms", t.endpointingMs());
+        turns.put("barge_in", t.bargeIn());
+        turns.put("barge_in_min_ms", t.bargeInMinMs());
+        turns.put("min_utterance_ms", t.minUtteranceMs());
+        turns.put("vad_threshold_db", t.vadThresholdDb());
+        turns.put("no_input_timeout_seconds", t.noInputTimeoutSeconds());
         return o;
+    }
+
+    private static AssistantConfig.TurnTaking turnTaking(ObjectNode node, String path) {
+        String where = join(path, "turn_taking");
+        ObjectNode t = optionalObject(node, "turn_taking", path).orElseGet(NODES::objectNode);
+        JsonFields.rejectUnknown(t, where, TURN_TAKING_FIELDS);
+        var d = AssistantConfig.TurnTaking.DEFAULT;
+        return new AssistantConfig.TurnTaking(
+                optionalInt(t, "endpointing_ms", where, 100, 5_000).orElse(d.endpointingMs()),
+                JsonFields.optionalBoolean(t, "barge_in", where).orElse(d.bargeIn()),
+                optionalInt(t, "barge_in_min_ms", where, 40, 2_000).orElse(d.bargeInMinMs()),
+                optionalInt(t, "min_utterance_ms", where, 40, 2_000).orElse(d.minUtteranceMs()),
+                optionalInt(t, "vad_threshold_db", where, 3, 40).orElse(d.vadThresholdDb()),
+                optionalInt(t, "no_input_timeout_seconds", where, 1, 60).orElse(d.noInputTimeoutSeconds()));
     }
 
     private static AssistantConfig.Model model(ObjectNode node, String path) {

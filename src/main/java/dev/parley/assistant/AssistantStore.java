@@ -23,10 +23,11 @@ public final class AssistantStore {
 
     public void insert(Handle h, Assistant a) {
         h.createUpdate("""
-                        INSERT INTO assistants (id, workspace_id, name, enabled, config, created_at, updated_at)
-                        VALUES (:id, :ws, :name, :enabled, CAST(:config AS jsonb), :at, :at)""")
+                        INSERT INTO assistants (id, workspace_id, name, enabled, config, flow_variables, created_at, updated_at)
+                        VALUES (:id, :ws, :name, :enabled, CAST(:config AS jsonb), :vars, :at, :at)""")
                 .bind("id", a.id()).bind("ws", a.workspaceId()).bind("name", a.name()).bind("enabled", a.enabled())
                 .bind("config", AssistantConfigJson.write(a.config()).toString()).bind("at", a.createdAt())
+                .bindArray("vars", String.class, flowVariables(a.config()))
                 .execute();
     }
 
@@ -52,10 +53,12 @@ public final class AssistantStore {
 
     boolean update(Assistant a) {
         return jdbi.withHandle(h -> h.createUpdate("""
-                        UPDATE assistants SET name = :name, enabled = :enabled, config = CAST(:config AS jsonb), updated_at = :at
+                        UPDATE assistants SET name = :name, enabled = :enabled, config = CAST(:config AS jsonb),
+                               flow_variables = :vars, updated_at = :at
                         WHERE id = :id AND workspace_id = :ws AND deleted_at IS NULL""")
                 .bind("id", a.id()).bind("ws", a.workspaceId()).bind("name", a.name()).bind("enabled", a.enabled())
                 .bind("config", AssistantConfigJson.write(a.config()).toString()).bind("at", a.updatedAt())
+                .bindArray("vars", String.class, flowVariables(a.config()))
                 .execute() == 1);
     }
 
@@ -68,6 +71,11 @@ public final class AssistantStore {
     public Optional<String> anyInWorkspace(Handle h, String workspaceId) {
         return h.createQuery("SELECT id FROM assistants WHERE workspace_id = :ws AND deleted_at IS NULL ORDER BY seq LIMIT 1")
                 .bind("ws", workspaceId).mapTo(String.class).findOne();
+    }
+
+    /** Kept beside the config so accepting a call can check the request's variables in SQL (see CallInserts). */
+    private static List<String> flowVariables(AssistantConfig config) {
+        return config.flow().map(f -> List.copyOf(f.variables())).orElse(List.of());
     }
 
     private Row row(ResultSet rs) throws SQLException {

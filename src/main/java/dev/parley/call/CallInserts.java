@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * by itself while the previous batch commits. A request is answered only after its batch has
  * committed, so a 200 still means the call is on disk.
  *
- * <p>Per row the statement checks that the assistant exists in the caller's workspace and is
- * enabled, exactly as a single insert would, and reports which check failed. Rows are validated
+ * <p>Per row the statement checks that the assistant exists in the caller's workspace, is enabled
+ * and gets every variable its flow uses (kept in {@code assistants.flow_variables}), exactly as a single insert would, and reports which check failed. Rows are validated
  * before they are queued, so one row cannot fail the batch; a batch fails only when the database
  * does, and then every request in it gets that error (nothing of it was committed).
  */
@@ -53,7 +53,9 @@ public final class CallInserts implements AutoCloseable {
                     AS t(id, workspace_id, assistant_id, to_number, to_country, from_number, variables, metadata,
                          webhook_url, event_id, delivery_id, scheduled_at)
             ), checked AS (
-                SELECT i.*, a.enabled, COALESCE(i.webhook_url, a.config->>'webhook_url', w.webhook_url) AS target
+                SELECT i.*, a.enabled, COALESCE(i.webhook_url, a.config->>'webhook_url', w.webhook_url) AS target,
+                       (SELECT v FROM unnest(a.flow_variables) WITH ORDINALITY AS f(v, n)
+                        WHERE NOT (CAST(i.variables AS jsonb) ?? v) ORDER BY n LIMIT 1) AS missing_variable
                 FROM input i
                 LEFT JOIN assistants a ON a.id = i.assistant_id AND a.workspace_id = i.workspace_id AND a.deleted_at IS NULL
                 LEFT JOIN workspaces w ON w.id = i.workspace_id
@@ -62,7 +64,7 @@ public final class CallInserts implements AutoCloseable {
                                    variables, metadata, webhook_url, scheduled_at)
                 SELECT id, workspace_id, assistant_id, to_number, to_country, from_number, 'queued',
                        CAST(variables AS jsonb), CAST(metadata AS jsonb), webhook_url, scheduled_at
-                FROM checked WHERE enabled
+                FROM checked WHERE enabled AND missing_variable IS NULL
                 RETURNING id, workspace_id, assistant_id, to_number, from_number, variables, metadata, created_at, scheduled_at
             ), e AS (
                 INSERT INTO call_events (call_id, status, reason, at)
@@ -88,11 +90,20 @@ public final class CallInserts implements AutoCloseable {
                 SELECT k.delivery_id, ev.id, ev.seq, ev.workspace_id, ev.call_id, k.target, ev.created_at, ev.created_at
                 FROM ev JOIN checked k ON k.id = ev.call_id
             )
-            SELECT id, enabled FROM checked""";
+            SELECT id, enabled, missing_variable FROM checked""";
 
     record Row(String callId, String workspaceId, CreateCallRequest request) {}
 
-    enum Outcome { CREATED, NO_ASSISTANT, ASSISTANT_DISABLED }
+    sealed interface Outcome {
+        record Created() implements Outcome {}
+
+        record NoAssistant() implements Outcome {}
+
+        record AssistantDisabled() implements Outcome {}
+
+        /** The assistant's flow uses {@code {{name}}} and the request's variables lack it. */
+        record MissingVariable(String name) implements Outcome {}
+    }
 
     private record Pending(Row row, CompletableFuture<Outcome> outcome) {}
 
@@ -218,8 +229,11 @@ public final class CallInserts implements AutoCloseable {
                 while (rs.next()) {
                     String id = rs.getString(1);
                     boolean enabled = rs.getBoolean(2);
-                    outcomes.put(id, rs.wasNull() ? Outcome.NO_ASSISTANT
-                            : enabled ? Outcome.CREATED : Outcome.ASSISTANT_DISABLED);
+                    boolean noAssistant = rs.wasNull();
+                    String missing = rs.getString(3);
+                    outcomes.put(id, noAssistant ? new Outcome.NoAssistant()
+                            : !enabled ? new Outcome.AssistantDisabled()
+                            : missing != null ? new Outcome.MissingVariable(missing) : new Outcome.Created());
                 }
             }
         }

@@ -128,12 +128,15 @@ public final class CallService implements AutoCloseable {
 
     private static void check(CallInserts.Outcome outcome, CreateCallRequest r) {
         switch (outcome) {
-            case CREATED -> { }
-            case NO_ASSISTANT -> throw Problem.notFound("assistant_not_found", "No assistant " + r.assistantId()
+            case CallInserts.Outcome.Created c -> { }
+            case CallInserts.Outcome.NoAssistant n -> throw Problem.notFound("assistant_not_found", "No assistant " + r.assistantId()
                     + " in this workspace: check assistant_id and the workspace header (GET /v1/admin/assistant lists them)");
-            case ASSISTANT_DISABLED -> throw Problem.conflict("assistant_disabled", "Assistant " + r.assistantId()
+            case CallInserts.Outcome.AssistantDisabled d -> throw Problem.conflict("assistant_disabled", "Assistant " + r.assistantId()
                     + " is disabled and cannot place calls; enable it with PATCH /v1/admin/assistant/" + r.assistantId()
                     + " {\"enabled\": true}");
+            case CallInserts.Outcome.MissingVariable m -> throw Problem.invalid("variables." + m.name(),
+                    "the assistant's flow uses {{" + m.name() + "}} but the request's variables has no '" + m.name()
+                    + "'; add \"variables\": {\"" + m.name() + "\": \"...\"}");
         }
     }
 

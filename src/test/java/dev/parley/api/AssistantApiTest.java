@@ -116,7 +116,7 @@ class AssistantApiTest {
                 new Case("{\"name\": \"x\", \"config\": {\"tool_config\": {}}}", "config.tool_config"),
                 new Case("{\"name\": \"x\", \"config\": {\"end_call_phrases\": [1]}}", "config.end_call_phrases"),
                 new Case("{\"name\": \"x\", \"config\": {\"voice\": {\"provider\": \"freetts\", \"speed\": 2}}}", "config.voice.speed"),
-                new Case("{\"name\": \"x\", \"config\": {\"flow\": {}}}", "config.flow"),
+                new Case("{\"name\": \"x\", \"config\": {\"flow\": {}}}", "config.flow.steps"),
                 new Case("{\"name\": \"x\", \"config\": {}, \"extra\": 1}", "extra"))) {
             Http.Response r = server.createAssistant(c.body());
             assertError(r, 400, "invalid_request");

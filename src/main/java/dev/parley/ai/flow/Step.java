@@ -1,0 +1,59 @@
+package dev.parley.ai.flow;
+
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+
+/** One step of a {@link Flow}: optionally say something, then do what {@link #next} says. */
+public record Step(String id, Optional<Template> say, Next next) {
+
+    /** What happens once the step's line is said. */
+    public sealed interface Next permits Listen, GoTo, End, Continue {}
+
+    /** Jump to another step. */
+    public record GoTo(String step) implements Next {}
+
+    /** Say the closing line and hang up; without {@code say} the assistant's {@code end_message} is said. */
+    public record End(Optional<Template> say, EndedReason reason) implements Next {}
+
+    /** Carry on with the next step in the list. */
+    public record Continue() implements Next {}
+
+    public enum EndedReason {
+        ASSISTANT_ENDED("assistant-ended"), SILENCE_TIMEOUT("silence-timeout");
+
+        private final String wire;
+
+        EndedReason(String wire) {
+            this.wire = wire;
+        }
+
+        public String wire() {
+            return wire;
+        }
+
+        public static Optional<EndedReason> fromWire(String s) {
+            for (EndedReason r : values()) {
+                if (r.wire.equals(s)) {
+                    return Optional.of(r);
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    Set<String> variables() {
+        Set<String> names = new LinkedHashSet<>();
+        say.ifPresent(t -> names.addAll(t.variables()));
+        switch (next) {
+            case Listen l -> {
+                names.addAll(l.noMatch().say().variables());
+                names.addAll(l.noInput().say().variables());
+            }
+            case End e -> e.say().ifPresent(t -> names.addAll(t.variables()));
+            case GoTo g -> { }
+            case Continue c -> { }
+        }
+        return names;
+    }
+}
