@@ -116,11 +116,6 @@ public final class SipTelephonyProvider implements TelephonyProvider {
                 listener.ringing(code);
             }
 
-            @Override
-            public void answered() {
-                answeredWith(null);
-            }
-
 
             @Override
             public void earlyMedia(String sdp) {

@@ -2,7 +2,6 @@ package dev.parley.telephony.sip;
 
 import dev.parley.call.CallStatus;
 import dev.parley.telephony.CallEnd;
-import dev.parley.telephony.CallListener;
 import gov.nist.core.CommonLogger;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,10 +66,15 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
     }
 
     /** A listener that also receives the far end's SDP answer, which media needs. */
-    public interface SipCallListener extends CallListener {
-        default void answeredWith(String sdpAnswer) {
-            answered();
-        }
+    /** What one outbound call reports, from the stack's threads. */
+    public interface SipCallListener {
+        void ringing(int code);
+
+        /** A 200 OK; {@code sdpAnswer} is its body, or null. */
+        void answeredWith(String sdpAnswer);
+
+        /** Called exactly once, last. */
+        void ended(dev.parley.telephony.CallEnd end);
 
         /** A 183 with SDP: the far end sends audio before answering (announcements, ringback). */
         default void earlyMedia(String sdp) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.parley.call.CallStatus;
 import dev.parley.support.Sipp;
 import dev.parley.telephony.CallEnd;
-import dev.parley.telephony.CallListener;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -46,7 +45,7 @@ class SipUserAgentTest {
         }
 
         @Override
-        public void answered() {
+        public void answeredWith(String sdp) {
             events.add("answered");
             answered.complete(null);
         }

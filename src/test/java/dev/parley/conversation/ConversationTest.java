@@ -1,0 +1,240 @@
+package dev.parley.conversation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.parley.ai.Responder;
+import dev.parley.ai.Responder.Input;
+import dev.parley.ai.Responder.Part;
+import dev.parley.call.TranscriptTurn;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The conversation loop on scripted timelines (20 ms ticks in real time): who speaks when, what the
+ * assistant sends on each tick, what the transcript keeps. Speech is a tone, the recognizer's
+ * answers are scripted; the SIP tests cover the same with real audio.
+ */
+@Tag("unit")
+class ConversationTest {
+    private static final Duration LONG = Duration.ofSeconds(30);
+    private final List<Long> bargeIns = new CopyOnWriteArrayList<>();
+
+    private Conversation conversation(ScriptedCall call, ScriptedCall.ScriptedStt stt, Function<Input, List<Part>> script) {
+        return new Conversation("c1", TurnTaking.DEFAULTS, true, ScriptedCall.responder(script), stt,
+                new ScriptedCall.WordVoice(), call, new Conversation.Observer() {
+                    @Override
+                    public void bargeIn(long stopMillis) {
+                        bargeIns.add(stopMillis);
+                    }
+                });
+    }
+
+    private static Function<Integer, short[]> speaks(int from, int to) {
+        return t -> t >= from && t < to ? ScriptedCall.voice(t) : ScriptedCall.QUIET;
+    }
+
+    private static void started(Conversation c, ScriptedCall call) throws InterruptedException {
+        c.prepare();
+        Thread.sleep(150); // the phone rings
+        c.start(call);
+        Thread.sleep(20);
+    }
+
+    @Test
+    void theGreetingStartsOnTheFirstTickAfterTheAnswer() throws Exception {
+        ScriptedCall call = new ScriptedCall();
+        Conversation c = conversation(call, new ScriptedCall.ScriptedStt(), in -> List.of(
+                new Part.Say("hello there friend", true), new Part.Listen(List.of("yes"), LONG)));
+        started(c, call);
+        call.run(60, t -> ScriptedCall.QUIET);
+        c.stop();
+        assertThat(call.firstSentTick()).as("first audio tick").isLessThanOrEqualTo(1);
+        assertThat(call.sent.stream().filter(b -> b).count()).as("three words, ten frames each").isEqualTo(30);
+        TranscriptTurn greeting = call.turns.getFirst();
+        assertThat(greeting.speaker()).isEqualTo("assistant");
+        assertThat(greeting.text()).isEqualTo("hello there friend");
+        assertThat(greeting.interrupted()).isFalse();
+        assertThat(greeting.latency()).isNotNull();
+        assertThat(greeting.endMs() - greeting.startMs()).isEqualTo(600);
+    }
+
+    @Test
+    void aYesIsHeardAnsweredAndTheCallEndsAfterTheClosingLine() throws Exception {
+        ScriptedCall call = new ScriptedCall();
+        var stt = new ScriptedCall.ScriptedStt("yes");
+        Conversation c = conversation(call, stt, in -> switch (in) {
+            case Input.Answered a -> List.of(new Part.Say("can you make it", true), new Part.Listen(List.of("yes", "no"), LONG));
+            case Input.Heard h when h.text().equals("yes") -> List.of(new Part.Say("great", false), new Part.EndCall("assistant-ended"));
+            default -> List.of(new Part.Say("sorry", true));
+        });
+        started(c, call);
+        call.run(200, speaks(60, 80));
+        c.stop();
+        assertThat(call.hungUp).isEqualTo("assistant-ended");
+        assertThat(call.turns).extracting(TranscriptTurn::speaker, TranscriptTurn::text).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("assistant", "can you make it"),
+                org.assertj.core.groups.Tuple.tuple("caller", "yes"),
+                org.assertj.core.groups.Tuple.tuple("assistant", "great"));
+        assertThat(stt.expected.getFirst()).containsExactly("yes", "no");
+        assertThat(stt.framesSent).as("the utterance with its pre-roll reached the recognizer").isGreaterThanOrEqualTo(20);
+        TranscriptTurn caller = call.turns.get(1);
+        assertThat(caller.startMs()).isBetween(60 * 20L - 60, 60 * 20L + 200);
+        assertThat(caller.endMs()).isBetween(80 * 20L - 20, 80 * 20L + 120);
+        TranscriptTurn answer = call.turns.get(2);
+        assertThat(answer.latency().endpointingMs()).isBetween(480, 540);
+        assertThat(answer.startMs()).as("answered after 500 ms of silence, not before")
+                .isBetween(caller.endMs() + 480, caller.endMs() + 700);
+    }
+
+    @Test
+    void speakingOverTheAssistantCutsItAtTheNextTickAndTheTranscriptKeepsWhatWasPlayed() throws Exception {
+        ScriptedCall call = new ScriptedCall();
+        var stt = new ScriptedCall.ScriptedStt("stop");
+        String longLine = "this is a long message with many words that goes on and on so that the caller has time to interrupt it";
+        Conversation c = conversation(call, stt, in -> switch (in) {
+            case Input.Answered a -> List.of(new Part.Say(longLine, true), new Part.Say("and another one", true),
+                    new Part.Listen(List.of(), LONG));
+            case Input.Heard h -> List.of(new Part.Say("okay", false), new Part.EndCall("assistant-ended"));
+            default -> List.of();
+        });
+        started(c, call);
+        call.run(250, speaks(50, 80));
+        c.stop();
+        int stoppedAfter = call.lastSentTick(0);
+        // The assistant's audio runs until the barge-in (onset + 150 ms), then resumes only for "okay".
+        int lastOfGreeting = -1;
+        for (int i = 50; i < 80; i++) {
+            if (call.sent.get(i)) {
+                lastOfGreeting = i;
+            }
+        }
+        assertThat(lastOfGreeting - 50).as("ticks from speech onset to silence").isBetween(5, 12);
+        assertThat(bargeIns).hasSize(1);
+        assertThat(bargeIns.getFirst()).isBetween(100L, 250L);
+        TranscriptTurn cut = call.turns.getFirst();
+        assertThat(cut.interrupted()).isTrue();
+        assertThat(longLine).startsWith(cut.text());
+        assertThat(cut.text().split(" ")).hasSizeBetween(4, 7);
+        assertThat(call.turns).extracting(TranscriptTurn::text).doesNotContain("and another one");
+        assertThat(call.turns).extracting(TranscriptTurn::text).containsSubsequence("stop", "okay");
+        assertThat(call.hungUp).isEqualTo("assistant-ended");
+        assertThat(stoppedAfter).isGreaterThan(80);
+    }
+
+    @Test
+    void aShortSoundOverTheAssistantDoesNotInterruptIt() throws Exception {
+        ScriptedCall call = new ScriptedCall();
+        var stt = new ScriptedCall.ScriptedStt("mm");
+        Conversation c = conversation(call, stt, in -> switch (in) {
+            case Input.Answered a -> List.of(new Part.Say("one two three four five six seven eight", true), new Part.Listen(List.of(), LONG));
+            default -> List.of(new Part.Say("what", true));
+        });
+        started(c, call);
+        call.run(120, speaks(30, 36)); // 120 ms: an utterance, but shorter than barge_in_min_ms
+        c.stop();
+        assertThat(call.turns.getFirst().interrupted()).isFalse();
+        assertThat(call.turns.getFirst().text()).isEqualTo("one two three four five six seven eight");
+        assertThat(call.turns).extracting(TranscriptTurn::speaker).containsOnly("assistant");
+        assertThat(stt.framesSent).as("a backchannel is not sent to the recognizer").isZero();
+    }
+
+    @Test
+    void silenceRepromptsThenEndsWithSilenceTimeout() throws Exception {
+        ScriptedCall call = new ScriptedCall();
+        List<Input> inputs = new CopyOnWriteArrayList<>();
+        Conversation c = conversation(call, new ScriptedCall.ScriptedStt(), in -> {
+            inputs.add(in);
+            return switch (in) {
+                case Input.Answered a -> List.of(new Part.Say("hi", true), new Part.Listen(List.of(), Duration.ofSeconds(1)));
+                case Input.NoInput n when inputs.size() == 2 -> List.of(new Part.Say("are you there", true),
+                        new Part.Listen(List.of(), Duration.ofSeconds(1)));
+                default -> List.of(new Part.Say("goodbye", false), new Part.EndCall("silence-timeout"));
+            };
+        });
+        started(c, call);
+        call.run(250, t -> ScriptedCall.QUIET);
+        c.stop();
+        assertThat(inputs).extracting(i -> i.getClass().getSimpleName()).containsExactly("Answered", "NoInput", "NoInput");
+        assertThat(call.hungUp).isEqualTo("silence-timeout");
+        TranscriptTurn reprompt = call.turns.get(1);
+        assertThat(reprompt.text()).isEqualTo("are you there");
+        assertThat(reprompt.startMs() - call.turns.getFirst().endMs()).as("waited the step's 1 s").isBetween(980L, 1100L);
+    }
+
+    @Test
+    void aKeyPressedDuringSpeechInterruptsAndIsAnswered() throws Exception {
+        ScriptedCall call = new ScriptedCall();
+        Conversation c = conversation(call, new ScriptedCall.ScriptedStt(), in -> switch (in) {
+            case Input.Answered a -> List.of(new Part.Say("press one for sales or two for support please", true),
+                    new Part.Listen(List.of(), LONG));
+            case Input.Digit d -> List.of(new Part.Say("you pressed " + d.digit(), false), new Part.SendDtmf("9"),
+                    new Part.EndCall("assistant-ended"));
+            default -> List.of();
+        });
+        started(c, call);
+        call.run(20, t -> ScriptedCall.QUIET);
+        c.digit('1');
+        call.run(100, t -> ScriptedCall.QUIET);
+        c.stop();
+        assertThat(call.turns.getFirst().interrupted()).isTrue();
+        assertThat(call.turns.get(1).text()).isEqualTo("you pressed 1");
+        assertThat(call.digitsSent).containsExactly("9");
+        assertThat(call.hungUp).isEqualTo("assistant-ended");
+    }
+
+    @Test
+    void aHangUpMidSentenceKeepsWhatWasSaidMarkedInterrupted() throws Exception {
+        ScriptedCall call = new ScriptedCall();
+        Conversation c = conversation(call, new ScriptedCall.ScriptedStt(), in -> List.of(
+                new Part.Say("one two three four five six seven eight nine ten", true), new Part.Listen(List.of(), LONG)));
+        started(c, call);
+        call.run(40, t -> ScriptedCall.QUIET);
+        c.stop();
+        TranscriptTurn t = call.turns.getFirst();
+        assertThat(t.interrupted()).isTrue();
+        assertThat(t.text()).isIn("one two three", "one two three four", "one two three four five");
+    }
+
+    @Test
+    void theCalleeSpeaksFirstWhenTheAssistantSaysSo() throws Exception {
+        ScriptedCall call = new ScriptedCall();
+        var stt = new ScriptedCall.ScriptedStt("hello");
+        List<Input> inputs = new CopyOnWriteArrayList<>();
+        Conversation c = new Conversation("c2", TurnTaking.DEFAULTS, false, ScriptedCall.responder(in -> {
+            inputs.add(in);
+            return List.of(new Part.Say("hi this is parley", true), new Part.Listen(List.of(), LONG));
+        }), stt, new ScriptedCall.WordVoice(), call, new Conversation.Observer() { });
+        c.prepare();
+        c.start(call);
+        Thread.sleep(20);
+        call.run(120, speaks(20, 40));
+        c.stop();
+        assertThat(call.firstSentTick()).as("silent until the callee spoke and paused").isGreaterThan(60);
+        assertThat(inputs).hasSize(1).first().isInstanceOf(Input.Answered.class);
+        assertThat(call.turns).extracting(TranscriptTurn::speaker).containsExactly("caller", "assistant");
+    }
+
+    @Test
+    void noiseBurstsAndSteadyHumAreNotSpeech() {
+        TurnDetector d = new TurnDetector(TurnTaking.DEFAULTS);
+        int started = 0;
+        for (int t = 0; t < 500; t++) {
+            short[] f = new short[160];
+            for (int i = 0; i < 160; i++) {
+                f[i] = (short) (t >= 100 ? 1500 * Math.sin(2 * Math.PI * 50 * (t * 160 + i) / 8000.0) : 0); // a hum from 2 s on
+            }
+            if (t % 50 == 0) {
+                f = ScriptedCall.voice(t); // a 20 ms click every second
+            }
+            if (d.feed(f) != TurnDetector.Signal.NONE && t < 100) {
+                started++;
+            }
+        }
+        assertThat(started).as("clicks shorter than min_utterance_ms").isZero();
+        assertThat(d.inUtterance()).as("a steady hum becomes the noise floor").isFalse();
+    }
+}

@@ -1,0 +1,183 @@
+package dev.parley.conversation;
+
+import dev.parley.ai.Responder;
+import dev.parley.ai.SpeechToText;
+import dev.parley.ai.TextToSpeech;
+import dev.parley.call.TranscriptTurn;
+import dev.parley.media.AudioSink;
+import dev.parley.media.AudioSource;
+import dev.parley.media.CallAudio;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
+
+/**
+ * A call on a scripted timeline for conversation tests: it plays the media clock itself (one tick
+ * per 20 ms of real time, so the conversation's threads run as in production), feeds the caller's
+ * frames from a script, and keeps what the assistant sent, tick by tick. Speech is a tone (what the
+ * VAD sees as voice), the recognizer answers scripted text, and the voice makes 10 frames per word.
+ */
+final class ScriptedCall implements CallAudio, Conversation.Line {
+    static final short[] QUIET = new short[160];
+
+    private volatile AudioSink sink;
+    private volatile AudioSource source;
+    private long at;
+    final List<Boolean> sent = new ArrayList<>();     // per tick: did the assistant send audio
+    final List<String> digitsSent = new CopyOnWriteArrayList<>();
+    final List<TranscriptTurn> turns = new CopyOnWriteArrayList<>();
+    volatile String hungUp;
+    volatile int hangupTick = -1;
+
+    static short[] voice(int tick) {
+        short[] f = new short[160];
+        for (int i = 0; i < 160; i++) {
+            f[i] = (short) (4000 * Math.sin(2 * Math.PI * 220 * (tick * 160 + i) / 8000.0));
+        }
+        return f;
+    }
+
+    /** Runs {@code ticks} ticks; the caller's frame at each tick comes from {@code caller}. */
+    void run(int ticks, Function<Integer, short[]> caller) {
+        long next = System.nanoTime();
+        for (int t = 0; t < ticks && hungUp == null; t++) {
+            next += 20_000_000L;
+            LockSupport.parkNanos(next - System.nanoTime());
+            at += 160;
+            AudioSink s = sink;
+            if (s != null) {
+                s.frame(caller.apply(sent.size()), at);
+            }
+            AudioSource src = source;
+            short[] out = src == null ? null : src.poll();
+            sent.add(out != null);
+        }
+    }
+
+    int firstSentTick() {
+        return sent.indexOf(true);
+    }
+
+    /** The last tick at or after {@code from} on which audio was sent, or -1. */
+    int lastSentTick(int from) {
+        int last = -1;
+        for (int i = from; i < sent.size(); i++) {
+            if (sent.get(i)) {
+                last = i;
+            }
+        }
+        return last;
+    }
+
+    @Override
+    public void listen(AudioSink sink) {
+        this.sink = sink;
+    }
+
+    @Override
+    public void speak(AudioSource source) {
+        this.source = source;
+    }
+
+    @Override
+    public boolean sendDigits(String digits) {
+        digitsSent.add(digits);
+        return true;
+    }
+
+    @Override
+    public long sampleNow() {
+        return at;
+    }
+
+    @Override
+    public void hangup(String endedReason) {
+        hungUp = endedReason;
+        hangupTick = sent.size();
+    }
+
+    @Override
+    public void record(TranscriptTurn turn) {
+        turns.add(turn);
+    }
+
+    /** A voice that makes ten 20 ms frames per word, at once. */
+    static final class WordVoice implements TextToSpeech {
+        @Override
+        public Speech synthesize(String text) {
+            int frames = text.isBlank() ? 0 : text.strip().split("\\s+").length * 10;
+            return new Speech() {
+                private int n;
+                private volatile boolean closed;
+
+                @Override
+                public short[] next() {
+                    return closed || n >= frames ? null : voice(n++);
+                }
+
+                @Override
+                public void close() {
+                    closed = true;
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** A recognizer that answers each finished utterance with the next scripted text. */
+    static final class ScriptedStt implements SpeechToText, SpeechToText.Session {
+        private final LinkedBlockingQueue<String> answers;
+        private final LinkedBlockingQueue<SttEvent> events = new LinkedBlockingQueue<>();
+        final List<List<String>> expected = new CopyOnWriteArrayList<>();
+        volatile int framesSent;
+
+        ScriptedStt(String... answers) {
+            this.answers = new LinkedBlockingQueue<>(Arrays.asList(answers));
+        }
+
+        @Override
+        public Session start() {
+            return this;
+        }
+
+        @Override
+        public void expect(List<String> phrases) {
+            expected.add(phrases);
+        }
+
+        @Override
+        public void send(short[] frame) {
+            framesSent++;
+        }
+
+        @Override
+        public void finish() {
+            String text = answers.poll();
+            events.add(SttEvent.Final.heard(text == null ? "" : text));
+            events.add(new SttEvent.SpeechEnded());
+        }
+
+        @Override
+        public SttEvent next(Duration timeout) throws InterruptedException {
+            return events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** Answers each input with what the test's function says. */
+    static Responder.Session responder(Function<Responder.Input, List<Responder.Part>> script) {
+        return (input, transcript) -> Responder.Reply.of(script.apply(input));
+    }
+}
