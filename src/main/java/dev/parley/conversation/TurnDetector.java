@@ -39,11 +39,18 @@ final class TurnDetector {
     }
 
     Signal feed(short[] frame) {
-        boolean voiced = vad.voiced(frame);
-        if (voiced) {
-            silentRun = 0;
+        VoiceActivity.Level level = vad.classify(frame);
+        // Durations count loud frames only; the hangover bridges gaps but must not make a click long.
+        if (level == VoiceActivity.Level.LOUD) {
             voicedRun++;
-            lastVoicedAgo = 0;
+        }
+        if (level != VoiceActivity.Level.SILENT) {
+            silentRun = 0;
+            if (level == VoiceActivity.Level.LOUD) {
+                lastVoicedAgo = 0;
+            } else {
+                lastVoicedAgo++;
+            }
         } else {
             silentRun++;
             lastVoicedAgo++;
@@ -62,7 +69,7 @@ final class TurnDetector {
         if (!bargeInSignalled && voicedRun >= bargeInFrames) {
             return signalBargeIn();
         }
-        if (silentRun >= endFrames) {
+        if (lastVoicedAgo >= endFrames) {
             inUtterance = false;
             voicedRun = 0;
             return Signal.ENDED;
