@@ -28,7 +28,7 @@ public final class FlowResponder implements Responder {
     private final Duration defaultNoInputTimeout;
     private final List<Phrase> endCallPhrases;
     /** Per listen step, worked out once: its intents' phrases normalised, and what to expect. */
-    private final Map<String, Hearing> hearings = new HashMap<>();
+    private final Map<String, Hearing> hearings;
 
     public FlowResponder(AssistantConfig config) {
         this.flow = config.flow().orElseGet(() -> builtIn(config));
@@ -36,11 +36,13 @@ public final class FlowResponder implements Responder {
         this.defaultNoInputTimeout = Duration.ofSeconds(config.turnTaking().noInputTimeoutSeconds());
         this.endCallPhrases = config.endCallPhrases().stream().map(p -> new Phrase(Words.of(p), new Meaning.EndCall()))
                 .filter(p -> !p.words().isEmpty()).toList();
+        Map<String, Hearing> byStep = new HashMap<>();
         for (Step s : flow.steps()) {
             if (s.next() instanceof Listen l) {
-                hearings.put(s.id(), hearing(l));
+                byStep.put(s.id(), hearing(l));
             }
         }
+        this.hearings = Map.copyOf(byStep);
     }
 
     /** The flow this responder runs (the built-in one when the assistant has none). */
