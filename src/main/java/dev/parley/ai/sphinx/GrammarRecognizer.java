@@ -4,6 +4,7 @@ import dev.parley.media.Upsampler;
 import edu.cmu.sphinx.api.AbstractSpeechRecognizer;
 import edu.cmu.sphinx.api.Configuration;
 import edu.cmu.sphinx.api.Context;
+import edu.cmu.sphinx.frontend.feature.LiveCMN;
 import edu.cmu.sphinx.jsgf.JSGFGrammar;
 import edu.cmu.sphinx.linguist.dictionary.Dictionary;
 import edu.cmu.sphinx.result.Result;
@@ -93,6 +94,7 @@ public final class GrammarRecognizer implements AutoCloseable {
             throw new UncheckedIOException("cannot create the Sphinx4 recognizer", e);
         }
         engine.decode(pcm16k(primer));
+        engine.keepNormalization();
     }
 
     /** What one utterance took. */
@@ -224,10 +226,14 @@ public final class GrammarRecognizer implements AutoCloseable {
 
     /** Sphinx4's recognizer, kept allocated, with the grammar reachable for swapping. */
     private static final class Engine extends AbstractSpeechRecognizer {
+        private static final List<String> CMN_STATE = List.of("currentMean", "sum", "numberFrame", "initialList");
         private final JSGFGrammar grammar;
+        private final LiveCMN cmn;
+        private final java.util.Map<String, Object> cmnState = new java.util.HashMap<>();
 
         Engine(Configuration configuration) throws IOException {
             super(configuration);
+            this.cmn = context.getInstance(LiveCMN.class);
             this.grammar = jsgfGrammar(context);
             enableWeights(grammar);
             recognizer.allocate();
@@ -245,7 +251,44 @@ public final class GrammarRecognizer implements AutoCloseable {
             grammar.loadJSGF(name);
         }
 
+        /**
+         * Remembers the live CMN's state (after the primer) so that every utterance starts from it:
+         * otherwise each caller's audio would shift the next caller's normalization on this shared
+         * recognizer, and results depended on what was heard before (a "repeat" came out empty after
+         * a run of other answers).
+         */
+        void keepNormalization() {
+            try {
+                for (String name : CMN_STATE) {
+                    var f = LiveCMN.class.getDeclaredField(name);
+                    f.setAccessible(true);
+                    cmnState.put(name, copy(f.get(cmn)));
+                }
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("sphinx4-core changed: LiveCMN fields", e);
+            }
+        }
+
+        private void restoreNormalization() {
+            try {
+                for (var e : cmnState.entrySet()) {
+                    var f = LiveCMN.class.getDeclaredField(e.getKey());
+                    f.setAccessible(true);
+                    f.set(cmn, copy(e.getValue()));
+                }
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("sphinx4-core changed: LiveCMN fields", e);
+            }
+        }
+
+        private static Object copy(Object value) {
+            return value instanceof double[] d ? d.clone() : value instanceof List<?> l ? new ArrayList<>(l) : value;
+        }
+
         String decode(byte[] pcm16kLe) {
+            if (!cmnState.isEmpty()) {
+                restoreNormalization();
+            }
             context.setSpeechSource(new ByteArrayInputStream(pcm16kLe));
             StringBuilder heard = new StringBuilder();
             Result result;
