@@ -55,6 +55,10 @@ class GrammarRecognizerTest {
         GrammarRecognizer.Heard again = recognizer.recognize(List.of("Reschedule!", "confirm"), confirm, LIMIT);
         GrammarRecognizer.Heard without = recognizer.recognize(List.of("yes", "no"), confirm, LIMIT);
 
+        for (GrammarRecognizer.Heard h : List.of(first, again, without)) {
+            System.out.printf("MEASURED %d ms of audio: swapped %s in %.1f ms, decoded in %d ms%n", confirm.length / 8,
+                    h.grammarSwapped(), h.grammarSwap().toNanos() / 1e6, h.decode().toMillis());
+        }
         assertThat(first.text()).isEqualTo("confirm");
         assertThat(again.grammarSwapped()).isFalse();
         assertThat(again.text()).isEqualTo("confirm");
