@@ -178,7 +178,7 @@ public final class ParleyApp implements AutoCloseable {
             }
         };
         return new dev.parley.conversation.Conversations(new dev.parley.assistant.AssistantStore(database.jdbi(), json), json,
-                new dev.parley.ai.sphinx.SphinxSpeechToText(pool, speech.recognizerWait()), voices, observer);
+                new dev.parley.ai.sphinx.SphinxSpeechToText(pool, speech.recognizerWait()), voices, observer, pool);
     }
 
     public int port() {

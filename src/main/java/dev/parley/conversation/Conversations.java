@@ -24,9 +24,12 @@ public final class Conversations implements AutoCloseable {
     private final SpeechToText sphinx;
     private final TextToSpeech freetts;
     private final Conversation.Observer observer;
+    private final AutoCloseable engines;
 
+    /** @param engines what the offline providers run on (the recognizer pool), closed with this */
     public Conversations(AssistantStore assistants, ObjectMapper json, SpeechToText sphinx, TextToSpeech freetts,
-                         Conversation.Observer observer) {
+                         Conversation.Observer observer, AutoCloseable engines) {
+        this.engines = engines;
         this.assistants = assistants;
         this.json = json;
         this.sphinx = sphinx;
@@ -66,6 +69,11 @@ public final class Conversations implements AutoCloseable {
     public void close() {
         sphinx.close();
         freetts.close();
+        try {
+            engines.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("the speech engines did not close", e);
+        }
     }
 
     static TurnTaking turnTaking(AssistantConfig.TurnTaking t) {

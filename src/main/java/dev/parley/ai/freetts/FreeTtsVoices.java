@@ -82,7 +82,7 @@ public final class FreeTtsVoices implements TextToSpeech {
             throw new IllegalStateException("no FreeTTS voice free within " + WAIT.toSeconds() + " s (speech.voices=" + all.size() + ")");
         }
         try {
-            short[] pcm = voice.pcm(text);
+            short[] pcm = trimmed(voice.pcm(text));
             synchronized (cache) {
                 cache.put(text, pcm);
             }
@@ -90,6 +90,25 @@ public final class FreeTtsVoices implements TextToSpeech {
         } finally {
             free.add(voice);
         }
+    }
+
+    /**
+     * Without the quiet FreeTTS puts before and after every phrase (about 150 ms before): that
+     * quiet is pure delay to a caller waiting for an answer. 10 ms of it are kept at each end.
+     */
+    static short[] trimmed(short[] pcm) {
+        int first = 0;
+        while (first < pcm.length && Math.abs(pcm[first]) < 300) {
+            first++;
+        }
+        int last = pcm.length - 1;
+        while (last > first && Math.abs(pcm[last]) < 300) {
+            last--;
+        }
+        if (first >= pcm.length) {
+            return pcm;
+        }
+        return Arrays.copyOfRange(pcm, Math.max(0, first - 80), Math.min(pcm.length, last + 81));
     }
 
     @Override
