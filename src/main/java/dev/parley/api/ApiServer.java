@@ -96,7 +96,8 @@ public final class ApiServer implements AutoCloseable {
         var calls = new CallRoutes(s.calls(), s.hangups(), s.recordings(), envelope, views, s.json());
         var system = new SystemRoutes(s.database(), s.metrics(), envelope);
         var numbers = new PhoneNumberRoutes(s.phoneNumbers(), envelope, s.json());
-        var workspace = new WorkspaceRoutes(s.workspaces(), s.deliveries(), envelope, s.json(), s.sipHost(), s.sipPort());
+        var workspace = new WorkspaceRoutes(s.workspaces(), s.deliveries(),
+                new dev.parley.telephony.SandboxRegistrations(s.database().jdbi()), envelope, s.json(), s.sipHost(), s.sipPort());
         return List.of(
                 open(HandlerType.GET, "/healthz", system::health),
                 open(HandlerType.GET, "/readyz", system::ready),

@@ -32,4 +32,16 @@ public final class SandboxRegistrations {
                         SELECT contact FROM sandbox_registrations WHERE workspace_id = :ws AND number = :n AND expires_at > now()""")
                 .bind("ws", workspaceId).bind("n", number).mapTo(String.class).findOne());
     }
+
+    /** A softphone registered now. */
+    public record Registration(String number, java.time.Instant expiresAt) {}
+
+    /** The workspace's live registrations, by number. */
+    public java.util.List<Registration> registered(String workspaceId) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT number, expires_at FROM sandbox_registrations
+                         WHERE workspace_id = :ws AND expires_at > now() ORDER BY number LIMIT 1000""")
+                .bind("ws", workspaceId)
+                .map((rs, ctx) -> new Registration(rs.getString(1), rs.getTimestamp(2).toInstant())).list());
+    }
 }

@@ -54,6 +54,8 @@ class SandboxSoftphoneTest {
                 assertThat(System.nanoTime()).as("baresip registered; its log:\n" + phone.log()).isLessThan(deadline);
                 Thread.sleep(100);
             }
+            JsonNode listed = server.http.request("GET", "/v1/admin/sandbox").headers(server.auth()).send().json().at("/data/registered");
+            assertThat(listed.findValuesAsText("number")).as("the sandbox lists the softphone").contains("+14155550123");
             String id = server.createCall("+14155550123").json().at("/data/call_id").asText();
             JsonNode done = DialerTest.await(server, id, c -> c.get("ended_at").isNull() == false, "ended");
             assertThat(done.get("status").asText()).as(phone.log()).isEqualTo("completed");
