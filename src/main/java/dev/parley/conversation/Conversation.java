@@ -101,7 +101,9 @@ public final class Conversation {
     private final TurnDetector detector;
     private volatile List<Responder.Part> greeting;
     private volatile Thread greetingThread;
-    private volatile boolean started;
+    private boolean started;               // guarded by this: start and stop may race (a 200 OK crossing a BYE)
+    private boolean stopped;
+    private volatile boolean over;
 
     // State below is owned by the conversation thread.
     private CallAudio audio;
@@ -186,7 +188,12 @@ public final class Conversation {
 
     /** The call was answered: the conversation runs on {@code audio} from now on. */
     public void start(CallAudio audio) {
-        started = true;
+        synchronized (this) {
+            if (started || stopped) {
+                return; // the call already ended (or this is a repeated answer): nothing to run
+            }
+            started = true;
+        }
         Thread.ofVirtual().name("conversation-" + callId).start(this::run);
         events.add(new Event.Start(audio));
     }
@@ -200,10 +207,17 @@ public final class Conversation {
      * once the transcript is handed to the {@link Line} (bounded wait).
      */
     public void stop() {
-        if (!started) {
-            stt.close();
-            responder.close();
-            return;
+        synchronized (this) {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+            if (!started) {
+                over = true;
+                stt.close();
+                responder.close();
+                return;
+            }
         }
         events.add(new Event.Stop());
         try {
@@ -234,6 +248,7 @@ public final class Conversation {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            over = true;
             sttReader.interrupt();
             finished.countDown();
         }
@@ -241,10 +256,13 @@ public final class Conversation {
 
     private void readStt() {
         try {
-            while (!Thread.currentThread().isInterrupted()) {
+            while (!over) {
+                long before = System.nanoTime();
                 SttEvent e = stt.next(Duration.ofMillis(500));
                 if (e != null) {
                     events.add(new Event.Stt(e));
+                } else if (System.nanoTime() - before < 1_000_000L) {
+                    Thread.sleep(20); // a session that answers at once with nothing (closed) must not spin
                 }
             }
         } catch (InterruptedException e) {

@@ -219,6 +219,34 @@ class ConversationTest {
     }
 
     @Test
+    void anAnswerThatArrivesAfterTheCallEndedStartsNothing() throws Exception {
+        ScriptedCall call = new ScriptedCall();
+        var closed = new java.util.concurrent.atomic.AtomicBoolean();
+        var stt = new ScriptedCall.ScriptedStt() {
+            @Override
+            public void close() {
+                closed.set(true);
+            }
+
+            @Override
+            public dev.parley.ai.SpeechToText.SttEvent next(Duration timeout) throws InterruptedException {
+                if (closed.get()) {
+                    return null; // a closed session answers at once
+                }
+                return super.next(timeout);
+            }
+        };
+        Conversation c = conversation(call, stt, in -> List.of(new Part.Say("hello", true)));
+        c.prepare();
+        c.stop();   // a BYE or a failure crossed the 200 OK
+        c.start(call);
+        call.run(20, t -> ScriptedCall.QUIET);
+        assertThat(closed).isTrue();
+        assertThat(call.firstSentTick()).as("nothing is said on an ended call").isEqualTo(-1);
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("conversation-c1"));
+    }
+
+    @Test
     void noiseBurstsAndSteadyHumAreNotSpeech() {
         TurnDetector d = new TurnDetector(TurnTaking.DEFAULTS);
         int started = 0;

@@ -134,7 +134,7 @@ final class ScriptedCall implements CallAudio, Conversation.Line {
     }
 
     /** A recognizer that answers each finished utterance with the next scripted text. */
-    static final class ScriptedStt implements SpeechToText, SpeechToText.Session {
+    static class ScriptedStt implements SpeechToText, SpeechToText.Session {
         private final LinkedBlockingQueue<String> answers;
         private final LinkedBlockingQueue<SttEvent> events = new LinkedBlockingQueue<>();
         final List<List<String>> expected = new CopyOnWriteArrayList<>();

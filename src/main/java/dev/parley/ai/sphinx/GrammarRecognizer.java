@@ -57,6 +57,13 @@ public final class GrammarRecognizer implements AutoCloseable {
     // One grammar name, rewritten in place: the JSGF manager keeps every grammar it has loaded by
     // name and re-links all of them on each load, so a new name per swap would grow without end.
     private static final String GRAMMAR = "answers";
+    /**
+     * Sphinx4's JSGF parser is JavaCC-generated with static state: two recognizers parsing at once
+     * (two calls' grammars swapped together, or the pool creating recognizers in parallel) corrupt
+     * each other's parse ("JSGFGrammarParseException: null", seen with 50 calls). Parses take a few
+     * milliseconds, so one lock for all of them costs nothing measurable.
+     */
+    private static final Object PARSER = new Object();
     private static final int EXPECTED_WEIGHT = 100;
 
     private final Path dir;
@@ -87,13 +94,17 @@ public final class GrammarRecognizer implements AutoCloseable {
             c.setGrammarName(GRAMMAR);
             c.setUseGrammar(true);
             c.setSampleRate(16000);
-            this.engine = new Engine(c);
+            synchronized (PARSER) {
+                this.engine = new Engine(c);
+            }
             this.dictionary = engine.dictionary();
         } catch (IOException e) {
             thread.shutdownNow();
             throw new UncheckedIOException("cannot create the Sphinx4 recognizer", e);
         }
-        engine.decode(pcm16k(primer));
+        synchronized (PARSER) { // the first decode compiles the grammar's search graph
+            engine.decode(pcm16k(primer));
+        }
         engine.keepNormalization();
     }
 
@@ -143,7 +154,9 @@ public final class GrammarRecognizer implements AutoCloseable {
         }
         Files.writeString(dir.resolve(GRAMMAR + ".gram"), text);
         try {
-            engine.loadGrammar(GRAMMAR);
+            synchronized (PARSER) {
+                engine.loadGrammar(GRAMMAR);
+            }
             loaded = text;
         } catch (Exception e) {
             // A grammar the parser refuses must not cost the call its recognition: common answers still work.
@@ -151,7 +164,9 @@ public final class GrammarRecognizer implements AutoCloseable {
             String common = jsgf(List.of());
             Files.writeString(dir.resolve(GRAMMAR + ".gram"), common);
             try {
-                engine.loadGrammar(GRAMMAR);
+                synchronized (PARSER) {
+                    engine.loadGrammar(GRAMMAR);
+                }
                 loaded = common;
             } catch (Exception again) {
                 throw new IllegalStateException("cannot load even the common answers grammar", again);
