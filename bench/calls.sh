@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Telephony figures: dial latency (accepted -> INVITE sent), setup latency (INVITE -> first 180/200)
 # and CPU per live call, with N concurrent answered calls (default 20) against SIPp as the trunk.
-# Each call is answered, hears Parley's ~4.4 s prompt (RTP both ways: SIPp echoes it) and is hung up.
+# Each call is answered, hears a ~4 s announcement (an assistant whose flow is one closing line, which
+# SIPp's echo cannot interrupt; RTP both ways) and is hung up by Parley.
 #   bench/calls.sh [calls]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,12 +26,15 @@ WS=$(get workspace_id); ORG=$(get organization_id); KEY=$(get api_key); AS=$(get
 H=(-H "workspace: $WS" -H "organization: $ORG" -H "Authorization: Bearer $KEY")
 curl -sf -X PATCH "http://127.0.0.1:$PORT/v1/admin/workspace" "${H[@]}" -H 'Content-Type: application/json' \
   -d "{\"limits\":{\"max_concurrent_calls\":$N,\"calls_per_second\":$N}}" > /dev/null
+AS=$(curl -sf -X POST "http://127.0.0.1:$PORT/v1/admin/assistant" "${H[@]}" -H 'Content-Type: application/json' \
+  -d '{"name":"announcer","config":{"flow":{"steps":[{"id":"only","end":{"say":"This is Parley, calling to test your line. Thank you, and goodbye."}}]}}}' \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["assistant_id"])')
 
 JPID=$(pgrep -f "dev.parley.cli.Main serve --port $PORT")
 ticks() { awk '{print $14+$15}' "/proc/$JPID/stat"; }
 t0=$(ticks); s0=$(date +%s%N)
-seq 1 "$N" | xargs -P "$N" -I{} curl -sf "http://127.0.0.1:$PORT/v1/admin/assistant/call" "${H[@]}" \
-  -H 'Content-Type: application/json' -d "{\"assistant_id\":\"$AS\",\"to_number\":\"+1415555$(printf %04d {})\"}" -o /dev/null
+seq -f '%04g' 1 "$N" | xargs -P "$N" -I{} curl -sf "http://127.0.0.1:$PORT/v1/admin/assistant/call" "${H[@]}" \
+  -H 'Content-Type: application/json' -d "{\"assistant_id\":\"$AS\",\"to_number\":\"+1415555{}\"}" -o /dev/null
 for _ in $(seq 1 300); do
   done_n=$(curl -s "http://127.0.0.1:$PORT/v1/admin/assistant/calls?status=completed&limit=100" "${H[@]}" \
     | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["data"]["items"]))')

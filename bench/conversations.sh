@@ -23,6 +23,7 @@ PHONES=()
 cleanup() { kill "${PHONES[@]}" 2>/dev/null || true; kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; [[ -n "${KEEP:-}" ]] || rm -rf "$WORK"; }
 trap cleanup EXIT
 for _ in $(seq 1 240); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
+curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null || { echo "parley did not start:"; tail -20 "$WORK/serve.log"; exit 1; }
 creds="$(./parley init --json --data-dir "$WORK/data" 2>/dev/null)"
 get() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$creds" "$1"; }
 WS=$(get workspace_id); ORG=$(get organization_id); KEY=$(get api_key)
@@ -71,6 +72,7 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 echo "$n softphones registered"
+[[ "$n" -ge "$N" ]] || { echo "only $n of $N softphones registered"; exit 1; }
 
 JPID=$(pgrep -f "dev.parley.cli.Main serve --port $PORT")
 ticks() { awk '{print $14+$15}' "/proc/$JPID/stat"; }

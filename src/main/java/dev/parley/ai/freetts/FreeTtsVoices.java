@@ -82,6 +82,12 @@ public final class FreeTtsVoices implements TextToSpeech {
             throw new IllegalStateException("no FreeTTS voice free within " + WAIT.toSeconds() + " s (speech.voices=" + all.size() + ")");
         }
         try {
+            synchronized (cache) { // many calls ask for the same greeting at once: synthesize it once
+                short[] hit = cache.get(text);
+                if (hit != null) {
+                    return hit;
+                }
+            }
             short[] pcm = trimmed(voice.pcm(text));
             synchronized (cache) {
                 cache.put(text, pcm);
