@@ -97,7 +97,7 @@ public final class ApiServer implements AutoCloseable {
         var system = new SystemRoutes(s.database(), s.metrics(), envelope);
         var numbers = new PhoneNumberRoutes(s.phoneNumbers(), envelope, s.json());
         var workspace = new WorkspaceRoutes(s.workspaces(), s.deliveries(),
-                new dev.parley.telephony.SandboxRegistrations(s.database().jdbi()), envelope, s.json(), s.sipHost(), s.sipPort());
+                workspaceId -> new dev.parley.telephony.SandboxRegistrations(s.database().jdbi()).registered(workspaceId), envelope, s.json(), s.sipHost(), s.sipPort());
         return List.of(
                 open(HandlerType.GET, "/healthz", system::health),
                 open(HandlerType.GET, "/readyz", system::ready),

@@ -16,14 +16,16 @@ import java.util.Optional;
 /** The workspace's settings and signing secret, and what became of its webhook deliveries. */
 final class WorkspaceRoutes {
     private final WorkspaceService workspaces;
-    private final dev.parley.telephony.SandboxRegistrations registrations;
+    /** The workspace's live sandbox registrations. */
+    private final java.util.function.Function<String, List<dev.parley.telephony.SandboxRegistrations.Registration>> registrations;
     private final WebhookStore deliveries;
     private final Envelope envelope;
     private final ObjectMapper json;
     private final String sipHost;
     private final int sipPort;
 
-    WorkspaceRoutes(WorkspaceService workspaces, WebhookStore deliveries, dev.parley.telephony.SandboxRegistrations registrations,
+    WorkspaceRoutes(WorkspaceService workspaces, WebhookStore deliveries,
+                    java.util.function.Function<String, List<dev.parley.telephony.SandboxRegistrations.Registration>> registrations,
                     Envelope envelope, ObjectMapper json, String sipHost, int sipPort) {
         this.registrations = registrations;
         this.workspaces = workspaces;
@@ -60,7 +62,7 @@ final class WorkspaceRoutes {
         data.put("realm", "parley");
         data.put("example_aor", "sip:+14155550123@" + sipHost + ":" + sipPort);
         ArrayNode registered = data.putArray("registered");
-        for (var r : registrations.registered(tenant.workspaceId())) {
+        for (var r : registrations.apply(tenant.workspaceId())) {
             registered.addObject().put("number", r.number()).put("expires_at", r.expiresAt().toString());
         }
         envelope.ok(ctx, "Register a softphone with these; calls to its number then ring it", data);

@@ -34,6 +34,25 @@ public final class Baresip implements AutoCloseable {
     /** Registers {@code number} at the registrar with {@code password}; speaks {@code microphone} when answered. */
     public static Baresip register(String number, String password, String registrarHost, int registrarPort, Path microphone) {
         require();
+        // A free UDP port may still be taken for TCP, which baresip also listens on: try another one.
+        for (int attempt = 1; ; attempt++) {
+            Baresip phone = start(number, password, registrarHost, registrarPort, microphone);
+            try {
+                long deadline = System.nanoTime() + 1_500_000_000L;
+                while (System.nanoTime() < deadline && phone.process.isAlive() && !phone.log().contains("Address already in use")) {
+                    Thread.sleep(50);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (!phone.log().contains("Address already in use") || attempt == 5) {
+                return phone;
+            }
+            phone.close();
+        }
+    }
+
+    private static Baresip start(String number, String password, String registrarHost, int registrarPort, Path microphone) {
         try {
             Path dir = Files.createTempDirectory("baresip");
             Path dumps = Files.createDirectories(dir.resolve("dumps"));
