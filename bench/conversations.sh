@@ -42,7 +42,7 @@ JSON
 )
 
 # The callee's side: pauses long enough for each question, then "yes".
-say() { espeak-ng -v en-us -s 150 -w /dev/stdout "$1" | sox -t wav - -r 8000 -c 1 -b 16 "$2"; }
+say() { espeak-ng -v en-us -s 150 -w /dev/stdout "$1" | sox -D -t wav - -r 8000 -c 1 -b 16 "$2"; }
 quiet() { sox -n -r 8000 -c 1 -b 16 "$2" trim 0 "$1"; }
 say yes "$WORK/yes.wav"; quiet 2.5 "$WORK/p1.wav"; quiet 2.8 "$WORK/p2.wav"; quiet 6 "$WORK/p3.wav"
 sox "$WORK/p1.wav" "$WORK/yes.wav" "$WORK/p2.wav" "$WORK/yes.wav" "$WORK/p2.wav" "$WORK/yes.wav" "$WORK/p3.wav" "$WORK/callee.wav"

@@ -82,13 +82,13 @@ class SpokenConversationTest {
             Path part = dir.resolve(i + ".wav");
             String cmd = pieces[i].startsWith("pause:")
                     ? "sox -n -r 8000 -c 1 -b 16 " + part + " trim 0 " + pieces[i].substring(6)
-                    : "espeak-ng -v en-us -s 150 -w /dev/stdout '" + pieces[i] + "' | sox -t wav - -r 8000 -c 1 -b 16 " + part;
+                    : "espeak-ng -v en-us -s 150 -w /dev/stdout '" + pieces[i] + "' | sox -D -t wav - -r 8000 -c 1 -b 16 " + part;
             Process p = new ProcessBuilder("sh", "-c", cmd).inheritIO().start();
             assertThat(p.waitFor()).as("espeak-ng and sox make the callee's speech: " + cmd).isZero();
             parts.add(part.toString());
         }
         Path out = dir.resolve("callee.wav");
-        Process p = new ProcessBuilder("sh", "-c", "sox " + String.join(" ", parts) + " " + out).inheritIO().start();
+        Process p = new ProcessBuilder("sh", "-c", "sox -D " + String.join(" ", parts) + " " + out).inheritIO().start();
         assertThat(p.waitFor()).isZero();
         return out;
     }

@@ -45,7 +45,7 @@ class SandboxSoftphoneTest {
         Path speech = Files.createTempFile("callee", ".wav");
         Process tts = new ProcessBuilder("sh", "-c", "espeak-ng -v en-us -s 140 -w /dev/stdout 'This is the callee speaking."
                 + " One two three four five six seven eight nine ten. I am still talking so the line stays busy.'"
-                + " | sox -t wav - -r 8000 -c 1 -b 16 " + speech + " pad 4.5 2").inheritIO().start();
+                + " | sox -D -t wav - -r 8000 -c 1 -b 16 " + speech + " pad 4.5 2").inheritIO().start();
         assertThat(tts.waitFor()).as("espeak-ng and sox make the callee's speech").isZero();
 
         try (Baresip phone = Baresip.register("+14155550123", password, "127.0.0.1", SIP, speech)) {

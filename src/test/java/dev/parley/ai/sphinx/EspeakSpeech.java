@@ -27,7 +27,7 @@ final class EspeakSpeech {
         Path wav = Files.createTempFile("speech", ".wav");
         try {
             Process p = new ProcessBuilder("sh", "-c", "espeak-ng -v en-us -s 140 -w /dev/stdout '" + text
-                    + "' | sox -t wav - -r 8000 -c 1 -b 16 " + wav + " pad 0.3 0.5").inheritIO().start();
+                    + "' | sox -D -t wav - -r 8000 -c 1 -b 16 " + wav + " pad 0.3 0.5").inheritIO().start();
             assertThat(p.waitFor()).isZero();
             try (InputStream in = Files.newInputStream(wav)) {
                 return Wav.readMono8k(in);
