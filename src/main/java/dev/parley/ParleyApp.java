@@ -158,6 +158,12 @@ public final class ParleyApp implements AutoCloseable {
             throw new IllegalStateException("interrupted while starting", e);
         }
         var pool = new dev.parley.ai.sphinx.RecognizerPool(speech.recognizers(), primer);
+        io.micrometer.core.instrument.Gauge.builder("parley.speech.recognizers", pool, p -> p.free())
+                .tag("state", "free").register(metrics);
+        io.micrometer.core.instrument.Gauge.builder("parley.speech.recognizers", pool, p -> p.inUse())
+                .tag("state", "in_use").register(metrics);
+        io.micrometer.core.instrument.FunctionCounter.builder("parley.speech.recognizer.waits.timed_out", pool,
+                p -> p.timedOutBorrows()).description("Utterances that found no recognizer free in time").register(metrics);
         var bargeIn = io.micrometer.core.instrument.Timer.builder("parley.conversation.barge_in")
                 .description("Caller speech onset to the assistant's audio stopping").publishPercentileHistogram().register(metrics);
         var platform = io.micrometer.core.instrument.Timer.builder("parley.conversation.platform_latency")

@@ -141,6 +141,9 @@ class SpokenConversationTest {
             assertThat(answer.get("endpointing_ms").asInt()).isBetween(400, 700);
             assertThat(answer.get("stt_ms").isNull()).isFalse();
             assertThat(done.get("recording_url").asText()).endsWith("/recording");
+            String metrics = server.http.request("GET", "/metrics").send().body();
+            assertThat(metrics).containsPattern("parley_conversation_response_latency_seconds_count [1-9]")
+                    .contains("parley_speech_recognizers{state=\"free\"}", "parley_speech_recognizer_waits_timed_out_total");
 
             // Parley's recording starts at the answer: the greeting is on its right side within 300 ms.
             short[][] lr = stereo(DialerTest.recording(server, id));
