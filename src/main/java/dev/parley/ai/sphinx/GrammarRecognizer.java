@@ -154,9 +154,7 @@ public final class GrammarRecognizer implements AutoCloseable {
         }
         Files.writeString(dir.resolve(GRAMMAR + ".gram"), text);
         try {
-            synchronized (PARSER) {
-                engine.loadGrammar(GRAMMAR);
-            }
+            load();
             loaded = text;
         } catch (Exception e) {
             // A grammar the parser refuses must not cost the call its recognition: common answers still work.
@@ -164,9 +162,7 @@ public final class GrammarRecognizer implements AutoCloseable {
             String common = jsgf(List.of());
             Files.writeString(dir.resolve(GRAMMAR + ".gram"), common);
             try {
-                synchronized (PARSER) {
-                    engine.loadGrammar(GRAMMAR);
-                }
+                load();
                 loaded = common;
             } catch (Exception again) {
                 throw new IllegalStateException("cannot load even the common answers grammar", again);
@@ -215,6 +211,12 @@ public final class GrammarRecognizer implements AutoCloseable {
                     .append('/').append(expected.contains(p) ? EXPECTED_WEIGHT : 1).append("/ ( ").append(p).append(" )");
         }
         return "#JSGF V1.0;\ngrammar " + GRAMMAR + ";\npublic <answer> = " + alternatives + ";\n";
+    }
+
+    private void load() throws Exception {
+        synchronized (PARSER) {
+            engine.loadGrammar(GRAMMAR);
+        }
     }
 
     /**
