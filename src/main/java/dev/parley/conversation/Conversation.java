@@ -8,7 +8,6 @@ import dev.parley.call.TranscriptTurn;
 import dev.parley.call.TurnLatency;
 import dev.parley.media.CallAudio;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -49,8 +48,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Conversation {
     private static final Logger log = LoggerFactory.getLogger(Conversation.class);
-    private static final int PRE_ROLL_FRAMES = 25;           // 500 ms: covers min_utterance_ms plus the word's onset
-    private static final long FINAL_TIMEOUT_SAMPLES = 5 * 8000; // a recognizer that never answers
 
     /** What the conversation needs from the call around it. */
     public interface Line {
@@ -97,7 +94,6 @@ public final class Conversation {
     private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final CountDownLatch finished = new CountDownLatch(1);
     private final List<Responder.Turn> said = new ArrayList<>();
-    private final ArrayDeque<short[]> preRoll = new ArrayDeque<>();
     private final TurnDetector detector;
     private volatile List<Responder.Part> greeting;
     private volatile Thread greetingThread;
@@ -113,32 +109,14 @@ public final class Conversation {
     private int seq;
     private int generation;
     private Responder.Reply reply;
-    private Pending pending;               // latency marks of the reply being prepared
+    private ReplyTiming pending;           // latency marks of the reply being prepared
     private boolean listening;
     private Duration noInputTimeout;
     private long idleSince = -1;           // when the assistant last stopped talking
     private boolean awaitingCallee;        // first_speaker: callee, until they speak
-    private boolean userTurn;              // the caller's utterance is being sent to STT
+    private final CallerSpeech caller;
     private boolean overlap;               // the caller started speaking over the assistant
-    private long userStart;
-    private boolean awaitingFinal;
-    private long finalDeadline;
-    private long lastVoicedNanos;
-    private long userEnd;
-    private int endpointingMs;
-    private long finishNanos;
-    private String carry = "";
     private String ending;                 // the ended reason once the reply said to end
-
-    /** Latency marks of one reply, from the caller's last word to the first frame played. */
-    private static final class Pending {
-        Integer endpointingMs;
-        Integer sttMs;
-        Integer responderMs;
-        long fromNanos;
-        long replyNanos;
-        Utterance first;
-    }
 
     public Conversation(String callId, TurnTaking settings, boolean assistantFirst, Responder.Session responder,
                         SpeechToText.Session stt, TextToSpeech voice, Line line, Observer observer) {
@@ -151,6 +129,7 @@ public final class Conversation {
         this.line = line;
         this.observer = observer;
         this.detector = new TurnDetector(settings);
+        this.caller = new CallerSpeech(stt);
         this.noInputTimeout = settings.noInputTimeout();
     }
 
@@ -308,8 +287,7 @@ public final class Conversation {
         }
         List<Responder.Part> parts = greeting;
         generation++;
-        pending = new Pending();
-        pending.fromNanos = answeredNanos;
+        pending = ReplyTiming.from(answeredNanos);
         pending.replyNanos = answeredNanos;
         if (parts == null) {
             respond(new Responder.Input.Answered());
@@ -323,14 +301,7 @@ public final class Conversation {
         if (ending != null) {
             return; // the closing line is playing: nothing the caller says changes the end
         }
-        if (userTurn) {
-            stt.send(pcm);
-        } else {
-            preRoll.addLast(pcm);
-            if (preRoll.size() > PRE_ROLL_FRAMES) {
-                preRoll.removeFirst();
-            }
-        }
+        caller.frame(pcm);
         switch (detector.feed(pcm)) {
             case STARTED -> utteranceStarted(false);
             case BARGE_IN -> utteranceStarted(true);
@@ -341,8 +312,8 @@ public final class Conversation {
     }
 
     private void utteranceStarted(boolean longEnough) {
-        if (!userTurn && !overlap) {
-            userStart = now - (long) detector.speechFrames() * 160;
+        if (!caller.isOpen() && !overlap) {
+            caller.began(now - (long) detector.speechFrames() * 160);
             if (speaker.busy() && speaker.interruptible() && settings.bargeIn()) {
                 overlap = true; // over the assistant: a turn only if it lasts long enough to interrupt
             } else if (speaker.busy()) {
@@ -360,15 +331,11 @@ public final class Conversation {
     }
 
     private void openTurn() {
-        userTurn = true;
         listening = false;
-        if (pending != null && pending.first == null && !awaitingFinal) {
+        if (pending != null && pending.first == null && !caller.awaitingFinal()) {
             cancelReply(); // the caller went on talking before we answered: answer the whole of it
         }
-        for (short[] f : preRoll) {
-            stt.send(f);
-        }
-        preRoll.clear();
+        caller.open();
     }
 
     private void utteranceEnded() {
@@ -376,49 +343,36 @@ public final class Conversation {
             overlap = false; // a backchannel over the assistant, not a turn
             return;
         }
-        if (!userTurn) {
-            return;
+        if (caller.isOpen()) {
+            caller.close(now, detector.framesSinceVoiced());
         }
-        userTurn = false;
-        endpointingMs = detector.framesSinceVoiced() * TurnDetector.FRAME_MS;
-        lastVoicedNanos = System.nanoTime() - endpointingMs * 1_000_000L;
-        userEnd = now - (long) detector.framesSinceVoiced() * 160;
-        finishNanos = System.nanoTime();
-        awaitingFinal = true;
-        finalDeadline = now + FINAL_TIMEOUT_SAMPLES;
-        stt.finish();
     }
 
     private void sttEvent(SttEvent e) {
-        if (!(e instanceof SttEvent.Final f) || !awaitingFinal) {
+        if (!(e instanceof SttEvent.Final f) || !caller.awaitingFinal()) {
             return;
         }
         heard(f.text() == null ? "" : f.text().strip(), f.error());
     }
 
     private void heard(String text, String error) {
-        awaitingFinal = false;
-        int sttMs = millisSince(finishNanos);
-        String all = (carry + " " + text).strip();
-        carry = "";
-        if (userTurn) {
-            carry = all; // they are already speaking again: answer once they finish
-            return;
+        CallerSpeech.Said turn = caller.heard(text, error);
+        if (turn == null) {
+            return; // they are already speaking again: answered once they finish
         }
-        record("caller", all, userStart, userEnd, false, error, null);
-        said.add(new Responder.Turn(Responder.Turn.Speaker.caller, all, false));
+        record("caller", turn.text(), turn.startSample(), turn.endSample(), false, turn.error(), null);
+        said.add(new Responder.Turn(Responder.Turn.Speaker.caller, turn.text(), false));
         if (ending != null) {
             return;
         }
-        Pending p = new Pending();
-        p.endpointingMs = endpointingMs;
-        p.sttMs = sttMs;
-        p.fromNanos = lastVoicedNanos;
+        ReplyTiming p = ReplyTiming.from(turn.lastVoicedNanos());
+        p.endpointingMs = turn.endpointingMs();
+        p.sttMs = turn.sttMs();
         if (awaitingCallee) {
             awaitingCallee = false;
             startReply(new Responder.Input.Answered(), p);
         } else {
-            startReply(new Responder.Input.Heard(all), p);
+            startReply(new Responder.Input.Heard(turn.text()), p);
         }
     }
 
@@ -430,19 +384,17 @@ public final class Conversation {
             bargeIn(false);
         }
         awaitingCallee = false;
-        Pending p = new Pending();
-        p.fromNanos = System.nanoTime();
-        startReply(new Responder.Input.Digit(digit), p);
+        startReply(new Responder.Input.Digit(digit), ReplyTiming.from(System.nanoTime()));
     }
 
     private void timers() {
-        if (awaitingFinal && now >= finalDeadline) {
-            log.warn("No result from speech recognition within {} s; treating the utterance as not understood",
-                    FINAL_TIMEOUT_SAMPLES / 8000);
+        if (caller.overdue(now)) {
+            log.warn("No result from speech recognition in time; treating the utterance as not understood");
             heard("", "no result from speech recognition in time");
             return;
         }
-        boolean quiet = !speaker.busy() && !userTurn && !overlap && !awaitingFinal && pending == null && idleSince >= 0;
+        boolean quiet = !speaker.busy() && !caller.isOpen() && !overlap && !caller.awaitingFinal() && pending == null
+                && idleSince >= 0;
         if (!quiet) {
             return;
         }
@@ -456,13 +408,11 @@ public final class Conversation {
         }
     }
 
-    private Pending pendingFromNow() {
-        Pending p = new Pending();
-        p.fromNanos = System.nanoTime();
-        return p;
+    private ReplyTiming pendingFromNow() {
+        return ReplyTiming.from(System.nanoTime());
     }
 
-    private void startReply(Responder.Input input, Pending p) {
+    private void startReply(Responder.Input input, ReplyTiming p) {
         cancelReply();
         generation++;
         listening = false;
@@ -537,7 +487,7 @@ public final class Conversation {
             boolean cut = u.canceled();
             TurnLatency latency = null;
             if (pending != null && pending.first == u) {
-                latency = latency(pending, u);
+                latency = pending.latency(u);
                 pending = null;
                 observer.turn(latency);
             }
@@ -555,23 +505,12 @@ public final class Conversation {
         }
     }
 
-    private TurnLatency latency(Pending p, Utterance u) {
-        int total = (int) ((u.firstPlayedNanos - p.fromNanos) / 1_000_000L);
-        int tts = u.firstAudioNanos == 0 ? 0 : (int) ((u.firstAudioNanos - u.createdNanos) / 1_000_000L);
-        int accounted = nz(p.endpointingMs) + nz(p.sttMs) + nz(p.responderMs) + tts;
-        return new TurnLatency(p.endpointingMs, p.sttMs, p.responderMs, tts, Math.max(0, total - accounted), total);
-    }
-
-    private static int nz(Integer v) {
-        return v == null ? 0 : v;
-    }
-
     private void bargeIn(boolean bySpeech) {
         long stopAt = now;
         Utterance cut = speaker.interrupt();
         cancelReply();
         if (bySpeech && cut != null) {
-            observer.bargeIn(Math.max(0, (stopAt - userStart) / 8 + TurnDetector.FRAME_MS));
+            observer.bargeIn(Math.max(0, (stopAt - caller.startSample()) / 8 + TurnDetector.FRAME_MS));
         }
         listening = false;
     }
