@@ -41,7 +41,8 @@ class SpokenConversationTest {
             ConfigLoader.SIP_LISTEN, "127.0.0.1:" + SIP,
             ConfigLoader.DIALER_ENABLED, "true",
             ConfigLoader.DIALER_RING_TIMEOUT_SECONDS, "10",
-            ConfigLoader.SPEECH_RECOGNIZERS, "1"));
+            ConfigLoader.SPEECH_RECOGNIZERS, "1",
+            ConfigLoader.WEBHOOK_ALLOWED_HOSTS, "127.0.0.1"));
 
     static final String REMINDER = """
             {"name": "reminder", "config": {"max_duration_seconds": %d, "flow": {"steps": [
@@ -166,12 +167,22 @@ class SpokenConversationTest {
     }
 
     @Test
-    void aNoTakesTheOtherBranch() throws Exception {
+    void aNoTakesTheOtherBranchAndTheReportCarriesTheTranscript() throws Exception {
         String number = number();
-        try (Baresip phone = phone(number, fixture("pause:2.5", "no", "pause:8"))) {
-            JsonNode done = ended(call(assistant(REMINDER.formatted(60)), number));
+        try (Baresip phone = phone(number, fixture("pause:2.5", "no", "pause:8"));
+             dev.parley.support.WebhookReceiver receiver = new dev.parley.support.WebhookReceiver()) {
+            Http.Response r = server.http.request("POST", "/v1/admin/assistant/call").headers(server.auth())
+                    .json("{\"assistant_id\":\"" + assistant(REMINDER.formatted(60)) + "\",\"to_number\":\"" + number
+                            + "\",\"webhook_url\":\"" + receiver.url() + "\"}").send();
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            JsonNode done = ended(r.json().at("/data/call_id").asText());
             assertThat(said(done, "caller")).as(phone.log()).containsExactly("no");
             assertThat(said(done, "assistant")).containsExactly("Can you make it tomorrow?", "Okay, we will call you back.", "Goodbye.");
+            JsonNode report = receiver.awaitCount(5, Duration.ofSeconds(30)).getLast().json();
+            assertThat(report.get("type").asText()).isEqualTo("call.report");
+            assertThat(report.at("/data/transcript")).as("the report's transcript is the call's").isEqualTo(done.get("transcript"));
+            assertThat(report.at("/data/latency")).isEqualTo(done.get("latency"));
+            assertThat(report.at("/data/recording_url").asText()).isEqualTo(done.get("recording_url").asText());
         }
     }
 
