@@ -494,8 +494,12 @@ public final class Conversation {
             String text = u.heardText();
             record("assistant", text, u.firstPlayedSample, u.lastPlayedSample, cut, u.error, latency);
             said.add(new Responder.Turn(Responder.Turn.Speaker.assistant, text, cut));
-        } else if (pending != null && pending.first == u) {
-            pending = null; // canceled before a single frame went out
+        } else if (u.digits == null && u.error != null) {
+            // The voice failed before a frame: the turn says so rather than vanishing.
+            record("assistant", "", now, now, false, u.error, null);
+        }
+        if (pending != null && pending.first == u) {
+            pending = null; // canceled or failed before a single frame went out
         }
         if (!speaker.busy()) {
             idleSince = now;

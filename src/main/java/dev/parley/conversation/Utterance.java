@@ -63,7 +63,8 @@ final class Utterance {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
-                error = e.getClass().getSimpleName();
+                // Our own providers' messages say what to fix (e.g. no voice free); others are named by type only.
+                error = "the voice failed: " + (e instanceof IllegalStateException ? e.getMessage() : e.getClass().getSimpleName());
             } finally {
                 produced = true;
             }

@@ -247,6 +247,34 @@ class ConversationTest {
     }
 
     @Test
+    void aVoiceThatFailsLeavesATurnThatSaysWhyAndTheCallGoesOn() throws Exception {
+        ScriptedCall call = new ScriptedCall();
+        var words = new ScriptedCall.WordVoice();
+        dev.parley.ai.TextToSpeech failing = new dev.parley.ai.TextToSpeech() {
+            @Override
+            public Speech synthesize(String text) {
+                if (text.equals("broken line")) {
+                    throw new IllegalStateException("no FreeTTS voice free within 5 s (speech.voices=1)");
+                }
+                return words.synthesize(text);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Conversation c = new Conversation("c3", TurnTaking.DEFAULTS, true, ScriptedCall.responder(in -> List.of(
+                new Part.Say("broken line", true), new Part.Say("still here", true), new Part.Listen(List.of(), LONG))),
+                new ScriptedCall.ScriptedStt(), failing, call, new Conversation.Observer() { });
+        started(c, call);
+        call.run(60, t -> ScriptedCall.QUIET);
+        c.stop();
+        assertThat(call.turns).extracting(TranscriptTurn::text, TranscriptTurn::error).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("", "the voice failed: no FreeTTS voice free within 5 s (speech.voices=1)"),
+                org.assertj.core.groups.Tuple.tuple("still here", null));
+    }
+
+    @Test
     void noiseBurstsAndSteadyHumAreNotSpeech() {
         TurnDetector d = new TurnDetector(TurnTaking.DEFAULTS);
         int started = 0;
