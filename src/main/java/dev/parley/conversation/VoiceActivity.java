@@ -52,10 +52,6 @@ final class VoiceActivity {
         return Level.SILENT;
     }
 
-    double floorDb() {
-        return floorDb;
-    }
-
     static double energyDb(short[] frame) {
         double sum = 0;
         for (short s : frame) {

@@ -61,8 +61,6 @@ public final class RtpSession implements AutoCloseable, CallAudio {
     private volatile InetSocketAddress remote;
     private volatile boolean latched;
     private volatile boolean closed;
-    private long packetsIn;
-    private long packetsOut;
     // Owned by the clock thread.
     private final byte[] out = new byte[RtpPacket.HEADER + FRAME];
     private int sequence = ThreadLocalRandom.current().nextInt(65536);
@@ -101,7 +99,6 @@ public final class RtpSession implements AutoCloseable, CallAudio {
                 remote = (InetSocketAddress) packet.getSocketAddress();
                 latched = true;
             }
-            packetsIn++;
             stats.in().increment();
             int seq = rtp.sequence();
             if (highest >= 0) {
@@ -209,7 +206,6 @@ public final class RtpSession implements AutoCloseable, CallAudio {
     private void transmit(int length) {
         try {
             socket.send(new DatagramPacket(out, length, remote));
-            packetsOut++;
             stats.out().increment();
         } catch (IOException e) {
             // a lost packet is a lost packet: keep time
@@ -243,14 +239,6 @@ public final class RtpSession implements AutoCloseable, CallAudio {
     @Override
     public long sampleNow() {
         return (System.nanoTime() - startNanos) / 125_000L; // 8 kHz: one sample per 125 us
-    }
-
-    public long packetsIn() {
-        return packetsIn;
-    }
-
-    public long packetsOut() {
-        return packetsOut;
     }
 
     /** The stereo recording so far: caller left, Parley right. */

@@ -3,32 +3,19 @@ package dev.parley.ai.freetts;
 import com.sun.speech.freetts.Voice;
 import com.sun.speech.freetts.VoiceManager;
 import com.sun.speech.freetts.audio.AudioPlayer;
-import dev.parley.ai.TextToSpeech;
 import java.io.ByteArrayOutputStream;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import javax.sound.sampled.AudioFormat;
 
 /**
- * Offline text to speech with FreeTTS's {@code kevin} voice, which speaks at 8 kHz: telephone rate,
- * no resampling. The voice is allocated once (0.25 to 1 s) and is not shareable, so synthesis is
- * serialized; it is fast (seconds of speech in tens of milliseconds, FIELD-NOTES), and results are
- * cached by text, since assistants repeat their greetings and closing lines. FreeTTS writes 16-bit
- * big-endian PCM to an {@link AudioPlayer}; ours collects it instead of playing it.
+ * One FreeTTS {@code kevin} voice, which speaks at 8 kHz: telephone rate, no resampling. The voice
+ * is allocated once (0.25 to 1 s) and is not shareable, so synthesis is serialized; it is fast
+ * (seconds of speech in tens of milliseconds, FIELD-NOTES). Calls use it through
+ * {@link FreeTtsVoices}, which pools voices and caches phrases. FreeTTS writes 16-bit big-endian
+ * PCM to an {@link AudioPlayer}; ours collects it instead of playing it.
  */
-public final class FreeTtsVoice implements TextToSpeech {
-    private static final int FRAME = 160;
-    private static final int CACHE = 256;
-
+public final class FreeTtsVoice implements AutoCloseable {
     private final Voice voice;
     private final Collector collector = new Collector();
-    private final Map<String, short[]> cache = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, short[]> eldest) {
-            return size() > CACHE;
-        }
-    };
 
     public FreeTtsVoice() {
         // The jar's own voice list is empty; the directory has to be named (FIELD-NOTES).
@@ -42,36 +29,8 @@ public final class FreeTtsVoice implements TextToSpeech {
         this.voice = v;
     }
 
-    @Override
-    public Speech synthesize(String text) {
-        short[] pcm = pcm(text);
-        return new Speech() {
-            private int offset;
-            private volatile boolean closed;
-
-            @Override
-            public short[] next() {
-                if (closed || offset >= pcm.length) {
-                    return null;
-                }
-                short[] frame = Arrays.copyOfRange(pcm, offset, offset + FRAME);
-                offset += FRAME;
-                return frame;
-            }
-
-            @Override
-            public void close() {
-                closed = true;
-            }
-        };
-    }
-
     /** The whole utterance as 8 kHz samples. */
     public synchronized short[] pcm(String text) {
-        short[] cached = cache.get(text);
-        if (cached != null) {
-            return cached;
-        }
         collector.clear();
         voice.speak(text);
         byte[] be = collector.bytes();
@@ -79,7 +38,6 @@ public final class FreeTtsVoice implements TextToSpeech {
         for (int i = 0; i < pcm.length; i++) {
             pcm[i] = (short) ((be[2 * i] << 8) | (be[2 * i + 1] & 0xff));
         }
-        cache.put(text, pcm);
         return pcm;
     }
 
