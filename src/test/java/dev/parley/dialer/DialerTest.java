@@ -304,6 +304,22 @@ public class DialerTest {
     }
 
     @Test
+    void aRingingThatArrivesAfterTheAnswerDoesNotSetTheCallBack() throws Exception {
+        try (Sipp trunk = Sipp.uas("uas-answer-late-ringing.xml", TRUNK, 1)) {
+            String id = call();
+            JsonNode up = awaitStatus(id, "in-progress");
+            assertThat(up.get("started_at").isNull()).as("dialed calls have a start even without a 180").isFalse();
+            sleep(300); // the stale 180 has been handled by now
+            assertThat(hangup(id).status()).isEqualTo(200);
+            JsonNode done = awaitStatus(id, "completed");
+            assertThat(done.get("history")).extracting(h -> h.get("status").asText())
+                    .containsExactly("queued", "in-progress", "completed");
+            assertThat(done.get("ended_reason").asText()).isEqualTo("api-hangup");
+            assertThat(trunk.awaitExit(10)).isZero();
+        }
+    }
+
+    @Test
     void aCallLongerThanTheAssistantsMaximumIsHungUpAsMaxDuration() throws Exception {
         String assistant = server.createAssistant("{\"name\":\"brief\",\"config\":{\"max_duration_seconds\":2}}")
                 .json().at("/data/assistant_id").asText();

@@ -103,6 +103,28 @@ public final class WebhookReceiver implements AutoCloseable {
         return received();
     }
 
+    /** Waits for the first request whose event has this {@code type}; fails after {@code within}. */
+    public Received awaitEvent(String type, Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (true) {
+            for (Received r : received) {
+                if (type.equals(r.json().path("type").asText())) {
+                    return r;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("expected a " + type + " webhook within " + within + ", got "
+                        + received.stream().map(r -> r.json().path("type").asText()).toList());
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
     @Override
     public void close() {
         server.stop(0);

@@ -309,8 +309,8 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
                 String pending;
                 boolean first;
                 synchronized (this) {
-                    if (code == 100 || ended) {
-                        return;
+                    if (code == 100 || ended || answered) {
+                        return; // a 180 the network delivered after the 200 is stale: the call is already up
                     }
                     first = !provisional;
                     provisional = true;
