@@ -124,7 +124,8 @@ for c in calls:
 def q(v, p):
     v = sorted(v)
     return v[min(len(v) - 1, int(len(v) * p))] if v else float("nan")
-print(f"{len(calls)} calls ended {reasons} in {wall:.1f} s")
+rang = sum(1 for c in calls if any(h["status"] == "ringing" for h in c["history"]))
+print(f"{len(calls)} calls ended {reasons} in {wall:.1f} s; {rang} of them reported ringing before the answer")
 print(f"Parley CPU {cpu:.1f} s over {talk:.0f} s of talk: {100 * cpu / max(talk, 1):.2f}% of one core per live conversation")
 print(f"caller turns {caller_turns}, recognized as 'yes': {heard_yes}")
 print(f"greeting, answer -> first audio: p50 {q(greet, .5)} ms, p95 {q(greet, .95)} ms (n={len(greet)})")

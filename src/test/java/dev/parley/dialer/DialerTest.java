@@ -304,6 +304,24 @@ public class DialerTest {
     }
 
     @Test
+    void aPhoneThatRingsAndAnswersAtOnceIsReportedRingingEveryTime() throws Exception {
+        int n = 10;
+        patchLimits(2, 10); // two RTP ports here
+        try (Sipp trunk = Sipp.uas("uas-ring-and-answer-at-once.xml", TRUNK, n)) {
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                ids.add(call());
+            }
+            for (String id : ids) {
+                JsonNode done = await(id, DialerTest::isFinal, "ended");
+                assertThat(done.get("history")).as("history of %s", done).extracting(h -> h.get("status").asText())
+                        .containsExactly("queued", "ringing", "in-progress", "completed");
+            }
+            assertThat(trunk.awaitExit(10)).isZero();
+        }
+    }
+
+    @Test
     void aRingingThatArrivesAfterTheAnswerDoesNotSetTheCallBack() throws Exception {
         try (Sipp trunk = Sipp.uas("uas-answer-late-ringing.xml", TRUNK, 1)) {
             String id = call();

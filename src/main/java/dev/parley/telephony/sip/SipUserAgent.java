@@ -120,6 +120,11 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
             p.setProperty("gov.nist.javax.sip.MAX_MESSAGE_SIZE", "65536");
             p.setProperty("gov.nist.javax.sip.MESSAGE_PARSER_FACTORY", StrictParserFactory.class.getName());
             p.setProperty("javax.sip.AUTOMATIC_DIALOG_SUPPORT", "on");
+            // By default the stack starts a thread per UDP datagram, so a 180 and the 200 right behind it
+            // were handled in either order: a third of 50 softphone calls lost their "ringing". One
+            // thread reads and parses datagrams in arrival order; the listener already gets events
+            // from one thread, and parsing costs tens of microseconds.
+            p.setProperty("gov.nist.javax.sip.THREAD_POOL_SIZE", "1");
             this.stack = factory.createSipStack(p);
             this.addresses = factory.createAddressFactory();
             this.headers = factory.createHeaderFactory();
