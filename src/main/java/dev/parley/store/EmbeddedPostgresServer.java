@@ -83,6 +83,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setServerConfig("fsync", "on")
                     .setServerConfig("max_connections", "200")
                     .setOutputRedirector(ProcessBuilder.Redirect.DISCARD)
+                    // The library's own hook would stop PostgreSQL while Parley's shutdown still records how
+                    // its live calls ended (hooks run concurrently); close() stops it last, in order.
+                    .setRegisterShutdownHook(false)
                     .start();
             createDatabaseIfMissing(pg.getPort());
             log.info("Embedded PostgreSQL up on port {} in {} ms, files in {}", pg.getPort(),

@@ -1,0 +1,119 @@
+package dev.parley.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.support.Http;
+import dev.parley.support.Sipp;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code parley serve} on its embedded database, stopped with SIGTERM (what Ctrl-C, systemd and
+ * Docker send) while a call is live: the call is hung up on the wire and its end is on record when
+ * the node comes back. The embedded PostgreSQL must outlive Parley's own shutdown for that.
+ */
+@Tag("sip")
+class ServeShutdownTest {
+    private static final Pattern FIELD = Pattern.compile("^\\s+(organization_id|workspace_id|assistant_id|api_key):\\s+(\\S+)");
+    private static final Pattern SERVING = Pattern.compile("serving on http://[^:]+:(\\d+)");
+
+    @Test
+    void aLiveCallIsHungUpAndRecordedWhenServeIsStopped() throws Exception {
+        Sipp.require();
+        Path dataDir = Files.createTempDirectory("parley-serve");
+        int trunk = Sipp.freeUdpPort();
+        Map<String, String> creds = new HashMap<>();
+        String callId;
+        try (Sipp callee = Sipp.uas("uas-answer.xml", trunk, 1)) {
+            Process serve = start(dataDir, trunk);
+            try {
+                Http http = new Http(awaitServing(serve, creds));
+                Http.Response r = http.request("POST", "/v1/admin/assistant/call").headers(auth(creds))
+                        .json("{\"assistant_id\":\"" + creds.get("assistant_id") + "\",\"to_number\":\"+14155550123\"}").send();
+                assertThat(r.status()).as(r.body()).isEqualTo(200);
+                callId = r.json().at("/data/call_id").asText();
+                awaitStatus(http, creds, callId, "in-progress");
+                serve.destroy(); // SIGTERM
+                assertThat(serve.waitFor(30, TimeUnit.SECONDS)).as("serve stopped within 30 s of SIGTERM").isTrue();
+            } finally {
+                serve.destroyForcibly();
+            }
+            assertThat(callee.awaitExit(10)).as("the callee got Parley's BYE").isZero();
+        }
+        Process again = start(dataDir, trunk);
+        try {
+            Http http = new Http(awaitServing(again, new HashMap<>()));
+            JsonNode call = http.request("GET", "/v1/admin/assistant/call/" + callId).headers(auth(creds)).send().json().get("data");
+            assertThat(call.get("status").asText()).as("the call's end was recorded before the database stopped: %s", call)
+                    .isEqualTo("completed");
+            assertThat(call.get("ended_reason").asText()).isEqualTo("api-hangup");
+            assertThat(call.get("ended_at").isNull()).isFalse();
+            assertThat(call.get("transcript").findValuesAsText("speaker")).as("what the assistant said is kept")
+                    .contains("assistant");
+        } finally {
+            again.destroy();
+            again.waitFor(30, TimeUnit.SECONDS);
+            again.destroyForcibly();
+        }
+    }
+
+    private static Process start(Path dataDir, int trunk) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        String classpath = "target/classes:" + Files.readString(Path.of("target/runtime.classpath")).strip();
+        ProcessBuilder pb = new ProcessBuilder(java, "-cp", classpath, "dev.parley.cli.Main", "serve", "--port", "0",
+                "--data-dir", dataDir.toString());
+        pb.environment().put("PARLEY_SIP_LISTEN", "127.0.0.1:" + Sipp.freeUdpPort());
+        pb.environment().put("PARLEY_SIP_TRUNK", "127.0.0.1:" + trunk);
+        pb.environment().put("PARLEY_SPEECH_RECOGNIZERS", "1");
+        pb.redirectErrorStream(true);
+        return pb.start();
+    }
+
+    /** Reads the node's output until it serves; collects the first start's credentials on the way. */
+    private static int awaitServing(Process p, Map<String, String> creds) throws Exception {
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String line;
+        while ((line = out.readLine()) != null && System.nanoTime() < deadline) {
+            Matcher f = FIELD.matcher(line);
+            if (f.find()) {
+                creds.put(f.group(1), f.group(2));
+            }
+            Matcher m = SERVING.matcher(line);
+            if (m.find()) {
+                Thread.ofVirtual().start(() -> out.lines().forEach(l -> { })); // keep draining its output
+                return Integer.parseInt(m.group(1));
+            }
+        }
+        throw new AssertionError("parley serve did not start");
+    }
+
+    private static void awaitStatus(Http http, Map<String, String> creds, String id, String status) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        JsonNode c = null;
+        while (System.nanoTime() < deadline) {
+            c = http.request("GET", "/v1/admin/assistant/call/" + id).headers(auth(creds)).send().json().get("data");
+            if (c.get("status").asText().equals(status)) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the call never became " + status + ": " + c);
+    }
+
+    private static Map<String, String> auth(Map<String, String> creds) {
+        return Map.of("workspace", creds.get("workspace_id"), "organization", creds.get("organization_id"),
+                "Authorization", "Bearer " + creds.get("api_key"));
+    }
+}
