@@ -55,6 +55,7 @@ public final class ParleyApp implements AutoCloseable {
     }
 
     public static ParleyApp start(ParleyConfig config) {
+        dev.parley.logging.JulToSlf4j.install(); // before any library logs through java.util.logging
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmThreadMetrics().bindTo(metrics);

@@ -11,7 +11,10 @@ import org.slf4j.LoggerFactory;
 /**
  * JAIN-SIP's stack and message logs over SLF4J. The RI's own loggers need log4j 1.x (end of life,
  * known CVEs), which we do not ship; the stack takes these instead (FIELD-NOTES). Messages are
- * logged at TRACE only: they carry phone numbers.
+ * logged at TRACE only: they carry phone numbers. The RI's "info" is chatter (a line per datagram
+ * received, timer starts and stops), so it is DEBUG here, and its start-up warnings about TLS
+ * defaults are DEBUG too: Parley opens no TLS listening point, and an operator told "TLS settings
+ * will be inactive" at every start would look for a problem that is not there.
  */
 public final class Slf4jSipLogger implements StackLogger, ServerLogger {
     private static final Logger log = LoggerFactory.getLogger("dev.parley.sip.stack");
@@ -64,7 +67,7 @@ public final class Slf4jSipLogger implements StackLogger, ServerLogger {
 
     @Override
     public boolean isLoggingEnabled() {
-        return log.isInfoEnabled();
+        return log.isWarnEnabled(); // the RI's general gate: it must never hide its warnings and errors
     }
 
     @Override
@@ -72,7 +75,7 @@ public final class Slf4jSipLogger implements StackLogger, ServerLogger {
         return switch (level) {
             case TRACE_FATAL, TRACE_ERROR -> log.isErrorEnabled();
             case TRACE_WARN -> log.isWarnEnabled();
-            case TRACE_INFO -> log.isInfoEnabled();
+            case TRACE_INFO -> log.isDebugEnabled();
             case TRACE_DEBUG -> log.isDebugEnabled();
             case TRACE_TRACE -> log.isTraceEnabled();
             default -> false;
@@ -86,12 +89,21 @@ public final class Slf4jSipLogger implements StackLogger, ServerLogger {
 
     @Override
     public void logWarning(String message) {
-        log.warn(message);
+        if (aboutTlsDefaults(message)) {
+            log.debug(message);
+        } else {
+            log.warn(message);
+        }
+    }
+
+    static boolean aboutTlsDefaults(String message) {
+        String m = message.toLowerCase(java.util.Locale.ROOT);
+        return m.contains("tls") || m.contains("keystore") || m.contains("truststore");
     }
 
     @Override
     public void logInfo(String message) {
-        log.info(message);
+        log.debug(message);
     }
 
     @Override
