@@ -133,6 +133,9 @@ public final class AssistantConfigJson {
             case flow -> "default";
             case openai -> "gpt-4o-mini";
         });
+        if (provider == AssistantConfig.Model.Provider.flow) {
+            onlyOffered(where, "model", name, "default", "the flow responder runs config.flow and has no models to choose");
+        }
         return new AssistantConfig.Model(provider, name);
     }
 
@@ -146,6 +149,9 @@ public final class AssistantConfigJson {
             case sphinx -> "en-us";
             case deepgram -> "nova-3";
         });
+        if (provider == AssistantConfig.Transcriber.Provider.sphinx) {
+            onlyOffered(where, "model", name, "en-us", "Sphinx4 ships one model, US English");
+        }
         return new AssistantConfig.Transcriber(provider, name);
     }
 
@@ -165,7 +171,23 @@ public final class AssistantConfigJson {
             case elevenlabs -> "eleven_flash_v2_5";
             case openai -> "gpt-4o-mini-tts";
         });
+        if (provider == AssistantConfig.Voice.Provider.freetts) {
+            onlyOffered(where, "voiceId", voiceId, "kevin", "FreeTTS has one telephone-rate voice");
+            onlyOffered(where, "model", model, "kevin-8khz", "FreeTTS has one telephone-rate voice");
+        }
         return new AssistantConfig.Voice(provider, voiceId, model);
+    }
+
+    /**
+     * The offline engines have exactly one model or voice each: a value they cannot honour is refused
+     * rather than silently replaced, so nobody believes they chose a voice they will never hear.
+     */
+    private static void onlyOffered(String where, String field, String value, String offered, String why) {
+        if (!value.equals(offered)) {
+            String f = join(where, field);
+            throw Problem.invalid(f, "'" + f + "' is '" + value + "', but " + why + ": '" + offered
+                    + "'. Leave it out, or choose a provider that offers '" + value + "'");
+        }
     }
 
     /** Provider names and the like: case-insensitive, and a wrong one lists every allowed value. */

@@ -76,7 +76,9 @@ public final class AssistantService {
         AssistantConfig config = current.config();
         if (patch.has("config")) {
             ObjectNode merged = AssistantConfigJson.write(current.config());
-            mergePatch(merged, JsonFields.object(patch.get("config"), "config"));
+            ObjectNode configPatch = JsonFields.object(patch.get("config"), "config");
+            forgetSettingsOfReplacedProviders(merged, configPatch);
+            mergePatch(merged, configPatch);
             config = checked(AssistantConfigJson.parse(merged));
         }
         Assistant updated = new Assistant(current.id(), current.workspaceId(), name, enabled, config,
@@ -90,6 +92,21 @@ public final class AssistantService {
     public void delete(Tenant tenant, String id) {
         if (!store.delete(tenant.workspaceId(), checkId(id))) {
             throw notFound(id);
+        }
+    }
+
+    /**
+     * A model, voice or voiceId belongs to its provider: when a patch switches {@code model},
+     * {@code transcriber} or {@code voice} to another provider, what it does not give anew starts from
+     * the new provider's defaults instead of keeping the old provider's names (an ElevenLabs voice id
+     * means nothing to OpenAI).
+     */
+    private static void forgetSettingsOfReplacedProviders(ObjectNode current, ObjectNode patch) {
+        for (String part : List.of("model", "transcriber", "voice")) {
+            if (patch.get(part) instanceof ObjectNode p && p.get("provider") instanceof JsonNode provider && provider.isTextual()
+                    && current.get(part) instanceof ObjectNode c && !provider.asText().equals(c.path("provider").asText())) {
+                current.remove(part);
+            }
         }
     }
 

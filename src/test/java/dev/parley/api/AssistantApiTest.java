@@ -125,6 +125,44 @@ class AssistantApiTest {
     }
 
     @Test
+    void offlineEnginesRefuseAModelOrVoiceTheyDoNotHave() {
+        record Case(String config, String field, String offered) {}
+        for (Case c : List.of(
+                new Case("{\"voice\": {\"voiceId\": \"alan\"}}", "config.voice.voiceId", "kevin"),
+                new Case("{\"voice\": {\"provider\": \"freetts\", \"model\": \"kevin16\"}}", "config.voice.model", "kevin-8khz"),
+                new Case("{\"transcriber\": {\"model\": \"en-gb\"}}", "config.transcriber.model", "en-us"),
+                new Case("{\"model\": {\"provider\": \"flow\", \"model\": \"gpt-4o\"}}", "config.model.model", "default"))) {
+            Http.Response r = server.createAssistant("{\"name\": \"o\", \"config\": " + c.config() + "}");
+            assertError(r, 400, "invalid_request");
+            assertThat(r.json().at("/error/field").asText()).as(c.config()).isEqualTo(c.field());
+            assertThat(r.message()).contains("'" + c.offered() + "'", "Leave it out");
+        }
+        assertThat(server.createAssistant("{\"name\": \"o\", \"config\": {\"voice\": {\"voiceId\": \"kevin\"}}}").status())
+                .as("the one it has").isEqualTo(200);
+    }
+
+    @Test
+    void patchSwitchingAProviderStartsFromThatProvidersDefaults() {
+        String id = server.createAssistant("""
+                {"name": "v", "config": {"voice": {"provider": "elevenlabs", "voiceId": "abc123", "model": "eleven_turbo_v2"},
+                 "transcriber": {"provider": "deepgram", "model": "nova-2"}}}""").json().at("/data/assistant_id").asText();
+        Http.Response r = server.http.request("PATCH", "/v1/admin/assistant/" + id).headers(server.auth())
+                .json("{\"config\": {\"voice\": {\"provider\": \"freetts\"}, \"transcriber\": {\"provider\": \"sphinx\"}}}").send();
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        JsonNode c = get(id).json().at("/data/config");
+        assertThat(c.at("/voice/voiceId").asText()).isEqualTo("kevin");
+        assertThat(c.at("/voice/model").asText()).isEqualTo("kevin-8khz");
+        assertThat(c.at("/transcriber/model").asText()).isEqualTo("en-us");
+
+        r = server.http.request("PATCH", "/v1/admin/assistant/" + id).headers(server.auth())
+                .json("{\"config\": {\"voice\": {\"provider\": \"openai\", \"voiceId\": \"nova\"}}}").send();
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        c = get(id).json().at("/data/config");
+        assertThat(c.at("/voice/voiceId").asText()).as("given anew").isEqualTo("nova");
+        assertThat(c.at("/voice/model").asText()).as("the new provider's default, not kevin-8khz").isEqualTo("gpt-4o-mini-tts");
+    }
+
+    @Test
     void patchMergesAndRevalidates() {
         String id = server.createAssistant("{\"name\": \"before\", \"config\": {\"voice\": {\"provider\": \"openai\", \"voiceId\": \"nova\"}}}")
                 .json().at("/data/assistant_id").asText();
