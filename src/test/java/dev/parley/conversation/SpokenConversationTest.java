@@ -135,6 +135,11 @@ class SpokenConversationTest {
             assertThat(done.get("ended_reason").asText()).isEqualTo("assistant-ended");
             assertThat(said(done, "assistant")).containsExactly("Can you make it tomorrow?", "Great, see you then.", "Goodbye.");
             assertThat(said(done, "caller")).containsExactly("yes");
+            long endedMs = java.time.Duration.between(java.time.Instant.parse(done.get("answered_at").asText()),
+                    java.time.Instant.parse(done.get("ended_at").asText())).toMillis();
+            long lastLineEndMs = done.get("transcript").get(done.get("transcript").size() - 1).get("end_ms").asLong();
+            assertThat(endedMs - lastLineEndMs).as("the call ends when the goodbye has played (it took 3 s more once)")
+                    .isLessThan(1500);
             JsonNode latency = done.get("latency");
             assertThat(latency.size()).as("the greeting and the answer to 'yes' are measured").isGreaterThanOrEqualTo(2);
             assertThat(latency.get(0).get("total_ms").asInt()).as("greeting: answer to first audio").isLessThan(300);
