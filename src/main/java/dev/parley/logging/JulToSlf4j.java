@@ -44,18 +44,17 @@ public final class JulToSlf4j extends Handler {
     @Override
     public void publish(LogRecord r) {
         Logger log = LoggerFactory.getLogger(r.getLoggerName() == null || r.getLoggerName().isEmpty() ? "jul" : r.getLoggerName());
+        int level = r.getLevel().intValue();
+        org.slf4j.event.Level to = level >= Level.SEVERE.intValue() ? org.slf4j.event.Level.ERROR
+                : level >= Level.WARNING.intValue() ? org.slf4j.event.Level.WARN
+                : level >= Level.INFO.intValue() ? org.slf4j.event.Level.DEBUG
+                : org.slf4j.event.Level.TRACE;
+        if (!log.isEnabledForLevel(to)) {
+            return; // before formatting: Sphinx4 logs timers and memory on every utterance
+        }
         String message = r.getParameters() == null || r.getParameters().length == 0 ? r.getMessage()
                 : java.text.MessageFormat.format(r.getMessage(), r.getParameters());
-        int level = r.getLevel().intValue();
-        if (level >= Level.SEVERE.intValue()) {
-            log.error(message, r.getThrown());
-        } else if (level >= Level.WARNING.intValue()) {
-            log.warn(message, r.getThrown());
-        } else if (level >= Level.INFO.intValue()) {
-            log.debug(message, r.getThrown());
-        } else {
-            log.trace(message, r.getThrown());
-        }
+        log.atLevel(to).setCause(r.getThrown()).log(message);
     }
 
     @Override
