@@ -114,9 +114,12 @@ public final class DialQueue {
     }
 
     /** Calls that went on the wire on a node whose lease ran out: that node is gone, and so is the call. */
-    public List<String> lost() {
-        return jdbi.withHandle(h -> h.createQuery(
-                        "SELECT call_id FROM dial_jobs WHERE dialed_at IS NOT NULL AND lease_until < now() LIMIT 100")
-                .mapTo(String.class).list());
+    public List<String> lost(String node) {
+        // Never this node's own: it knows its calls are alive, and its lease may have run out only
+        // because the database was unreachable for a while (its heartbeat renews it on the next tick).
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT call_id FROM dial_jobs
+                         WHERE dialed_at IS NOT NULL AND lease_until < now() AND leased_by IS DISTINCT FROM :node LIMIT 100""")
+                .bind("node", node).mapTo(String.class).list());
     }
 }

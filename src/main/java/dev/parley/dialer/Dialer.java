@@ -44,6 +44,12 @@ import org.slf4j.MDC;
 public final class Dialer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dialer.class);
     private static final Duration TICK = Duration.ofMillis(200);
+    /**
+     * How long a call's end keeps trying to reach the database (a failover takes seconds). This node
+     * renews the call's lease meanwhile, so nobody declares it lost; after that, it is found on
+     * recovery as {@code node-lost}.
+     */
+    static final Duration RECORDING_PATIENCE = Duration.ofSeconds(30);
 
     public record Settings(int maxCalls, Duration ringTimeout, Duration lease) {}
 
@@ -102,7 +108,7 @@ public final class Dialer implements AutoCloseable {
     private void run() {
         while (running) {
             try {
-                for (String lost : queue.lost()) {
+                for (String lost : queue.lost(node)) {
                     transitions.move(lost, CallStatus.FAILED, "the node that held the call stopped", new Ending("node-lost", null));
                 }
                 queue.hangupRequests(node).forEach((callId, reason) -> {
@@ -230,21 +236,37 @@ public final class Dialer implements AutoCloseable {
             transitions.recordDtmf(job.callId(), digit);
         }
 
+        /**
+         * Records the end on a thread of its own: the SIP stack reports a callee's BYE on the one
+         * thread that serves every call, and stopping the conversation, storing its last turns and
+         * writing the final status take milliseconds, or seconds while the database fails over.
+         */
         @Override
         public void ended(CallEnd end) {
-            if (conversation != null) {
-                conversation.stop(); // what was said is recorded before the report is written
+            Thread.ofVirtual().name("ended-" + job.callId()).start(() -> record(end));
+        }
+
+        private void record(CallEnd end) {
+            MDC.put("call_id", job.callId());
+            try {
+                if (conversation != null) {
+                    conversation.stop(); // what was said is recorded before the report is written
+                }
+                turns.drain(RECORDING_PATIENCE);
+                String reason = hangupReason;
+                Ending ending = new Ending(end.endedReason(), end.sipCode());
+                if (reason != null && (end.status() == CallStatus.COMPLETED || end.status() == CallStatus.CANCELED)) {
+                    // Our own BYE or CANCEL: say why we sent it.
+                    ending = new Ending(reason.equals("api") ? (end.status() == CallStatus.CANCELED ? "canceled" : "api-hangup") : reason,
+                            end.sipCode());
+                }
+                Ending how = ending;
+                Retry.until(RECORDING_PATIENCE, "record how the call ended",
+                        () -> transitions.move(job.callId(), end.status(), end.detail(), how));
+            } finally {
+                finish(); // the line is free even if the end could not be recorded
+                MDC.remove("call_id");
             }
-            turns.drain(java.time.Duration.ofSeconds(3));
-            String reason = hangupReason;
-            Ending ending = new Ending(end.endedReason(), end.sipCode());
-            if (reason != null && (end.status() == CallStatus.COMPLETED || end.status() == CallStatus.CANCELED)) {
-                // Our own BYE or CANCEL: say why we sent it.
-                ending = new Ending(reason.equals("api") ? (end.status() == CallStatus.CANCELED ? "canceled" : "api-hangup") : reason,
-                        end.sipCode());
-            }
-            transitions.move(job.callId(), end.status(), end.detail(), ending);
-            finish();
         }
 
         @Override

@@ -43,10 +43,9 @@ final class TurnWriter {
                 if (t == null) {
                     continue;
                 }
-                try {
-                    store.append(callId, t);
-                } catch (RuntimeException e) {
-                    log.error("A transcript turn could not be stored", e);
+                if (!Retry.until(Dialer.RECORDING_PATIENCE, "store a transcript turn", () -> store.append(callId, t))
+                        && Thread.currentThread().isInterrupted()) {
+                    return; // drained: the call's end gave up waiting
                 }
                 synchronized (this) {
                     written++;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.config.ConfigLoader;
 import dev.parley.support.Http;
 import dev.parley.support.Sipp;
+import dev.parley.support.TestPostgres;
 import dev.parley.support.TestServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -335,6 +336,30 @@ public class DialerTest {
             assertThat(done.get("ended_reason").asText()).isEqualTo("api-hangup");
             assertThat(trunk.awaitExit(10)).isZero();
         }
+    }
+
+    @Test
+    void aDatabaseOutageAsTheCallEndsDoesNotLoseTheCallOrItsTranscript() throws Exception {
+        // The callee hangs up a second after answering, while the database is unreachable for 7 s:
+        // longer than the pool waits for a connection (5 s, then writes fail) and than this test
+        // server's 3 s lease. The end and the cut greeting are retried, and stored once it is back.
+        try (Sipp trunk = Sipp.uas("uas-answer-then-bye.xml", TRUNK, 1)) {
+            String id = call();
+            awaitStatus(id, "in-progress");
+            TestPostgres.cutOff(server.databaseUrl);
+            try {
+                sleep(7000);
+            } finally {
+                TestPostgres.restore(server.databaseUrl);
+            }
+            JsonNode done = await(id, DialerTest::isFinal, "ended");
+            assertThat(done.get("status").asText()).as("%s", done).isEqualTo("completed");
+            assertThat(done.get("ended_reason").asText()).isEqualTo("callee-ended");
+            assertThat(done.get("transcript").findValuesAsText("speaker")).as("the cut greeting").contains("assistant");
+            assertThat(trunk.awaitExit(10)).isZero();
+        }
+        assertThat(server.http.request("GET", "/metrics").send().body()).as("the line is given back")
+                .contains("parley_calls_active 0.0");
     }
 
     @Test

@@ -49,6 +49,16 @@ public final class TestPostgres {
         }
     }
 
+    /** Undoes {@link #cutOff}: the database takes connections again. */
+    public static void restore(String databaseUrl) {
+        String name = databaseUrl.substring(databaseUrl.lastIndexOf('/') + 1);
+        try (Connection c = server().getPostgresDatabase().getConnection(); var st = c.createStatement()) {
+            st.execute("ALTER DATABASE " + name + " WITH ALLOW_CONNECTIONS true");
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A new, empty database; returns its URL in the libpq form users pass to --database-url. */
     public static String newDatabaseUrl() {
         EmbeddedPostgres pg = server();
