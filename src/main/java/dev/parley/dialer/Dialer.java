@@ -15,8 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import dev.parley.work.Wakeup;
@@ -63,8 +61,7 @@ public final class Dialer implements AutoCloseable {
     private final Semaphore lines;
     private final Map<String, Run> active = new ConcurrentHashMap<>();
     private final Wakeup wakeup = new Wakeup();
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("dialer-timers").factory());
+    private final java.util.concurrent.ScheduledThreadPoolExecutor timers = maxDurationTimers();
     private final Timer dialLatency;
     private final Timer setupLatency;
     private final Counter dialed;
@@ -147,6 +144,7 @@ public final class Dialer implements AutoCloseable {
         private dev.parley.conversation.Conversation conversation;
         private volatile TelephonyProvider.Active call;
         private volatile String hangupReason;
+        private volatile java.util.concurrent.ScheduledFuture<?> maxDuration;
         private long inviteSentNanos;
         private boolean setupMeasured;
 
@@ -225,7 +223,7 @@ public final class Dialer implements AutoCloseable {
                 conversation.start(audio); // first: the greeting must not wait for the status write
             }
             transitions.move(job.callId(), CallStatus.IN_PROGRESS, "answered", Ending.none());
-            timers.schedule(() -> hangup("max-duration"), job.maxDurationSeconds(), TimeUnit.SECONDS);
+            maxDuration = timers.schedule(() -> hangup("max-duration"), job.maxDurationSeconds(), TimeUnit.SECONDS);
         }
 
         @Override
@@ -275,11 +273,26 @@ public final class Dialer implements AutoCloseable {
         }
 
         private void finish() {
+            java.util.concurrent.ScheduledFuture<?> timer = maxDuration;
+            if (timer != null) {
+                timer.cancel(false);
+            }
             active.remove(job.callId());
             lines.release();
         }
     }
 
+
+    /**
+     * One thread for every call's {@code max_duration_seconds}. A call that ends cancels its timer and
+     * the timer leaves the queue at once: a pending one holds the whole call (its conversation and
+     * RTP session, about 0.6 MB) until it fires, ten minutes later by default.
+     */
+    private static java.util.concurrent.ScheduledThreadPoolExecutor maxDurationTimers() {
+        var t = new java.util.concurrent.ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("dialer-timers").factory());
+        t.setRemoveOnCancelPolicy(true);
+        return t;
+    }
 
     /** Stops claiming and hangs up what this node holds; each call ends with its real outcome. */
     @Override
