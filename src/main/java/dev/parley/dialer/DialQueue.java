@@ -101,9 +101,16 @@ public final class DialQueue {
     }
 
     /** Keeps this node's leases alive; a node that stops doing this is presumed dead after one lease. */
-    public void heartbeat(String node, Duration lease) {
-        jdbi.useHandle(h -> h.createUpdate("UPDATE dial_jobs SET lease_until = now() + make_interval(secs => :lease) WHERE leased_by = :node")
-                .bind("lease", lease.toMillis() / 1000.0).bind("node", node).execute());
+    public void heartbeat(String node, Duration lease, java.util.Collection<String> live) {
+        if (live.isEmpty()) {
+            return;
+        }
+        // Only the calls this node still runs: a job whose call gave up recording its end (the
+        // database was away too long) must be let go, so that it is found lost.
+        jdbi.useHandle(h -> h.createUpdate("""
+                        UPDATE dial_jobs SET lease_until = now() + make_interval(secs => :lease)
+                         WHERE leased_by = :node AND call_id = ANY(:live)""")
+                .bind("lease", lease.toMillis() / 1000.0).bind("node", node).bind("live", live.toArray(String[]::new)).execute());
     }
 
     /** Calls this node holds that someone asked to hang up, with the reason asked. */
@@ -114,12 +121,12 @@ public final class DialQueue {
     }
 
     /** Calls that went on the wire on a node whose lease ran out: that node is gone, and so is the call. */
-    public List<String> lost(String node) {
-        // Never this node's own: it knows its calls are alive, and its lease may have run out only
-        // because the database was unreachable for a while (its heartbeat renews it on the next tick).
+    public List<String> lost(java.util.Collection<String> live) {
+        // Never a call this node still runs: it knows those are alive, and their lease may have run
+        // out only because the database was unreachable for a while (the next heartbeat renews it).
         return jdbi.withHandle(h -> h.createQuery("""
                         SELECT call_id FROM dial_jobs
-                         WHERE dialed_at IS NOT NULL AND lease_until < now() AND leased_by IS DISTINCT FROM :node LIMIT 100""")
-                .bind("node", node).mapTo(String.class).list());
+                         WHERE dialed_at IS NOT NULL AND lease_until < now() AND NOT (call_id = ANY(:live)) LIMIT 100""")
+                .bind("live", live.toArray(String[]::new)).mapTo(String.class).list());
     }
 }

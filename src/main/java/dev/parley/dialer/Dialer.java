@@ -105,7 +105,7 @@ public final class Dialer implements AutoCloseable {
     private void run() {
         while (running) {
             try {
-                for (String lost : queue.lost(node)) {
+                for (String lost : queue.lost(java.util.List.copyOf(active.keySet()))) {
                     transitions.move(lost, CallStatus.FAILED, "the node that held the call stopped", new Ending("node-lost", null));
                 }
                 queue.hangupRequests(node).forEach((callId, reason) -> {
@@ -116,7 +116,7 @@ public final class Dialer implements AutoCloseable {
                 });
                 long now = System.nanoTime();
                 if (now - lastHeartbeat > settings.lease().toNanos() / 3) {
-                    queue.heartbeat(node, settings.lease());
+                    queue.heartbeat(node, settings.lease(), java.util.List.copyOf(active.keySet()));
                     lastHeartbeat = now;
                 }
                 int free = lines.availablePermits();
