@@ -141,7 +141,6 @@ public final class Dialer implements AutoCloseable {
     private final class Run implements CallListener, dev.parley.conversation.Conversation.Line {
         private final DialQueue.Job job;
         private final TurnWriter turns;
-        private final java.util.concurrent.ExecutorService writes; // this call's status writes, in order
         private dev.parley.conversation.Conversation conversation;
         private volatile TelephonyProvider.Active call;
         private volatile String hangupReason;
@@ -152,8 +151,6 @@ public final class Dialer implements AutoCloseable {
         Run(DialQueue.Job job) {
             this.job = job;
             this.turns = new TurnWriter(job.callId(), transcripts);
-            this.writes = java.util.concurrent.Executors.newSingleThreadExecutor(
-                    Thread.ofVirtual().name("call-writes-" + job.callId()).factory());
         }
 
         void start() {
@@ -213,31 +210,10 @@ public final class Dialer implements AutoCloseable {
             }
         }
 
-        /**
-         * Runs one of this call's database writes on its own thread, in the order the events came:
-         * the SIP stack reports every call's events on one thread, which must not wait for a
-         * database (a write takes a millisecond or two, or seconds while the database fails over).
-         */
-        private void post(Runnable write) {
-            try {
-                writes.execute(() -> {
-                    MDC.put("call_id", job.callId());
-                    try {
-                        write.run();
-                    } finally {
-                        MDC.remove("call_id");
-                    }
-                });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                log.warn("An event of call {} came after its end was recorded; ignored", job.callId());
-            }
-        }
-
         @Override
         public void ringing(int code) {
             measureSetup();
-            post(() -> Retry.until(RECORDING_PATIENCE, "record that the call rings",
-                    () -> transitions.move(job.callId(), CallStatus.RINGING, code + " from the far end", Ending.none())));
+            transitions.move(job.callId(), CallStatus.RINGING, code + " from the far end", Ending.none());
         }
 
         @Override
@@ -246,9 +222,8 @@ public final class Dialer implements AutoCloseable {
             if (audio != null && conversation != null) {
                 conversation.start(audio); // first: the greeting must not wait for the status write
             }
+            transitions.move(job.callId(), CallStatus.IN_PROGRESS, "answered", Ending.none());
             maxDuration = timers.schedule(() -> hangup("max-duration"), job.maxDurationSeconds(), TimeUnit.SECONDS);
-            post(() -> Retry.until(RECORDING_PATIENCE, "record that the call was answered",
-                    () -> transitions.move(job.callId(), CallStatus.IN_PROGRESS, "answered", Ending.none())));
         }
 
         @Override
@@ -256,15 +231,21 @@ public final class Dialer implements AutoCloseable {
             if (conversation != null) {
                 conversation.digit(digit);
             }
-            post(() -> Retry.until(RECORDING_PATIENCE, "record a key press", () -> transitions.recordDtmf(job.callId(), digit)));
+            transitions.recordDtmf(job.callId(), digit);
         }
 
+        /**
+         * Records the end on a thread of its own: the SIP stack reports a callee's BYE on the one
+         * thread that serves every call, and stopping the conversation, storing its last turns and
+         * writing the final status take milliseconds, or seconds while the database fails over.
+         */
         @Override
         public void ended(CallEnd end) {
-            post(() -> record(end));
+            Thread.ofVirtual().name("ended-" + job.callId()).start(() -> record(end));
         }
 
         private void record(CallEnd end) {
+            MDC.put("call_id", job.callId());
             try {
                 if (conversation != null) {
                     conversation.stop(); // what was said is recorded before the report is written
@@ -282,6 +263,7 @@ public final class Dialer implements AutoCloseable {
                         () -> transitions.move(job.callId(), end.status(), end.detail(), how));
             } finally {
                 finish(); // the line is free even if the end could not be recorded
+                MDC.remove("call_id");
             }
         }
 
@@ -291,7 +273,6 @@ public final class Dialer implements AutoCloseable {
         }
 
         private void finish() {
-            writes.shutdown(); // what is queued still runs; nothing comes after the end
             java.util.concurrent.ScheduledFuture<?> timer = maxDuration;
             if (timer != null) {
                 timer.cancel(false);

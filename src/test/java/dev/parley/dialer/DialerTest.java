@@ -363,28 +363,6 @@ public class DialerTest {
     }
 
     @Test
-    void aDatabaseOutageAsTheCallIsAnsweredDoesNotLeaveItRingingForever() throws Exception {
-        // The phone rings for 1.5 s; the database goes away while it does and stays away for 7 s, so
-        // the answer cannot be written for a while (the pool gives up after 5 s).
-        try (Sipp trunk = Sipp.uas("uas-answer-after-ringing.xml", TRUNK, 1)) {
-            String id = call();
-            awaitStatus(id, "ringing");
-            TestPostgres.cutOff(server.databaseUrl);
-            try {
-                sleep(7000);
-            } finally {
-                TestPostgres.restore(server.databaseUrl);
-            }
-            awaitStatus(id, "in-progress");
-            assertThat(hangup(id).status()).isEqualTo(200);
-            JsonNode done = awaitStatus(id, "completed");
-            assertThat(done.get("history")).extracting(h -> h.get("status").asText())
-                    .containsExactly("queued", "ringing", "in-progress", "completed");
-            assertThat(trunk.awaitExit(10)).isZero();
-        }
-    }
-
-    @Test
     void aCallLongerThanTheAssistantsMaximumIsHungUpAsMaxDuration() throws Exception {
         String assistant = server.createAssistant("{\"name\":\"brief\",\"config\":{\"max_duration_seconds\":2}}")
                 .json().at("/data/assistant_id").asText();
