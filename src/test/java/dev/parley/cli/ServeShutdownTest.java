@@ -4,17 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.support.Http;
+import dev.parley.support.ServeProcess;
 import dev.parley.support.Sipp;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -25,9 +23,6 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("sip")
 class ServeShutdownTest {
-    private static final Pattern FIELD = Pattern.compile("^\\s+(organization_id|workspace_id|assistant_id|api_key):\\s+(\\S+)");
-    private static final Pattern SERVING = Pattern.compile("serving on http://[^:]+:(\\d+)");
-
     @Test
     void aLiveCallIsHungUpAndRecordedWhenServeIsStopped() throws Exception {
         Sipp.require();
@@ -38,7 +33,7 @@ class ServeShutdownTest {
         try (Sipp callee = Sipp.uas("uas-answer.xml", trunk, 1)) {
             Process serve = start(dataDir, trunk);
             try {
-                Http http = new Http(awaitServing(serve, creds));
+                Http http = new Http(ServeProcess.awaitServing(serve, creds));
                 Http.Response r = http.request("POST", "/v1/admin/assistant/call").headers(auth(creds))
                         .json("{\"assistant_id\":\"" + creds.get("assistant_id") + "\",\"to_number\":\"+14155550123\"}").send();
                 assertThat(r.status()).as(r.body()).isEqualTo(200);
@@ -54,7 +49,7 @@ class ServeShutdownTest {
         }
         Process again = start(dataDir, trunk);
         try {
-            Http http = new Http(awaitServing(again, new HashMap<>()));
+            Http http = new Http(ServeProcess.awaitServing(again, new HashMap<>()));
             JsonNode call = http.request("GET", "/v1/admin/assistant/call/" + callId).headers(auth(creds)).send().json().get("data");
             assertThat(call.get("status").asText()).as("the call's end was recorded before the database stopped: %s", call)
                     .isEqualTo("completed");
@@ -70,34 +65,10 @@ class ServeShutdownTest {
     }
 
     private static Process start(Path dataDir, int trunk) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        String classpath = "target/classes:" + Files.readString(Path.of("target/runtime.classpath")).strip();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", classpath, "dev.parley.cli.Main", "serve", "--port", "0",
-                "--data-dir", dataDir.toString());
-        pb.environment().put("PARLEY_SIP_LISTEN", "127.0.0.1:" + Sipp.freeUdpPort());
-        pb.environment().put("PARLEY_SIP_TRUNK", "127.0.0.1:" + trunk);
-        pb.environment().put("PARLEY_SPEECH_RECOGNIZERS", "1");
-        pb.redirectErrorStream(true);
-        return pb.start();
-    }
-
-    /** Reads the node's output until it serves; collects the first start's credentials on the way. */
-    private static int awaitServing(Process p, Map<String, String> creds) throws Exception {
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        String line;
-        while ((line = out.readLine()) != null && System.nanoTime() < deadline) {
-            Matcher f = FIELD.matcher(line);
-            if (f.find()) {
-                creds.put(f.group(1), f.group(2));
-            }
-            Matcher m = SERVING.matcher(line);
-            if (m.find()) {
-                Thread.ofVirtual().start(() -> out.lines().forEach(l -> { })); // keep draining its output
-                return Integer.parseInt(m.group(1));
-            }
-        }
-        throw new AssertionError("parley serve did not start");
+        return ServeProcess.start(List.of("--data-dir", dataDir.toString()), Map.of(
+                "PARLEY_SIP_LISTEN", "127.0.0.1:" + Sipp.freeUdpPort(),
+                "PARLEY_SIP_TRUNK", "127.0.0.1:" + trunk,
+                "PARLEY_SPEECH_RECOGNIZERS", "1"));
     }
 
     private static void awaitStatus(Http http, Map<String, String> creds, String id, String status) throws InterruptedException {

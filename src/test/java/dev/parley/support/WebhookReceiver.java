@@ -88,33 +88,27 @@ public final class WebhookReceiver implements AutoCloseable {
 
     /** Waits until {@code count} requests arrived; fails after {@code within}. */
     public List<Received> awaitCount(int count, Duration within) {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (received.size() < count) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("expected " + count + " webhook requests within " + within + ", got " + received.size());
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        awaitUntil(() -> received.size() >= count ? Boolean.TRUE : null, within,
+                () -> "expected " + count + " webhook requests within " + within + ", got " + received.size());
         return received();
     }
 
     /** Waits for the first request whose event has this {@code type}; fails after {@code within}. */
     public Received awaitEvent(String type, Duration within) {
+        return awaitUntil(() -> received.stream().filter(r -> type.equals(r.json().path("type").asText())).findFirst().orElse(null),
+                within, () -> "expected a " + type + " webhook within " + within + ", got "
+                        + received.stream().map(r -> r.json().path("type").asText()).toList());
+    }
+
+    private static <T> T awaitUntil(java.util.function.Supplier<T> found, Duration within, java.util.function.Supplier<String> failure) {
         long deadline = System.nanoTime() + within.toNanos();
         while (true) {
-            for (Received r : received) {
-                if (type.equals(r.json().path("type").asText())) {
-                    return r;
-                }
+            T t = found.get();
+            if (t != null) {
+                return t;
             }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("expected a " + type + " webhook within " + within + ", got "
-                        + received.stream().map(r -> r.json().path("type").asText()).toList());
+                throw new AssertionError(failure.get());
             }
             try {
                 Thread.sleep(20);

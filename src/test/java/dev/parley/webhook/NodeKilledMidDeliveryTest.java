@@ -7,21 +7,18 @@ import dev.parley.Bootstrap;
 import dev.parley.config.ConfigLoader;
 import dev.parley.store.Database;
 import dev.parley.support.Http;
+import dev.parley.support.ServeProcess;
 import dev.parley.support.TestPostgres;
 import dev.parley.support.TestServer;
 import dev.parley.support.WebhookReceiver;
 import dev.parley.support.WebhookReceiver.Answer;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +43,7 @@ class NodeKilledMidDeliveryTest {
             int events = 5;
             Set<String> calls = new HashSet<>();
             try {
-                Http http = new Http(portOf(first));
+                Http http = new Http(ServeProcess.awaitServing(first, new java.util.HashMap<>()));
                 for (int i = 0; i < events; i++) {
                     Http.Response r = http.request("POST", "/v1/admin/assistant/call").headers(auth(tenancy))
                             .json("{\"assistant_id\":\"" + tenancy.assistantId() + "\",\"to_number\":\"+14155550123\","
@@ -85,31 +82,12 @@ class NodeKilledMidDeliveryTest {
 
     /** A real second Parley process on the same database, with short leases so the test is quick. */
     private static Process startNode(String databaseUrl) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        String classpath = "target/classes:" + Files.readString(Path.of("target/runtime.classpath")).strip();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", classpath, "dev.parley.cli.Main", "serve", "--port", "0",
-                "--database-url", databaseUrl, "--data-dir", Files.createTempDirectory("parley-node").toString());
-        pb.environment().put("PARLEY_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1");
-        pb.environment().put("PARLEY_WEBHOOK_TIMEOUT_MS", "1500");
-        pb.environment().put("PARLEY_WEBHOOK_LEASE_MS", "2000");
-        pb.environment().put("PARLEY_SECRETS_MASTER_KEY", TestServer.MASTER_KEY);
-        pb.redirectErrorStream(true);
-        return pb.start();
-    }
-
-    private static int portOf(Process p) throws Exception {
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
-        Pattern serving = Pattern.compile("serving on http://[^:]+:(\\d+)");
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        String line;
-        while ((line = out.readLine()) != null && System.nanoTime() < deadline) {
-            Matcher m = serving.matcher(line);
-            if (m.find()) {
-                Thread.ofVirtual().start(() -> out.lines().forEach(l -> { })); // keep draining its output
-                return Integer.parseInt(m.group(1));
-            }
-        }
-        throw new AssertionError("the second node did not start");
+        return ServeProcess.start(List.of("--database-url", databaseUrl,
+                "--data-dir", Files.createTempDirectory("parley-node").toString()), Map.of(
+                "PARLEY_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1",
+                "PARLEY_WEBHOOK_TIMEOUT_MS", "1500",
+                "PARLEY_WEBHOOK_LEASE_MS", "2000",
+                "PARLEY_SECRETS_MASTER_KEY", TestServer.MASTER_KEY));
     }
 
     private static Map<String, String> auth(Bootstrap.Tenancy t) {
