@@ -123,7 +123,7 @@ public final class ParleyApp implements AutoCloseable {
         } catch (java.net.UnknownHostException e) {
             throw new dev.parley.config.ConfigException("sip.listen host '" + t.sipHost() + "' does not resolve");
         }
-        var provider = new SipTelephonyProvider(ua, t.sipHost(), t.trunk(), sandbox, config.dataDir().resolve("recordings"),
+        var provider = new SipTelephonyProvider(ua, t.sipHost(), t.trunk(), sandbox,
                 new dev.parley.media.RtpPorts(rtpHost, t.rtpFirst(), t.rtpLast()), phoneNumbers::trunkFor);
         provider.bindMetrics(metrics);
         var conversations = conversations(config.speech(), database, json, metrics);
@@ -140,7 +140,23 @@ public final class ParleyApp implements AutoCloseable {
                     }
                 },
                 new dev.parley.call.TranscriptStore(database.jdbi()),
+                recordingFiles(config.dataDir().resolve("recordings")),
                 new Dialer.Settings(t.maxCalls(), t.ringTimeout(), t.lease()), metrics);
+    }
+
+    /** Recordings as files under the data dir: served only by the node that made them. */
+    private static Dialer.Recordings recordingFiles(java.nio.file.Path dir) {
+        return (callId, wav) -> {
+            try {
+                java.nio.file.Files.createDirectories(dir);
+                java.nio.file.Path tmp = java.nio.file.Files.createTempFile(dir, callId, ".part");
+                java.nio.file.Files.write(tmp, wav);
+                java.nio.file.Files.move(tmp, dir.resolve(callId + ".wav"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.parley.ai;
 
+import dev.parley.call.EndReason;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.List;
@@ -70,7 +71,7 @@ public interface Responder {
         record Listen(List<String> expect, Duration noInputTimeout) implements Part {}
 
         /** Hang up once everything said before has been played. */
-        record EndCall(String endedReason) implements Part {}
+        record EndCall(EndReason reason) implements Part {}
 
         /** Hand the call to another number or SIP URI. */
         record Transfer(String destination) implements Part {}

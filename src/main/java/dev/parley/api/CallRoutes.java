@@ -61,7 +61,7 @@ final class CallRoutes {
     /** The stereo WAV (caller left, Parley right) once the call has ended. */
     void recording(Context ctx, Tenant tenant) throws java.io.IOException {
         String id = calls.get(tenant, ctx.pathParam("call_id")).id();
-        java.nio.file.Path file = dev.parley.telephony.sip.SipTelephonyProvider.recordingOf(recordings, id);
+        java.nio.file.Path file = recordings.resolve(id + ".wav");
         if (!java.nio.file.Files.isRegularFile(file)) {
             throw dev.parley.error.Problem.notFound("recording_not_found", "Call " + id + " has no recording: it was"
                     + " not answered, has not ended yet, or was handled by another node");

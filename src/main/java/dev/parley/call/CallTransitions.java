@@ -38,22 +38,33 @@ public final class CallTransitions {
         this.eventsWritten = eventsWritten;
     }
 
-    /** How the call ended, for final moves: one of DESIGN.md's ended reasons, and the SIP or carrier code. */
-    public record Ending(String endedReason, Integer sipCode) {
-        public static Ending none() {
-            return new Ending(null, null);
+    /** A move on the way (ringing, answered): never a final status, which only {@link #end} makes. */
+    public Optional<Call> move(String callId, CallStatus to, String detail) {
+        if (to.isFinal()) {
+            throw new IllegalArgumentException("a final status is reached through end(), with its reason");
         }
+        return moved(jdbi.inTransaction(h -> moveIn(h, callId, to, detail, null, null)));
     }
 
-    /** @return the call after the move, or empty when the move was not allowed (nothing changed) */
-    public Optional<Call> move(String callId, CallStatus to, String reason, Ending ending) {
-        Optional<Call> moved = jdbi.inTransaction(h -> moveIn(h, callId, to, reason, ending));
-        moved.ifPresent(c -> committed());
-        return moved;
+    /**
+     * The call's end: its final status follows from {@code reason} ({@link EndReason#status()}).
+     * @return the call after the move, or empty when it had already ended (nothing changed)
+     */
+    public Optional<Call> end(String callId, EndReason reason, Integer sipCode, String detail) {
+        return moved(jdbi.inTransaction(h -> endIn(h, callId, reason, sipCode, detail)));
     }
 
-    /** For moves that are part of a larger transaction; call {@link #committed()} after it commits. */
-    public Optional<Call> moveIn(Handle h, String callId, CallStatus to, String reason, Ending ending) {
+    /** {@link #end} inside a larger transaction; call {@link #committed()} after it commits. */
+    public Optional<Call> endIn(Handle h, String callId, EndReason reason, Integer sipCode, String detail) {
+        return moveIn(h, callId, reason.status(), detail, reason, sipCode);
+    }
+
+    private Optional<Call> moved(Optional<Call> call) {
+        call.ifPresent(c -> committed());
+        return call;
+    }
+
+    private Optional<Call> moveIn(Handle h, String callId, CallStatus to, String detail, EndReason ending, Integer sipCode) {
         String current = h.createQuery("SELECT status FROM calls WHERE id = :id FOR UPDATE")
                 .bind("id", callId).mapTo(String.class).findOne().orElse(null);
         if (current == null || !CallStatus.fromWire(current).orElseThrow().canMoveTo(to)) {
@@ -69,11 +80,11 @@ public final class CallTransitions {
                          WHERE id = :id""")
                 .bind("status", to.wire()).bind("now", now).bind("ringing", to == CallStatus.RINGING)
                 .bind("answered", to == CallStatus.IN_PROGRESS).bind("final", to.isFinal())
-                .bind("reason", ending.endedReason()).bind("sip", ending.sipCode()).bind("id", callId)
+                .bind("reason", ending == null ? null : ending.wire()).bind("sip", sipCode).bind("id", callId)
                 .execute();
-        count(to, ending.endedReason());
+        count(to, ending);
         h.createUpdate("INSERT INTO call_events (call_id, status, reason, at) VALUES (:id, :status, :reason, :now)")
-                .bind("id", callId).bind("status", to.wire()).bind("reason", reason).bind("now", now).execute();
+                .bind("id", callId).bind("status", to.wire()).bind("reason", detail).bind("now", now).execute();
         if (to.isFinal()) {
             // The dial job lives exactly as long as the call does: a final call has no work left.
             h.execute("DELETE FROM dial_jobs WHERE call_id = ?", callId);
@@ -94,8 +105,8 @@ public final class CallTransitions {
     }
 
     /** Calls by the status they reached: {@code parley_calls_total{status=...}}. */
-    private void count(CallStatus to, String endedReason) {
-        metrics.counter("parley.calls", "status", to.wire(), "ended_reason", endedReason == null ? "" : endedReason).increment();
+    private void count(CallStatus to, EndReason ending) {
+        metrics.counter("parley.calls", "status", to.wire(), "ended_reason", ending == null ? "" : ending.wire()).increment();
     }
 
     private void writeEvents(Handle h, Call call, Instant now, List<TranscriptTurn> turns) {

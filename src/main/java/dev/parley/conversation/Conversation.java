@@ -4,6 +4,7 @@ import dev.parley.ai.Responder;
 import dev.parley.ai.SpeechToText;
 import dev.parley.ai.SpeechToText.SttEvent;
 import dev.parley.ai.TextToSpeech;
+import dev.parley.call.EndReason;
 import dev.parley.call.TranscriptTurn;
 import dev.parley.call.TurnLatency;
 import dev.parley.media.CallAudio;
@@ -51,8 +52,8 @@ public final class Conversation {
 
     /** What the conversation needs from the call around it. */
     public interface Line {
-        /** Hang up with this ended reason (BYE); the call's end arrives later through {@link #stop}. */
-        void hangup(String endedReason);
+        /** Hang up for this reason (BYE); the call's end arrives later through {@link #stop}. */
+        void hangup(EndReason reason);
 
         /** Stores a finished turn (called in order, off the conversation's thread is fine). */
         void record(TranscriptTurn turn);
@@ -93,10 +94,9 @@ public final class Conversation {
     private final boolean assistantFirst;
     private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final CountDownLatch finished = new CountDownLatch(1);
-    private final List<Responder.Turn> said = new ArrayList<>();
+    private final Transcript transcript;
     private final TurnDetector detector;
-    private volatile List<Responder.Part> greeting;
-    private volatile Thread greetingThread;
+    private volatile Greeting greeting;
     private boolean started;               // guarded by this: start and stop may race (a 200 OK crossing a BYE)
     private boolean stopped;
     private volatile boolean over;
@@ -106,7 +106,6 @@ public final class Conversation {
     private Speaker speaker;
     private long now;                      // samples on the recording timeline
     private long answeredNanos;
-    private int seq;
     private int generation;
     private Responder.Reply reply;
     private ReplyTiming pending;           // latency marks of the reply being prepared
@@ -116,7 +115,7 @@ public final class Conversation {
     private boolean awaitingCallee;        // first_speaker: callee, until they speak
     private final CallerSpeech caller;
     private boolean overlap;               // the caller started speaking over the assistant
-    private String ending;                 // the ended reason once the reply said to end
+    private EndReason ending;              // why, once the reply said to end
 
     public Conversation(String callId, TurnTaking settings, boolean assistantFirst, Responder.Session responder,
                         SpeechToText.Session stt, TextToSpeech voice, Line line, Observer observer) {
@@ -130,39 +129,15 @@ public final class Conversation {
         this.observer = observer;
         this.detector = new TurnDetector(settings);
         this.caller = new CallerSpeech(stt);
+        this.transcript = new Transcript(line);
         this.noInputTimeout = settings.noInputTimeout();
     }
 
     /** While the phone rings: ask for the greeting and synthesize it, so it is ready at the answer. */
     public void prepare() {
-        if (!assistantFirst) {
-            return;
+        if (assistantFirst) {
+            greeting = Greeting.prepare(callId, responder, voice);
         }
-        greetingThread = Thread.ofVirtual().name("greeting-" + callId).start(() -> {
-            List<Responder.Part> parts = new ArrayList<>();
-            try (Responder.Reply r = responder.respond(new Responder.Input.Answered(), List.of())) {
-                Responder.Part p;
-                while ((p = r.next()) != null) {
-                    parts.add(p);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                log.error("The responder failed to produce the greeting", e);
-            }
-            for (Responder.Part p : parts) {
-                if (p instanceof Responder.Part.Say s) {
-                    try (TextToSpeech.Speech speech = voice.synthesize(s.text())) {
-                        speech.next(); // warms the voice's cache; the utterance plays from it
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    } catch (RuntimeException e) {
-                        log.warn("The greeting could not be synthesized ahead", e);
-                    }
-                }
-            }
-            greeting = parts;
-        });
     }
 
     /** The call was answered: the conversation runs on {@code audio} from now on. */
@@ -277,15 +252,8 @@ public final class Conversation {
             awaitingCallee = true;
             return;
         }
-        Thread g = greetingThread;
-        if (g != null) {
-            try {
-                g.join(5_000); // normally long done: it ran while the phone rang
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        List<Responder.Part> parts = greeting;
+        Greeting g = greeting;
+        List<Responder.Part> parts = g == null ? null : g.await(Duration.ofSeconds(5));
         generation++;
         pending = ReplyTiming.from(answeredNanos);
         pending.replyNanos = answeredNanos;
@@ -360,8 +328,7 @@ public final class Conversation {
         if (turn == null) {
             return; // they are already speaking again: answered once they finish
         }
-        record("caller", turn.text(), turn.startSample(), turn.endSample(), false, turn.error(), null);
-        said.add(new Responder.Turn(Responder.Turn.Speaker.caller, turn.text(), false));
+        transcript.caller(turn.text(), turn.startSample(), turn.endSample(), turn.error());
         if (ending != null) {
             return;
         }
@@ -425,7 +392,7 @@ public final class Conversation {
         int gen = generation;
         Responder.Reply r;
         try {
-            r = responder.respond(input, List.copyOf(said));
+            r = responder.respond(input, transcript.history());
         } catch (RuntimeException e) {
             log.error("The responder failed", e);
             pending = null;
@@ -468,7 +435,7 @@ public final class Conversation {
                 }
             }
             case Responder.Part.EndCall end -> {
-                ending = end.endedReason();
+                ending = end.reason();
                 if (!speaker.busy()) {
                     line.hangup(ending);
                 }
@@ -492,11 +459,10 @@ public final class Conversation {
                 observer.turn(latency);
             }
             String text = u.heardText();
-            record("assistant", text, u.firstPlayedSample, u.lastPlayedSample, cut, u.error, latency);
-            said.add(new Responder.Turn(Responder.Turn.Speaker.assistant, text, cut));
+            transcript.assistant(text, u.firstPlayedSample, u.lastPlayedSample, cut, u.error, latency);
         } else if (u.digits == null && u.error != null) {
             // The voice failed before a frame: the turn says so rather than vanishing.
-            record("assistant", "", now, now, false, u.error, null);
+            transcript.assistantFailed(now, u.error);
         }
         if (pending != null && pending.first == u) {
             pending = null; // canceled or failed before a single frame went out
@@ -527,12 +493,6 @@ public final class Conversation {
         }
         generation++;
         pending = null;
-    }
-
-    private void record(String speaker, String text, long startSample, long endSample, boolean interrupted, String error,
-                        TurnLatency latency) {
-        line.record(new TranscriptTurn(seq++, speaker, text, Math.max(0, startSample / 8), Math.max(0, endSample / 8),
-                interrupted, error, latency));
     }
 
     private void shutdown() {

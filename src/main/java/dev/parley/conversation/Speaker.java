@@ -71,13 +71,16 @@ final class Speaker implements AudioSource {
     }
 
     /**
-     * Cuts what is playing and drops the queue (all but uninterruptible lines).
+     * Cuts what is playing and drops the queue (all but uninterruptible lines), and has the far end
+     * drop what it holds of them: what it had not played yet was never heard.
      * @return the utterance that was playing, if any, already canceled
      */
     synchronized Utterance interrupt() {
         Utterance cut = null;
         if (current != null && current.interruptible) {
             cut = current;
+            cut.unheard(audio.unplayedSamples());
+            audio.clear();
             current.cancel();
             current = null;
             done.accept(cut);

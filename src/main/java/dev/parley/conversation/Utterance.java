@@ -85,6 +85,18 @@ final class Utterance {
         return f;
     }
 
+    /**
+     * Takes back what was sent but never played at the far end (a media stream's buffer, dropped at
+     * barge-in), so the transcript keeps what the caller heard.
+     */
+    void unheard(long samples) {
+        int frames = (int) Math.min(framesPlayed, samples / 160);
+        if (frames > 0) {
+            framesPlayed -= frames;
+            lastPlayedSample -= frames * 160L;
+        }
+    }
+
     /** Everything the voice produced has been played (or it was canceled). */
     boolean finished() {
         return canceled || (produced && frames.isEmpty());

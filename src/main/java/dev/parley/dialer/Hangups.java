@@ -2,7 +2,7 @@ package dev.parley.dialer;
 
 import dev.parley.call.CallStatus;
 import dev.parley.call.CallTransitions;
-import dev.parley.call.CallTransitions.Ending;
+import dev.parley.call.EndReason;
 import dev.parley.error.Problem;
 import dev.parley.tenancy.Tenant;
 import java.util.Optional;
@@ -44,8 +44,7 @@ public final class Hangups {
                 h.execute("UPDATE dial_jobs SET hangup_reason = 'api' WHERE call_id = ?", callId);
                 return Outcome.HANGING_UP;
             }
-            transitions.moveIn(h, callId, CallStatus.CANCELED, "canceled through the API before it was dialed",
-                    new Ending("canceled", null));
+            transitions.endIn(h, callId, EndReason.CANCELED, null, "canceled through the API before it was dialed");
             return Outcome.CANCELED;
         });
         if (outcome == Outcome.CANCELED) {

@@ -1,14 +1,23 @@
 package dev.parley.telephony;
 
+import dev.parley.media.MediaTransport;
+
 /** What a provider reports about one call it dials. Called from the provider's threads; must not block long. */
 public interface CallListener {
     void ringing(int code);
 
     /**
-     * The far end answered; {@code audio} is the call's media, or null when its answer carried no
-     * usable audio (the provider hangs up at once).
+     * The far end sends audio before answering (announcements, ringback). The listener owns
+     * {@code media} from now on; the same one is handed to {@link #answered}.
      */
-    void answered(dev.parley.media.CallAudio audio);
+    default void earlyMedia(MediaTransport media) {
+    }
+
+    /**
+     * The far end answered; the listener owns {@code media} from now on and closes it when the call
+     * ends. Null when the answer carried no usable audio: the listener hangs up.
+     */
+    void answered(MediaTransport media);
 
     /** A digit the callee pressed (RFC 4733), once per press. */
     default void dtmf(char digit) {

@@ -9,11 +9,12 @@ import java.util.Optional;
  */
 public interface TelephonyProvider extends AutoCloseable {
 
+    /** @param ringTimeout how long the caller lets it ring: the owner cancels then; a carrier may take it too */
     record Dial(String callId, String workspaceId, String toNumber, Optional<String> fromNumber, Duration ringTimeout) {}
 
     /** A call being placed or in progress. */
     interface Active {
-        /** CANCEL before answer, BYE after; safe to call at any time, more than once. */
+        /** CANCEL before answer, BYE after; safe to call at any time, more than once. The end arrives on the listener. */
         void hangup();
     }
 

@@ -1,5 +1,6 @@
 package dev.parley.conversation;
 
+import dev.parley.call.EndReason;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.parley.ai.Responder;
@@ -68,7 +69,7 @@ class ConversationTest {
         var stt = new ScriptedCall.ScriptedStt("yes");
         Conversation c = conversation(call, stt, in -> switch (in) {
             case Input.Answered a -> List.of(new Part.Say("can you make it", true), new Part.Listen(List.of("yes", "no"), LONG));
-            case Input.Heard h when h.text().equals("yes") -> List.of(new Part.Say("great", false), new Part.EndCall("assistant-ended"));
+            case Input.Heard h when h.text().equals("yes") -> List.of(new Part.Say("great", false), new Part.EndCall(EndReason.ASSISTANT_ENDED));
             default -> List.of(new Part.Say("sorry", true));
         });
         started(c, call);
@@ -98,7 +99,7 @@ class ConversationTest {
         Conversation c = conversation(call, stt, in -> switch (in) {
             case Input.Answered a -> List.of(new Part.Say(longLine, true), new Part.Say("and another one", true),
                     new Part.Listen(List.of(), LONG));
-            case Input.Heard h -> List.of(new Part.Say("okay", false), new Part.EndCall("assistant-ended"));
+            case Input.Heard h -> List.of(new Part.Say("okay", false), new Part.EndCall(EndReason.ASSISTANT_ENDED));
             default -> List.of();
         });
         started(c, call);
@@ -123,6 +124,32 @@ class ConversationTest {
         assertThat(call.turns).extracting(TranscriptTurn::text).containsSubsequence("stop", "okay");
         assertThat(call.hungUp).isEqualTo("assistant-ended");
         assertThat(stoppedAfter).isGreaterThan(80);
+    }
+
+    /**
+     * A media stream that buffers (a carrier's WebSocket) holds audio the caller has not heard yet.
+     * At a barge-in it is told to drop it, and the transcript keeps only what was played there.
+     */
+    @Test
+    void aBargeInClearsWhatTheFarEndHoldsAndTheTranscriptKeepsOnlyWhatItPlayed() throws Exception {
+        ScriptedCall call = new ScriptedCall();
+        call.unplayed = 40 * 160; // 800 ms sent but not yet played at the far end: four words
+        var stt = new ScriptedCall.ScriptedStt("stop");
+        String longLine = "this is a long message with many words that goes on and on so that the caller has time to interrupt it";
+        Conversation c = conversation(call, stt, in -> switch (in) {
+            case Input.Answered a -> List.of(new Part.Say(longLine, true), new Part.Listen(List.of(), LONG));
+            case Input.Heard h -> List.of(new Part.Say("okay", false), new Part.EndCall(EndReason.ASSISTANT_ENDED));
+            default -> List.of();
+        });
+        started(c, call);
+        call.run(200, speaks(50, 80));
+        c.stop();
+        assertThat(call.cleared).as("the far end was told to drop what it held").isEqualTo(1);
+        TranscriptTurn cut = call.turns.getFirst();
+        assertThat(cut.interrupted()).isTrue();
+        assertThat(longLine).startsWith(cut.text());
+        // About 58 frames went out (5.8 words at 10 frames a word); 40 of them were never heard.
+        assertThat(cut.text().split(" ")).hasSizeBetween(1, 3);
     }
 
     @Test
@@ -152,7 +179,7 @@ class ConversationTest {
                 case Input.Answered a -> List.of(new Part.Say("hi", true), new Part.Listen(List.of(), Duration.ofSeconds(1)));
                 case Input.NoInput n when inputs.size() == 2 -> List.of(new Part.Say("are you there", true),
                         new Part.Listen(List.of(), Duration.ofSeconds(1)));
-                default -> List.of(new Part.Say("goodbye", false), new Part.EndCall("silence-timeout"));
+                default -> List.of(new Part.Say("goodbye", false), new Part.EndCall(EndReason.SILENCE_TIMEOUT));
             };
         });
         started(c, call);
@@ -172,7 +199,7 @@ class ConversationTest {
             case Input.Answered a -> List.of(new Part.Say("press one for sales or two for support please", true),
                     new Part.Listen(List.of(), LONG));
             case Input.Digit d -> List.of(new Part.Say("you pressed " + d.digit(), false), new Part.SendDtmf("9"),
-                    new Part.EndCall("assistant-ended"));
+                    new Part.EndCall(EndReason.ASSISTANT_ENDED));
             default -> List.of();
         });
         started(c, call);

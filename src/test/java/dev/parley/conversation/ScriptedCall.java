@@ -1,5 +1,6 @@
 package dev.parley.conversation;
 
+import dev.parley.call.EndReason;
 import dev.parley.ai.Responder;
 import dev.parley.ai.SpeechToText;
 import dev.parley.ai.TextToSpeech;
@@ -33,6 +34,9 @@ final class ScriptedCall implements CallAudio, Conversation.Line {
     final List<String> digitsSent = new CopyOnWriteArrayList<>();
     final List<TranscriptTurn> turns = new CopyOnWriteArrayList<>();
     volatile String hungUp;
+    /** What the far end holds unplayed (a buffering media stream); 0 like RTP unless a test sets it. */
+    volatile long unplayed;
+    volatile int cleared;
     volatile int hangupTick = -1;
 
     static short[] voice(int tick) {
@@ -97,8 +101,18 @@ final class ScriptedCall implements CallAudio, Conversation.Line {
     }
 
     @Override
-    public void hangup(String endedReason) {
-        hungUp = endedReason;
+    public void clear() {
+        cleared++;
+    }
+
+    @Override
+    public long unplayedSamples() {
+        return unplayed;
+    }
+
+    @Override
+    public void hangup(EndReason reason) {
+        hungUp = reason.wire();
         hangupTick = sent.size();
     }
 

@@ -124,6 +124,43 @@ public class DialerTest {
         }
     }
 
+    /**
+     * A telephony endpoint sends a frame every 20 ms for the whole call: carriers hang up calls whose
+     * media stops, NAT bindings close, and the far end's jitter buffer sees a jump. The greeting is
+     * followed by seconds of listening, which must go out as silence, counted at the callee.
+     */
+    @Test
+    void theCalleeReceivesAPacketEvery20MsFromAnswerToHangupSilencesIncluded() throws Exception {
+        try (RtpSink sink = new RtpSink();
+             Sipp trunk = Sipp.uas("uas-answer-rtp-sink.xml", TRUNK, 1, Map.of("rtp_sink", Integer.toString(sink.port())))) {
+            String id = call();
+            awaitStatus(id, "in-progress");
+            await(id, c -> c.get("transcript").size() > 0, "greeted"); // a turn is stored once played
+            sleep(2000); // listening, in silence
+            assertThat(hangup(id).status()).isEqualTo(200);
+            JsonNode done = awaitStatus(id, "completed");
+            assertThat(trunk.awaitExit(10)).isZero();
+            List<RtpSink.Packet> packets = sink.packets();
+            long callMs = Duration.between(java.time.Instant.parse(done.get("answered_at").asText()),
+                    java.time.Instant.parse(done.get("ended_at").asText())).toMillis();
+
+            assertThat(packets.size()).as("one packet per 20 ms of a %d ms call", callMs)
+                    .isBetween((int) (callMs / 20 * 0.9), (int) (callMs / 20) + 5);
+            for (int i = 1; i < packets.size(); i++) {
+                RtpSink.Packet a = packets.get(i - 1);
+                RtpSink.Packet b = packets.get(i);
+                assertThat((b.sequence() - a.sequence()) & 0xffff).as("sequence number after packet %d", i).isEqualTo(1);
+                assertThat((b.timestamp() - a.timestamp()) & 0xffffffffL).as("timestamp after packet %d", i).isEqualTo(160);
+                assertThat(b.arrivedNanos() - a.arrivedNanos()).as("gap before packet %d", i)
+                        .isLessThan(Duration.ofMillis(200).toNanos());
+            }
+            long silent = packets.stream().filter(RtpSink.Packet::silent).count();
+            assertThat(silent).as("the listening went out as silence").isGreaterThan(50);
+            assertThat(packets.size() - silent).as("the greeting went out as speech").isGreaterThan(50);
+            assertThat(packets.stream().filter(RtpSink.Packet::marker).count()).as("one talkspurt: the marker once").isEqualTo(1);
+        }
+    }
+
     @Test
     void anAnsweredCallHearsTheAssistantBothWaysAndIsRecorded() throws Exception {
         // One closing line, which nothing interrupts: SIPp's echo of it must not count as the callee talking.

@@ -9,6 +9,7 @@ import java.net.DatagramSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -49,6 +50,15 @@ public final class Sipp implements AutoCloseable {
 
     /** @param tcp SIPp listens on TCP (one socket) instead of UDP */
     public static Sipp uas(String scenario, int port, int calls, boolean echo, boolean tcp) {
+        return uas(scenario, port, calls, echo, tcp, Map.of());
+    }
+
+    /** @param keys values for the scenario's {@code [keyword]}s (SIPp's {@code -key}) */
+    public static Sipp uas(String scenario, int port, int calls, Map<String, String> keys) {
+        return uas(scenario, port, calls, false, false, keys);
+    }
+
+    private static Sipp uas(String scenario, int port, int calls, boolean echo, boolean tcp, Map<String, String> keys) {
         require();
         try (InputStream in = Sipp.class.getResourceAsStream("/sipp/" + scenario)) {
             Path file = Files.createTempFile("sipp-", ".xml");
@@ -63,6 +73,7 @@ public final class Sipp implements AutoCloseable {
             if (tcp) {
                 cmd.addAll(List.of("-t", "t1"));
             }
+            keys.forEach((k, v) -> cmd.addAll(List.of("-key", k, v)));
             Process p = new ProcessBuilder(cmd)
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             Thread.sleep(300); // SIPp binds its socket within a few ms; nothing to poll on UDP

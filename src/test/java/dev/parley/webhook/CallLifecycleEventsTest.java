@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.call.CallStatus;
-import dev.parley.call.CallTransitions.Ending;
+import dev.parley.call.EndReason;
 import dev.parley.support.TestServer;
 import dev.parley.support.WebhookReceiver;
 import java.time.Duration;
@@ -34,9 +34,9 @@ class CallLifecycleEventsTest {
         try (WebhookReceiver receiver = new WebhookReceiver()) {
             String id = call(receiver);
             var t = server.app.transitions();
-            assertThat(t.move(id, CallStatus.RINGING, "180 Ringing", Ending.none())).isPresent();
-            assertThat(t.move(id, CallStatus.IN_PROGRESS, "200 OK", Ending.none())).isPresent();
-            assertThat(t.move(id, CallStatus.COMPLETED, "callee hung up", new Ending("callee-ended", null))).isPresent();
+            assertThat(t.move(id, CallStatus.RINGING, "180 Ringing")).isPresent();
+            assertThat(t.move(id, CallStatus.IN_PROGRESS, "200 OK")).isPresent();
+            assertThat(t.end(id, EndReason.CALLEE_ENDED, null, "callee hung up")).isPresent();
 
             List<JsonNode> events = receiver.awaitCount(5, Duration.ofSeconds(10)).stream().map(WebhookReceiver.Received::json).toList();
             assertThat(events).extracting(e -> e.get("type").asText())
@@ -66,10 +66,10 @@ class CallLifecycleEventsTest {
         try (WebhookReceiver receiver = new WebhookReceiver()) {
             String id = call(receiver);
             var t = server.app.transitions();
-            t.move(id, CallStatus.RINGING, "180 Ringing", Ending.none());
-            assertThat(t.move(id, CallStatus.BUSY, "486 Busy Here", new Ending("busy", 486))).isPresent();
-            assertThat(t.move(id, CallStatus.IN_PROGRESS, "late 200", Ending.none())).as("final is final").isEmpty();
-            assertThat(t.move(id, CallStatus.FAILED, "late error", new Ending("carrier-error", 500))).isEmpty();
+            t.move(id, CallStatus.RINGING, "180 Ringing");
+            assertThat(t.end(id, EndReason.BUSY, 486, "486 Busy Here")).isPresent();
+            assertThat(t.move(id, CallStatus.IN_PROGRESS, "late 200")).as("final is final").isEmpty();
+            assertThat(t.end(id, EndReason.CARRIER_ERROR, 500, "late error")).isEmpty();
             List<JsonNode> events = receiver.awaitCount(4, Duration.ofSeconds(10)).stream().map(WebhookReceiver.Received::json).toList();
             assertThat(events.get(2).at("/data/sip_code").asInt()).isEqualTo(486);
             assertThat(events.get(2).at("/data/status").asText()).isEqualTo("busy");
@@ -83,12 +83,12 @@ class CallLifecycleEventsTest {
     void racingEndingsProduceOneEnding() throws Exception {
         try (WebhookReceiver receiver = new WebhookReceiver()) {
             String id = call(receiver);
-            server.app.transitions().move(id, CallStatus.IN_PROGRESS, "200 OK", Ending.none());
+            server.app.transitions().move(id, CallStatus.IN_PROGRESS, "200 OK");
             List<Future<Boolean>> results = new ArrayList<>();
             try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (int i = 0; i < 8; i++) {
-                    CallStatus to = i % 2 == 0 ? CallStatus.COMPLETED : CallStatus.FAILED;
-                    results.add(pool.submit(() -> server.app.transitions().move(id, to, "race", new Ending("api-hangup", null)).isPresent()));
+                    EndReason why = i % 2 == 0 ? EndReason.API_HANGUP : EndReason.CARRIER_ERROR;
+                    results.add(pool.submit(() -> server.app.transitions().end(id, why, null, "race").isPresent()));
                 }
             }
             long winners = 0;
@@ -106,8 +106,8 @@ class CallLifecycleEventsTest {
     @Test
     void aCallWithNoWebhookUrlAnywhereWritesNoEvents() {
         String id = server.createCall("+14155550199").json().at("/data/call_id").asText();
-        server.app.transitions().move(id, CallStatus.IN_PROGRESS, "200 OK", Ending.none());
-        server.app.transitions().move(id, CallStatus.COMPLETED, "callee hung up", new Ending("callee-ended", null));
+        server.app.transitions().move(id, CallStatus.IN_PROGRESS, "200 OK");
+        server.app.transitions().end(id, EndReason.CALLEE_ENDED, null, "callee hung up");
         assertThat(server.count("SELECT count(*) FROM webhook_events WHERE call_id = '" + id + "'")).isZero();
         assertThat(server.count("SELECT count(*) FROM call_events WHERE call_id = '" + id + "'")).isEqualTo(3);
     }

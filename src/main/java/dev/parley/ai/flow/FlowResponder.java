@@ -255,7 +255,7 @@ public final class FlowResponder implements Responder {
             if (!text.isEmpty()) {
                 parts.add(new Part.Say(text, false));
             }
-            parts.add(new Part.EndCall(reason.wire()));
+            parts.add(new Part.EndCall(reason.reason()));
             ended = true;
         }
 

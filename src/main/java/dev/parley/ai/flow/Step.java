@@ -1,5 +1,6 @@
 package dev.parley.ai.flow;
 
+import dev.parley.call.EndReason;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -20,16 +21,22 @@ public record Step(String id, Optional<Template> say, Next next) {
     public record Continue() implements Next {}
 
     public enum EndedReason {
-        ASSISTANT_ENDED("assistant-ended"), SILENCE_TIMEOUT("silence-timeout");
+        ASSISTANT_ENDED(EndReason.ASSISTANT_ENDED), SILENCE_TIMEOUT(EndReason.SILENCE_TIMEOUT);
 
+        private final EndReason reason;
         private final String wire;
 
-        EndedReason(String wire) {
-            this.wire = wire;
+        EndedReason(EndReason reason) {
+            this.reason = reason;
+            this.wire = reason.wire();
         }
 
         public String wire() {
             return wire;
+        }
+
+        public EndReason reason() {
+            return reason;
         }
 
         public static Optional<EndedReason> fromWire(String s) {

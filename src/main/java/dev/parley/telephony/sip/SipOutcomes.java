@@ -1,28 +1,25 @@
 package dev.parley.telephony.sip;
 
-import dev.parley.call.CallStatus;
+import dev.parley.call.EndReason;
 import dev.parley.telephony.CallEnd;
 
-/** The one place where SIP final responses become a call's status and ended reason (DESIGN.md's table). */
+/** The one place where SIP final responses become an ended reason (DESIGN.md's table). */
 public final class SipOutcomes {
     private SipOutcomes() {}
 
-    /**
-     * @param cancelledBy why we sent CANCEL before this final response: null, "ring-timeout" or "api"
-     */
-    public static CallEnd ofFinalResponse(int code, String reasonPhrase, String cancelledBy) {
+    /** @param weCanceled a CANCEL of ours went out before this final response */
+    public static CallEnd ofFinalResponse(int code, String reasonPhrase, boolean weCanceled) {
         String detail = code + " " + (reasonPhrase == null ? "" : reasonPhrase);
-        if (code == 487 && cancelledBy != null) {
-            return cancelledBy.equals("ring-timeout")
-                    ? new CallEnd(CallStatus.NO_ANSWER, "no-answer", code, "rang out: " + detail)
-                    : new CallEnd(CallStatus.CANCELED, "canceled", code, "canceled before answer: " + detail);
+        if (code == 487 && weCanceled) {
+            return CallEnd.hungUpHere(EndReason.CANCELED, code, "canceled before answer: " + detail);
         }
-        return switch (code) {
-            case 486, 600 -> new CallEnd(CallStatus.BUSY, "busy", code, detail);
-            case 408, 480 -> new CallEnd(CallStatus.NO_ANSWER, "no-answer", code, detail);
-            case 603 -> new CallEnd(CallStatus.FAILED, "declined", code, detail);
-            case 404, 410, 484, 604 -> new CallEnd(CallStatus.FAILED, "unreachable", code, detail);
-            default -> new CallEnd(CallStatus.FAILED, "carrier-error", code, detail);
+        EndReason reason = switch (code) {
+            case 486, 600 -> EndReason.BUSY;
+            case 408, 480 -> EndReason.NO_ANSWER;
+            case 603 -> EndReason.DECLINED;
+            case 404, 410, 484, 604 -> EndReason.UNREACHABLE;
+            default -> EndReason.CARRIER_ERROR;
         };
+        return CallEnd.remote(reason, code, detail);
     }
 }

@@ -1,16 +1,12 @@
 package dev.parley.telephony.sip;
 
-import dev.parley.media.RtpSession;
+import dev.parley.call.EndReason;
+import dev.parley.media.RtpTransport;
 import dev.parley.media.SdpAnswer;
 import dev.parley.telephony.CallEnd;
 import dev.parley.telephony.CallListener;
 import dev.parley.telephony.TelephonyProvider;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -21,10 +17,9 @@ import org.slf4j.LoggerFactory;
  * Places calls over SIP: through the workspace's own number and trunk ({@code /v1/admin/phone-number},
  * digest credentials answered when challenged), else the node's {@code sip.trunk}, else to the
  * softphone registered for the number in the sandbox. Each call gets its own RTP socket, opened
- * before the INVITE because peers may send media before their 200 (FIELD-NOTES). On answer the
- * call's {@link RtpSession} starts and is handed to the listener (the dialer runs the conversation
- * over it). The stereo recording is written to {@code <recordings>/<call id>.wav} before the end is
- * reported.
+ * before the INVITE because peers may send media before their 200 (FIELD-NOTES). Early media and
+ * the answer hand the call's {@link RtpTransport} to the listener, which owns it from then on (it
+ * paces, records and closes it); a socket never handed over is closed here when the call ends.
  */
 public final class SipTelephonyProvider implements TelephonyProvider {
     private static final Logger log = LoggerFactory.getLogger(SipTelephonyProvider.class);
@@ -33,15 +28,14 @@ public final class SipTelephonyProvider implements TelephonyProvider {
     private final String host;
     private final Optional<String> trunk;
     private final dev.parley.telephony.SandboxRegistrations sandbox;
-    private final Path recordings;
     private final dev.parley.media.RtpPorts ports;
-    private final RtpSession.Stats rtpStats = RtpSession.Stats.create();
+    private final RtpTransport.Stats rtpStats = RtpTransport.Stats.create();
     private final java.util.function.BiFunction<String, Optional<String>, Optional<dev.parley.telephony.PhoneNumberService.Trunk>> numbers;
     private final AtomicLong sessions = new AtomicLong(System.currentTimeMillis() / 1000);
 
     /** @param trunk where calls go; without one, to softphones registered in the sandbox */
     public SipTelephonyProvider(SipUserAgent ua, String host, Optional<String> trunk,
-                                dev.parley.telephony.SandboxRegistrations sandbox, Path recordings,
+                                dev.parley.telephony.SandboxRegistrations sandbox,
                                 dev.parley.media.RtpPorts ports,
                                 java.util.function.BiFunction<String, Optional<String>, Optional<dev.parley.telephony.PhoneNumberService.Trunk>> numbers) {
         this.ua = ua;
@@ -50,12 +44,6 @@ public final class SipTelephonyProvider implements TelephonyProvider {
         this.host = host;
         this.trunk = trunk;
         this.sandbox = sandbox;
-        this.recordings = recordings;
-        try {
-            Files.createDirectories(recordings);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the recordings directory " + recordings, e);
-        }
     }
 
     /** RTP packets in and out, lost (sequence gaps) and late (reordered), over every call of this node. */
@@ -68,11 +56,6 @@ public final class SipTelephonyProvider implements TelephonyProvider {
                 .register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder("parley.rtp.packets.late", rtpStats, s -> s.late().sum())
                 .register(registry);
-    }
-
-    /** Where a call's recording is, once it ended. */
-    public static Path recordingOf(Path recordings, String callId) {
-        return recordings.resolve(callId + ".wav");
     }
 
     @Override
@@ -95,7 +78,7 @@ public final class SipTelephonyProvider implements TelephonyProvider {
         } else {
             Optional<String> contact = sandbox.contactOf(dial.workspaceId(), dial.toNumber());
             if (contact.isEmpty()) {
-                listener.ended(new CallEnd(dev.parley.call.CallStatus.FAILED, "unreachable", null,
+                listener.ended(CallEnd.remote(EndReason.UNREACHABLE, null,
                         "no softphone is registered for this number in the sandbox (GET /v1/admin/sandbox says how)"));
                 return () -> { };
             }
@@ -103,96 +86,53 @@ public final class SipTelephonyProvider implements TelephonyProvider {
         }
         Optional<DatagramSocket> socket = ports.open();
         if (socket.isEmpty()) {
-            listener.ended(new CallEnd(dev.parley.call.CallStatus.FAILED, "capacity", null,
+            listener.ended(CallEnd.remote(EndReason.CAPACITY, null,
                     "no RTP port free on this node (rtp.ports)"));
             return () -> { };
         }
         DatagramSocket rtp = socket.get();
-        AtomicReference<SipUserAgent.OutboundCall> call = new AtomicReference<>();
-        AtomicReference<RtpSession> media = new AtomicReference<>();
+        AtomicReference<RtpTransport> media = new AtomicReference<>();
         SipUserAgent.SipCallListener sip = new SipUserAgent.SipCallListener() {
             @Override
             public void ringing(int code) {
                 listener.ringing(code);
             }
 
-
             @Override
             public void earlyMedia(String sdp) {
-                // Receive and record what the network plays before answering; nothing is sent.
-                SdpAnswer.parse(sdp).ifPresent(early -> {
-                    synchronized (media) {
-                        if (media.get() == null) {
-                            media.set(new RtpSession(rtp, early, listener::dtmf, rtpStats));
-                        }
-                    }
-                });
+                // What the network plays before the answer is heard and recorded; nothing is sent.
+                // The stack reports one call's responses on one thread, so this and the answer never race.
+                Optional<SdpAnswer> early = SdpAnswer.parse(sdp);
+                if (media.get() == null && early.isPresent()) {
+                    media.set(new RtpTransport(rtp, early.get(), listener::dtmf, rtpStats));
+                    listener.earlyMedia(media.get());
+                }
             }
 
             @Override
             public void answeredWith(String sdp) {
                 Optional<SdpAnswer> answer = SdpAnswer.parse(sdp);
-                RtpSession session;
-                synchronized (media) {
-                    session = media.get();
-                    if (session == null && answer.isPresent()) {
-                        session = new RtpSession(rtp, answer.get(), listener::dtmf, rtpStats);
-                        media.set(session);
-                    }
+                if (media.get() == null && answer.isPresent()) {
+                    media.set(new RtpTransport(rtp, answer.get(), listener::dtmf, rtpStats));
                 }
-                listener.answered(session);
-                if (session == null) {
-                    log.warn("The far end answered without usable audio (no PCMU/PCMA in its SDP); hanging up");
-                    hangupWhenKnown(call, "carrier-error");
-                }
+                listener.answered(media.get()); // null: no usable audio, the owner hangs up
             }
 
             @Override
             public void ended(CallEnd end) {
-                RtpSession session = media.get();
-                if (session != null) {
-                    session.close();
-                    save(dial.callId(), session);
-                } else {
-                    rtp.close();
+                if (media.get() == null) {
+                    rtp.close(); // never handed over: ours to close
                 }
                 listener.ended(end);
             }
         };
         String offer = SdpOffer.audio(ua.externalHost(), rtp.getLocalPort(), sessions.incrementAndGet());
-        SipUserAgent.Invite invite = new SipUserAgent.Invite(target, callerId, offer, dial.ringTimeout(), credentials, transport);
+        SipUserAgent.Invite invite = new SipUserAgent.Invite(target, callerId, offer, credentials, transport);
         try {
-            SipUserAgent.OutboundCall placed = ua.dial(invite, sip);
-            call.set(placed);
-            return placed::hangup;
+            return ua.dial(invite, sip)::hangup;
         } catch (RuntimeException e) {
             rtp.close();
             throw e;
-        }
-    }
-
-    private static void hangupWhenKnown(AtomicReference<SipUserAgent.OutboundCall> call, String reason) {
-        // dial() publishes the handle right after sending the INVITE, long before an answer can be
-        // played to its end; waiting briefly covers the one case (no usable SDP) that comes at once.
-        for (int i = 0; i < 100 && call.get() == null; i++) {
-            dev.parley.work.Wakeup.pause(java.time.Duration.ofMillis(10));
-        }
-        SipUserAgent.OutboundCall c = call.get();
-        if (c != null) {
-            c.hangup(reason);
-        }
-    }
-
-    private void save(String callId, RtpSession session) {
-        Path file = recordingOf(recordings, callId);
-        try {
-            Path tmp = Files.createTempFile(recordings, callId, ".part");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                session.writeRecording(out);
-            }
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            log.error("The recording could not be written to {}", file, e);
         }
     }
 

@@ -1,19 +1,13 @@
 package dev.parley.telephony.sip;
 
-import dev.parley.call.CallStatus;
 import dev.parley.telephony.CallEnd;
 import gov.nist.core.CommonLogger;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import javax.sip.ClientTransaction;
 import javax.sip.Dialog;
 import javax.sip.DialogTerminatedEvent;
@@ -45,9 +39,9 @@ import org.slf4j.LoggerFactory;
  * Parley's SIP user agent (JAIN-SIP RI underneath): places outbound calls and keeps each one's
  * signalling straight. Per call: INVITE with an SDP offer; 1xx reports ringing; 2xx is ACKed and
  * reports the answer; any other final response ends the call through {@link SipOutcomes} (the stack
- * ACKs those itself). {@link OutboundCall#hangup()} sends CANCEL before an answer (once a provisional
- * response has arrived, as RFC 3261 9.1 requires; before that it is remembered) and BYE after it.
- * A BYE from the far end is answered 200 and ends the call; OPTIONS is answered 200.
+ * ACKs those itself). {@link OutboundCall} keeps one call's state. A BYE from the far end is
+ * answered 200 and ends the call; OPTIONS is answered 200. Ring timeouts belong to the call's owner,
+ * which hangs up (CANCEL) when it wants.
  *
  * <p>Threading: the stack delivers events on its own thread; state per call is guarded by the
  * call's monitor, and listener callbacks run outside it, in order, exactly one {@code ended}.
@@ -65,7 +59,6 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
         }
     }
 
-    /** A listener that also receives the far end's SDP answer, which media needs. */
     /** What one outbound call reports, from the stack's threads. */
     public interface SipCallListener {
         void ringing(int code);
@@ -74,7 +67,7 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
         void answeredWith(String sdpAnswer);
 
         /** Called exactly once, last. */
-        void ended(dev.parley.telephony.CallEnd end);
+        void ended(CallEnd end);
 
         /** A 183 with SDP: the far end sends audio before answering (announcements, ringback). */
         default void earlyMedia(String sdp) {
@@ -85,24 +78,22 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
     public record Credentials(String username, String password) {}
 
     /** One outbound call: where to, as whom, with which offer, and credentials if the far end asks. */
-    public record Invite(String requestUri, String fromUser, String sdpOffer, Duration ringTimeout,
+    public record Invite(String requestUri, String fromUser, String sdpOffer,
                          java.util.Optional<Credentials> credentials, String transport) {
-        public Invite(String requestUri, String fromUser, String sdpOffer, Duration ringTimeout) {
-            this(requestUri, fromUser, sdpOffer, ringTimeout, java.util.Optional.empty(), ListeningPoint.UDP);
+        public Invite(String requestUri, String fromUser, String sdpOffer) {
+            this(requestUri, fromUser, sdpOffer, java.util.Optional.empty(), ListeningPoint.UDP);
         }
     }
 
-    private final SipStack stack;
-    private final SipProvider provider;
+    final SipStack stack;
+    final SipProvider provider;
     private final AddressFactory addresses;
-    private final HeaderFactory headers;
+    final HeaderFactory headers;
     private final MessageFactory messages;
     private final Settings settings;
     private final ListeningPoint udp;
     private final ListeningPoint tcp;
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("sip-timers").factory());
-    private final Map<String, OutboundCall> calls = new ConcurrentHashMap<>();
+    final Map<String, OutboundCall> calls = new ConcurrentHashMap<>();
     private volatile SandboxRegistrar registrar;
 
     public SipUserAgent(Settings settings) {
@@ -183,221 +174,12 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
             request.addHeader(headers.createUserAgentHeader(List.of(settings.userAgent())));
             request.setContent(invite.sdpOffer(), headers.createContentTypeHeader("application", "sdp"));
             ClientTransaction tx = provider.getNewClientTransaction(request);
-            OutboundCall call = new OutboundCall(callId.getCallId(), tx, listener, invite.credentials(), invite.sdpOffer());
-            calls.put(call.sipCallId, call);
-            call.ringTimer = timers.schedule(() -> call.cancel("ring-timeout"), invite.ringTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            OutboundCall call = new OutboundCall(this, callId.getCallId(), tx, listener, invite.credentials(), invite.sdpOffer());
+            calls.put(call.sipCallId(), call);
             tx.sendRequest();
             return call;
         } catch (Exception e) {
             throw new IllegalStateException("Cannot send the INVITE: " + e.getMessage(), e);
-        }
-    }
-
-    /** A call in progress; {@link #hangup()} is safe in any state and at any time. */
-    public final class OutboundCall {
-        private final String sipCallId;
-        private volatile ClientTransaction invite; // replaced when a challenge is answered
-        private final SipCallListener listener;
-        private final java.util.Optional<Credentials> credentials;
-        private final String localSdp;
-        private boolean authenticated;
-        private Dialog dialog;
-        private boolean provisional;
-        private boolean answered;
-        private boolean ended;
-        private String cancelPending; // why we want to cancel before a provisional arrived
-        private String cancelledBy;
-        private ScheduledFuture<?> ringTimer;
-
-        private String byeReason = "api-hangup";
-
-        private OutboundCall(String sipCallId, ClientTransaction invite, SipCallListener listener,
-                             java.util.Optional<Credentials> credentials, String localSdp) {
-            this.sipCallId = sipCallId;
-            this.invite = invite;
-            this.listener = listener;
-            this.credentials = credentials;
-            this.localSdp = localSdp;
-        }
-
-        /** Answers one 401/407 with digest credentials (RFC 3261 22.2); true when a new INVITE went out. */
-        private boolean answerChallenge(Response r) {
-            synchronized (this) {
-                if (credentials.isEmpty() || authenticated || ended || cancelledBy != null) {
-                    return false;
-                }
-                authenticated = true;
-            }
-            Credentials c = credentials.get();
-            javax.sip.SipStack s = stack;
-            try {
-                var helper = ((gov.nist.javax.sip.SipStackExt) s).getAuthenticationHelper(
-                        (challenged, realm) -> new gov.nist.javax.sip.clientauthutils.UserCredentials() {
-                            @Override
-                            public String getUserName() {
-                                return c.username();
-                            }
-
-                            @Override
-                            public String getPassword() {
-                                return c.password();
-                            }
-
-                            @Override
-                            public String getSipDomain() {
-                                return realm;
-                            }
-                        }, headers);
-                ClientTransaction retry = helper.handleChallenge(r, invite, provider, 5);
-                invite = retry;
-                retry.sendRequest();
-                return true;
-            } catch (Exception e) {
-                log.warn("Could not answer the trunk's authentication challenge", e);
-                return false;
-            }
-        }
-
-        public void hangup() {
-            hangup("api-hangup");
-        }
-
-        /** @param endedReason what a BYE of ours means: api-hangup, assistant-ended, max-duration... */
-        public void hangup(String endedReason) {
-            boolean bye;
-            synchronized (this) {
-                if (ended) {
-                    return;
-                }
-                bye = answered;
-                byeReason = endedReason;
-            }
-            if (bye) {
-                sendBye();
-            } else {
-                cancel("api");
-            }
-        }
-
-        private void cancel(String why) {
-            synchronized (this) {
-                if (ended || answered || cancelledBy != null) {
-                    return;
-                }
-                if (!provisional) {
-                    cancelPending = why;
-                    return;
-                }
-                cancelledBy = why;
-            }
-            try {
-                provider.getNewClientTransaction(invite.createCancel()).sendRequest();
-            } catch (Exception e) {
-                log.warn("CANCEL could not be sent", e);
-            }
-        }
-
-        private void sendBye() {
-            try {
-                Request bye = dialog.createRequest(Request.BYE);
-                dialog.sendRequest(provider.getNewClientTransaction(bye));
-                end(new CallEnd(CallStatus.COMPLETED, byeReason, null, "BYE sent"));
-            } catch (Exception e) {
-                log.warn("BYE could not be sent", e);
-                end(new CallEnd(CallStatus.COMPLETED, byeReason, null, "BYE could not be sent"));
-            }
-        }
-
-        private void onResponse(Response r, Dialog d) {
-            int code = r.getStatusCode();
-            if (code < 200) {
-                String pending;
-                boolean first;
-                synchronized (this) {
-                    if (code == 100 || ended || answered) {
-                        return; // a 180 the network delivered after the 200 is stale: the call is already up
-                    }
-                    first = !provisional;
-                    provisional = true;
-                    pending = cancelPending;
-                    cancelPending = null;
-                }
-                if (pending != null) {
-                    cancel(pending);
-                } else if (first) {
-                    listener.ringing(code);
-                }
-                byte[] body = r.getRawContent();
-                if (code == 183 && body != null && body.length > 0 && pending == null) {
-                    listener.earlyMedia(new String(body, java.nio.charset.StandardCharsets.UTF_8));
-                }
-                return;
-            }
-            if (code < 300) {
-                ack(r, d);
-                boolean lateCancel;
-                synchronized (this) {
-                    if (ended) {
-                        return;
-                    }
-                    answered = true;
-                    dialog = d;
-                    lateCancel = cancelledBy != null || cancelPending != null;
-                }
-                ringTimer.cancel(false);
-                if (lateCancel) {
-                    sendBye(); // a 200 crossed our CANCEL: the call exists now and must be ended
-                } else {
-                    byte[] body = r.getRawContent();
-                    listener.answeredWith(body == null ? null : new String(body, java.nio.charset.StandardCharsets.UTF_8));
-                }
-                return;
-            }
-            if ((code == 401 || code == 407) && answerChallenge(r)) {
-                return;
-            }
-            String why;
-            synchronized (this) {
-                why = cancelledBy;
-            }
-            end(SipOutcomes.ofFinalResponse(code, r.getReasonPhrase(), why));
-        }
-
-        private void ack(Response r, Dialog d) {
-            try {
-                long cseq = ((CSeqHeader) r.getHeader(CSeqHeader.NAME)).getSeqNumber();
-                d.sendAck(d.createAck(cseq));
-            } catch (Exception e) {
-                log.warn("ACK could not be sent", e);
-            }
-        }
-
-        private void onBye() {
-            end(new CallEnd(CallStatus.COMPLETED, "callee-ended", null, "BYE received"));
-        }
-
-        private void onTimeout() {
-            boolean wasAnswered;
-            synchronized (this) {
-                wasAnswered = answered;
-            }
-            if (!wasAnswered) {
-                end(new CallEnd(CallStatus.FAILED, "carrier-error", null, "no response to the INVITE"));
-            }
-        }
-
-        private void end(CallEnd end) {
-            synchronized (this) {
-                if (ended) {
-                    return;
-                }
-                ended = true;
-            }
-            if (ringTimer != null) {
-                ringTimer.cancel(false);
-            }
-            calls.remove(sipCallId);
-            listener.ended(end);
         }
     }
 
@@ -463,7 +245,7 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
         SipURI contactUri = addresses.createSipURI("parley", settings.externalHost());
         contactUri.setPort(port());
         ok.addHeader(headers.createContactHeader(addresses.createAddress(contactUri)));
-        ok.setContent(call.localSdp, headers.createContentTypeHeader("application", "sdp"));
+        ok.setContent(call.localSdp(), headers.createContentTypeHeader("application", "sdp"));
         tx.sendResponse(ok);
     }
 
@@ -495,7 +277,6 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
 
     @Override
     public void close() {
-        timers.shutdownNow();
         try {
             provider.removeSipListener(this);
             stack.deleteSipProvider(provider);

@@ -1,5 +1,6 @@
 package dev.parley.ai.flow;
 
+import dev.parley.call.EndReason;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -41,7 +42,7 @@ class FlowResponderTest {
     void yesGoesToConfirmedAndOnToTheEnd() {
         Session s = answered(reminder());
         assertThat(parts(s.respond(new Input.Heard("Yeah, I'll be there."), List.of()))).containsExactly(
-                new Say("Great, see you then.", true), new Say("Thank you, goodbye!", false), new EndCall("assistant-ended"));
+                new Say("Great, see you then.", true), new Say("Thank you, goodbye!", false), new EndCall(EndReason.ASSISTANT_ENDED));
         assertThat(parts(s.respond(new Input.Heard("yes"), List.of()))).as("after the end").isEmpty();
         assertThat(parts(s.respond(new Input.NoInput(), List.of()))).isEmpty();
     }
@@ -51,7 +52,7 @@ class FlowResponderTest {
         Session s = answered(reminder());
         assertThat(parts(s.respond(new Input.Heard("Nope."), List.of()))).containsExactly(
                 new Say("No problem, we will call you to find a new time.", true),
-                new Say("Thank you, goodbye!", false), new EndCall("assistant-ended"));
+                new Say("Thank you, goodbye!", false), new EndCall(EndReason.ASSISTANT_ENDED));
     }
 
     @Test
@@ -97,7 +98,7 @@ class FlowResponderTest {
             assertThat(parts.get(1)).isInstanceOf(Listen.class);
         }
         assertThat(parts(s.respond(new Input.Heard("banana"), List.of())))
-                .containsExactly(new Say("Thank you, goodbye!", false), new EndCall("assistant-ended"));
+                .containsExactly(new Say("Thank you, goodbye!", false), new EndCall(EndReason.ASSISTANT_ENDED));
     }
 
     @Test
@@ -114,7 +115,7 @@ class FlowResponderTest {
         assertThat(parts(s.respond(new Input.Heard("hm"), List.of())).getFirst()).as("one retry again")
                 .isEqualTo(new Say("Sorry, I didn't catch that.", true));
         assertThat(parts(s.respond(new Input.Heard("hm"), List.of())))
-                .containsExactly(new Say("Bye now.", false), new EndCall("assistant-ended"));
+                .containsExactly(new Say("Bye now.", false), new EndCall(EndReason.ASSISTANT_ENDED));
     }
 
     @Test
@@ -124,7 +125,7 @@ class FlowResponderTest {
                   {"id": "ask", "say": "Ready?", "listen": {"no_match": {"retries": 0}}}]}}""")).start("c", json(VARIABLES));
         s.respond(new Input.Answered(), List.of());
         assertThat(parts(s.respond(new Input.Heard("what"), List.of())))
-                .containsExactly(new Say("Goodbye Ada.", false), new EndCall("assistant-ended"));
+                .containsExactly(new Say("Goodbye Ada.", false), new EndCall(EndReason.ASSISTANT_ENDED));
     }
 
     @Test
@@ -134,7 +135,7 @@ class FlowResponderTest {
         assertThat(parts.get(0)).isEqualTo(new Say("Are you still there?", true));
         assertThat(((Listen) parts.get(1)).noInputTimeout()).isEqualTo(Duration.ofSeconds(6));
         assertThat(parts(s.respond(new Input.NoInput(), List.of())))
-                .containsExactly(new Say("Thank you for your time. Goodbye!", false), new EndCall("silence-timeout"));
+                .containsExactly(new Say("Thank you for your time. Goodbye!", false), new EndCall(EndReason.SILENCE_TIMEOUT));
     }
 
     @Test
@@ -147,7 +148,7 @@ class FlowResponderTest {
         List<Part> first = parts(s.respond(new Input.Answered(), List.of()));
         assertThat(((Listen) first.get(1)).noInputTimeout()).isEqualTo(Duration.ofSeconds(9));
         assertThat(parts(s.respond(new Input.NoInput(), List.of()))).containsExactly(new Say("We will try again later.", true),
-                new Say("Thank you for your time. Goodbye!", false), new EndCall("silence-timeout"));
+                new Say("Thank you for your time. Goodbye!", false), new EndCall(EndReason.SILENCE_TIMEOUT));
     }
 
     @Test
@@ -163,7 +164,7 @@ class FlowResponderTest {
     void anEndCallPhraseEndsTheCallBeforeIntentsAreMatched() {
         Session s = answered(reminder());
         assertThat(parts(s.respond(new Input.Heard("Yes. OK, goodbye!"), List.of())))
-                .containsExactly(new Say("Thank you for your time. Goodbye!", false), new EndCall("assistant-ended"));
+                .containsExactly(new Say("Thank you for your time. Goodbye!", false), new EndCall(EndReason.ASSISTANT_ENDED));
         Session t = answered(reminder());
         assertThat(parts(t.respond(new Input.Heard("goodbyes are hard, yes"), List.of())).getFirst())
                 .as("whole words only").isEqualTo(new Say("Great, see you then.", true));
@@ -185,7 +186,7 @@ class FlowResponderTest {
                 {"flow": {"steps": [{"id": "a", "say": "One."}, {"id": "b"}, {"id": "c", "say": "Two.", "end": {"say": "Three."}}]}}"""))
                 .start("c", null);
         assertThat(parts(s.respond(new Input.Answered(), List.of()))).containsExactly(
-                new Say("One.", true), new Say("Two.", true), new Say("Three.", false), new EndCall("assistant-ended"));
+                new Say("One.", true), new Say("Two.", true), new Say("Three.", false), new EndCall(EndReason.ASSISTANT_ENDED));
     }
 
     @Test
@@ -198,20 +199,20 @@ class FlowResponderTest {
         assertThat(opening.getFirst()).isEqualTo(new Say("Hello Ada, got a minute?", true));
         assertThat(((Listen) opening.get(1)).expect()).contains("yes", "of course", "not now", "pardon", "goodbye");
         assertThat(parts(yes.respond(new Input.Heard("of course"), List.of())))
-                .containsExactly(new Say("Great, thank you.", true), new Say("Bye.", false), new EndCall("assistant-ended"));
+                .containsExactly(new Say("Great, thank you.", true), new Say("Bye.", false), new EndCall(EndReason.ASSISTANT_ENDED));
 
         Session no = new FlowResponder(config).start("c", json(VARIABLES));
         no.respond(new Input.Answered(), List.of());
         assertThat(parts(no.respond(new Input.Heard("pardon?"), List.of())).getFirst())
                 .isEqualTo(new Say("Hello Ada, got a minute?", true));
         assertThat(parts(no.respond(new Input.Heard("not now"), List.of())))
-                .containsExactly(new Say("No problem.", true), new Say("Bye.", false), new EndCall("assistant-ended"));
+                .containsExactly(new Say("No problem.", true), new Say("Bye.", false), new EndCall(EndReason.ASSISTANT_ENDED));
 
         Session silent = new FlowResponder(config).start("c", json(VARIABLES));
         silent.respond(new Input.Answered(), List.of());
         assertThat(parts(silent.respond(new Input.NoInput(), List.of())).getFirst()).isEqualTo(new Say("Are you still there?", true));
         assertThat(parts(silent.respond(new Input.NoInput(), List.of())))
-                .containsExactly(new Say("Bye.", false), new EndCall("silence-timeout"));
+                .containsExactly(new Say("Bye.", false), new EndCall(EndReason.SILENCE_TIMEOUT));
 
         Session muddled = new FlowResponder(config).start("c", json(VARIABLES));
         muddled.respond(new Input.Answered(), List.of());
@@ -219,7 +220,7 @@ class FlowResponderTest {
                 .isEqualTo(new Say("Sorry, I didn't catch that.", true));
         parts(muddled.respond(new Input.Heard("banana"), List.of()));
         assertThat(parts(muddled.respond(new Input.Heard("banana"), List.of())))
-                .containsExactly(new Say("Bye.", false), new EndCall("assistant-ended"));
+                .containsExactly(new Say("Bye.", false), new EndCall(EndReason.ASSISTANT_ENDED));
     }
 
     @Test

@@ -1,7 +1,5 @@
 package dev.parley.dialer;
 
-import dev.parley.call.TranscriptStore;
-import dev.parley.call.TranscriptTurn;
 import java.time.Duration;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -9,41 +7,44 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stores one call's transcript turns in order, off the conversation's thread: a database write
- * (a millisecond or two, more under load) must not sit between the caller's last word and the
- * assistant's answer. {@link #drain} waits for what is queued before the call's report is written.
+ * One call's writes during the call (transcript turns, digits), stored in order on a thread of
+ * their own, each retried through a database failover: neither the conversation nor the media
+ * clock ever waits for the database (a write takes a millisecond or two, seconds in a failover).
+ * {@link #drain} waits for what is queued before the call's report is written.
  */
-final class TurnWriter {
-    private static final Logger log = LoggerFactory.getLogger(TurnWriter.class);
+final class CallWrites {
+    private static final Logger log = LoggerFactory.getLogger(CallWrites.class);
+
+    private record Write(String what, Runnable run) {}
 
     private final String callId;
-    private final TranscriptStore store;
-    private final LinkedBlockingQueue<TranscriptTurn> queue = new LinkedBlockingQueue<>();
+    private final Duration patience;
+    private final LinkedBlockingQueue<Write> queue = new LinkedBlockingQueue<>();
     private Thread writer;
     private int written;
     private int added;
 
-    TurnWriter(String callId, TranscriptStore store) {
+    CallWrites(String callId, Duration patience) {
         this.callId = callId;
-        this.store = store;
+        this.patience = patience;
     }
 
-    synchronized void add(TranscriptTurn turn) {
+    synchronized void add(String what, Runnable write) {
         added++;
-        queue.add(turn);
+        queue.add(new Write(what, write));
         if (writer == null) {
-            writer = Thread.ofVirtual().name("turns-" + callId).start(this::write);
+            writer = Thread.ofVirtual().name("writes-" + callId).start(this::write);
         }
     }
 
     private void write() {
         try {
             while (true) {
-                TranscriptTurn t = queue.poll(30, TimeUnit.SECONDS);
-                if (t == null) {
+                Write w = queue.poll(30, TimeUnit.SECONDS);
+                if (w == null) {
                     continue;
                 }
-                if (!Retry.until(Dialer.RECORDING_PATIENCE, "store a transcript turn", () -> store.append(callId, t))
+                if (!Retry.until(patience, w.what(), w.run())
                         && Thread.currentThread().isInterrupted()) {
                     return; // drained: the call's end gave up waiting
                 }
@@ -64,7 +65,7 @@ final class TurnWriter {
             while (written < added) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    log.warn("Transcript turns were still being stored after {}", timeout);
+                    log.warn("The call's writes were still being stored after {}", timeout);
                     break;
                 }
                 wait(Math.max(1, left / 1_000_000L));

@@ -1,0 +1,280 @@
+package dev.parley.dialer;
+
+import dev.parley.call.CallStatus;
+import dev.parley.call.EndReason;
+import dev.parley.call.TranscriptTurn;
+import dev.parley.conversation.Conversation;
+import dev.parley.media.MediaTransport;
+import dev.parley.media.Pacer;
+import dev.parley.media.Recorder;
+import dev.parley.telephony.CallEnd;
+import dev.parley.telephony.CallListener;
+import dev.parley.telephony.TelephonyProvider;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * One placed call on this node, from the claim of its job to its final status: the one owner of
+ * everything the call holds.
+ *
+ * <p><b>What it owns.</b> An executor of virtual threads for the call's own work (hang-ups, its
+ * end), closed when the call ends; its timers (ring timeout, max duration); its media (the
+ * transport the provider hands over, the {@link Pacer} and {@link Recorder} over it); its
+ * {@link Conversation}; and its writes ({@link CallWrites}: turns and digits, in order, never on
+ * the media clock or the SIP thread).
+ *
+ * <p><b>How it ends.</b> Every way a call ends reaches {@link #end} once: the far end's BYE or a
+ * final response (through the provider's {@code ended}); our own hang-ups (API, assistant, max
+ * duration, ring timeout, a node stopping), which ask the provider for CANCEL or BYE and end when
+ * it reports back; and failures before or while dialing. {@code end} tears down in a fixed order:
+ * <ol>
+ *   <li>signalling: CANCEL or BYE has gone out (or the far end ended it);
+ *   <li>media: the clock stops and the transport closes, so the recording is complete;
+ *   <li>the conversation stops, keeping the utterance the end cut short;
+ *   <li>the last turns and digits are stored;
+ *   <li>the recording is stored, then the final status with its {@code call.ended} and
+ *       {@code call.report} events in one transaction (the report names the recording);
+ *   <li>then the line is given back.
+ * </ol>
+ * Each write is retried for {@link Dialer#RECORDING_PATIENCE}, so a database failover as the call
+ * ends does not lose it; the line is given back even when it does.
+ *
+ * <p><b>Why we hung up</b> is kept here only: the provider reports that the end was ours
+ * ({@link CallEnd#hungUpHere()}) and this object names the reason. A hang-up before anyone answered
+ * is a cancel ({@link EndReason#beforeAnswer()}).
+ */
+final class PlacedCall implements CallListener, Conversation.Line {
+    private static final Logger log = LoggerFactory.getLogger(PlacedCall.class);
+
+    private final DialQueue.Job job;
+    private final DialerNode node;
+    private final CallWrites writes;
+    private final CountDownLatch over = new CountDownLatch(1);
+    private final AtomicBoolean ending = new AtomicBoolean();
+    private final AtomicReference<EndReason> requested = new AtomicReference<>();
+    private volatile ExecutorService work;
+    private volatile TelephonyProvider.Active call;
+    private volatile Conversation conversation;
+    private volatile ScheduledFuture<?> ringTimer;
+    private volatile ScheduledFuture<?> maxDuration;
+    private volatile boolean answered;
+    // Media: created at early media or the answer, on the provider's one thread per call.
+    private volatile MediaTransport transport;
+    private volatile Pacer pacer;
+    private volatile Recorder recorder;
+    private long inviteSentNanos;
+    private final AtomicBoolean setupMeasured = new AtomicBoolean();
+
+    PlacedCall(DialQueue.Job job, DialerNode node) {
+        this.job = job;
+        this.node = node;
+        this.writes = new CallWrites(job.callId(), Dialer.RECORDING_PATIENCE);
+    }
+
+    String id() {
+        return job.callId();
+    }
+
+    /** The call's life, on its own virtual thread: returns once it ended and its work is done. */
+    void run() {
+        MDC.put("call_id", job.callId());
+        try (ExecutorService executor = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("call-" + job.callId() + "-", 0).factory())) {
+            work = executor;
+            place();
+            over.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            node.released(this);
+            MDC.remove("call_id");
+        }
+    }
+
+    private void place() {
+        try {
+            if (!node.queue().markDialed(node.name(), job.callId())) {
+                over.countDown(); // canceled before it reached the wire: already final
+                return;
+            }
+            try {
+                conversation = node.conversations().open(job, this);
+            } catch (RuntimeException e) {
+                log.error("The call's assistant cannot hold a conversation", e);
+                end(EndReason.PROVIDER_ERROR, null, "the assistant could not be loaded: " + e.getMessage());
+                return;
+            }
+            conversation.prepare(); // the greeting is synthesized while the phone rings
+            inviteSentNanos = System.nanoTime();
+            node.dialLatency().record(Duration.between(job.acceptedAt(), Instant.now()));
+            node.dialed().increment();
+            ringTimer = node.timers().schedule(() -> hangup(EndReason.NO_ANSWER), node.ringTimeout().toMillis(),
+                    TimeUnit.MILLISECONDS);
+            call = node.provider().dial(new TelephonyProvider.Dial(job.callId(), job.workspaceId(), job.toNumber(),
+                    Optional.ofNullable(job.fromNumber()), node.ringTimeout()), this);
+            if (requested.get() != null) {
+                signal(); // a hang-up asked for while the INVITE was being sent
+            }
+        } catch (RuntimeException e) {
+            log.error("Dialing failed", e);
+            end(EndReason.CARRIER_ERROR, null, "could not dial: " + e.getMessage());
+        }
+    }
+
+    /** Hang up for this reason; the first reason asked for is the one recorded. */
+    @Override
+    public void hangup(EndReason reason) {
+        requested.compareAndSet(null, reason);
+        signal();
+    }
+
+    /**
+     * CANCEL or BYE, on a thread of the call's own: the provider reports the end on the thread that
+     * hangs up, and the end stops the conversation and waits for it, so the conversation (or the SIP
+     * stack) must never be the one hanging up.
+     */
+    private void signal() {
+        TelephonyProvider.Active c = call;
+        if (c == null || ending.get()) {
+            return; // not dialed yet (place() signals once it is) or already over
+        }
+        try {
+            work.execute(c::hangup);
+        } catch (RejectedExecutionException e) {
+            // the call's work is closed: it has ended
+        }
+    }
+
+    private void measureSetup() {
+        if (setupMeasured.compareAndSet(false, true)) {
+            node.setupLatency().record(System.nanoTime() - inviteSentNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    @Override
+    public void ringing(int code) {
+        measureSetup();
+        node.transitions().move(job.callId(), CallStatus.RINGING, code + " from the far end");
+    }
+
+    @Override
+    public void earlyMedia(MediaTransport media) {
+        startMedia(media);
+    }
+
+    @Override
+    public void answered(MediaTransport media) {
+        measureSetup();
+        cancel(ringTimer);
+        if (media == null) {
+            log.warn("The far end answered without usable audio (no PCMU/PCMA in its SDP); hanging up");
+            hangup(EndReason.CARRIER_ERROR);
+            return;
+        }
+        answered = true;
+        Pacer p = startMedia(media);
+        p.answered();
+        conversation.start(p); // first: the greeting must not wait for the status write
+        node.transitions().move(job.callId(), CallStatus.IN_PROGRESS, "answered");
+        maxDuration = node.timers().schedule(() -> hangup(EndReason.MAX_DURATION), job.maxDurationSeconds(), TimeUnit.SECONDS);
+    }
+
+    private synchronized Pacer startMedia(MediaTransport media) {
+        if (pacer == null) {
+            transport = media;
+            recorder = new Recorder();
+            pacer = new Pacer(media, recorder);
+        }
+        return pacer;
+    }
+
+    @Override
+    public void dtmf(char digit) {
+        conversation.digit(digit);
+        writes.add("store a digit the callee pressed", () -> node.transitions().recordDtmf(job.callId(), digit));
+    }
+
+    @Override
+    public void record(TranscriptTurn turn) {
+        writes.add("store a transcript turn", () -> node.transcripts().append(job.callId(), turn));
+    }
+
+    /**
+     * The provider's word on the end. Recorded on a thread of the call's own: the SIP stack reports
+     * a callee's BYE on the one thread that serves every call, and the end takes milliseconds, or
+     * seconds while the database fails over.
+     */
+    @Override
+    public void ended(CallEnd end) {
+        EndReason reason = end.reason();
+        EndReason why = requested.get();
+        if (end.hungUpHere() && why != null) {
+            reason = answered ? why : why.beforeAnswer();
+        }
+        EndReason how = reason;
+        try {
+            work.execute(() -> end(how, end.sipCode(), end.detail()));
+        } catch (RejectedExecutionException e) {
+            log.warn("The call's end was reported after it was over");
+        }
+    }
+
+    /** The one way a call ends: once, in the order the class comment gives. */
+    void end(EndReason reason, Integer sipCode, String detail) {
+        if (!ending.compareAndSet(false, true)) {
+            return;
+        }
+        MDC.put("call_id", job.callId());
+        try {
+            cancel(ringTimer);
+            cancel(maxDuration);
+            byte[] recording = stopMedia();
+            Conversation c = conversation;
+            if (c != null) {
+                c.stop(); // what was said is recorded before the report is written
+            }
+            writes.drain(Dialer.RECORDING_PATIENCE);
+            if (recording != null) {
+                Retry.until(Dialer.RECORDING_PATIENCE, "store the call's recording",
+                        () -> node.recordings().put(job.callId(), recording));
+            }
+            Retry.until(Dialer.RECORDING_PATIENCE, "record how the call ended",
+                    () -> node.transitions().end(job.callId(), reason, sipCode, detail));
+        } finally {
+            over.countDown(); // the line is given back even if the end could not be recorded
+        }
+    }
+
+    /** Stops the clock and closes the transport; returns the finished recording, if media ever ran. */
+    private synchronized byte[] stopMedia() {
+        if (pacer == null) {
+            return null;
+        }
+        pacer.close();
+        transport.close();
+        return recorder.wav();
+    }
+
+    /** This node is stopping: the call ends as an API hang-up would end it. */
+    void stopNode() {
+        hangup(EndReason.API_HANGUP);
+    }
+
+    private static void cancel(ScheduledFuture<?> timer) {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+    }
+}
