@@ -11,7 +11,7 @@ import dev.parley.tenancy.AuthException;
 import dev.parley.tenancy.Authenticator;
 import dev.parley.tenancy.Tenant;
 import dev.parley.tenancy.WorkspaceService;
-import dev.parley.telephony.PhoneNumberService;
+import dev.parley.number.PhoneNumberService;
 import dev.parley.webhook.WebhookStore;
 import io.javalin.Javalin;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -97,7 +97,7 @@ public final class ApiServer implements AutoCloseable {
         var system = new SystemRoutes(s.database(), s.metrics(), envelope);
         var numbers = new PhoneNumberRoutes(s.phoneNumbers(), envelope, s.json());
         var workspace = new WorkspaceRoutes(s.workspaces(), s.deliveries(),
-                workspaceId -> new dev.parley.telephony.SandboxRegistrations(s.database().jdbi()).registered(workspaceId), envelope, s.json(), s.sipHost(), s.sipPort());
+                workspaceId -> new dev.parley.number.SandboxRegistrations(s.database().jdbi()).registered(workspaceId), envelope, s.json(), s.sipHost(), s.sipPort());
         return List.of(
                 open(HandlerType.GET, "/healthz", system::health),
                 open(HandlerType.GET, "/readyz", system::ready),

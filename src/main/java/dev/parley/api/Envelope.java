@@ -11,7 +11,7 @@ import java.util.Map;
  * The one response envelope. Success: {@code {"success": true, "message": ..., "data": ...}}, as the
  * seed documents; errors: {@code {"success": false, "message": ..., "error": {"code": ..., ...}}}.
  */
-public final class Envelope {
+final class Envelope {
     private final ObjectMapper json;
 
     public Envelope(ObjectMapper json) {

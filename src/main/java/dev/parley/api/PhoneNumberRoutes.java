@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.store.Ids;
 import dev.parley.error.Problem;
-import dev.parley.telephony.PhoneNumberService;
+import dev.parley.number.PhoneNumberService;
 import dev.parley.tenancy.Tenant;
 import io.javalin.http.Context;
 

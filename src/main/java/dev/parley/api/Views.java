@@ -7,6 +7,8 @@ import dev.parley.assistant.Assistant;
 import dev.parley.assistant.AssistantConfigJson;
 import dev.parley.call.Call;
 import dev.parley.call.CallEvent;
+import dev.parley.call.CallJson;
+import dev.parley.call.TranscriptJson;
 import dev.parley.store.Page;
 import java.time.Instant;
 import java.util.function.Function;
@@ -32,33 +34,18 @@ final class Views {
     }
 
     ObjectNode call(Call c, boolean withHistory) {
-        ObjectNode o = json.createObjectNode();
-        o.put("call_id", c.id());
-        o.put("status", c.status().wire());
-        o.put("assistant_id", c.assistantId());
-        o.put("to_number", c.toNumber());
-        o.put("from_number", c.fromNumber());
+        ObjectNode o = CallJson.summary(json.createObjectNode(), c);
         o.put("workspace_id", c.workspaceId());
         o.set("variables", c.variables());
-        o.set("metadata", c.metadata());
         o.put("webhook_url", c.webhookUrl());
-        o.put("ended_reason", c.endedReason());
-        if (c.sipCode() == null) {
-            o.putNull("sip_code");
-        } else {
-            o.put("sip_code", c.sipCode());
-        }
         time(o, "created_at", c.createdAt());
         time(o, "updated_at", c.updatedAt());
         time(o, "scheduled_at", c.scheduledAt());
-        time(o, "started_at", c.startedAt());
-        time(o, "answered_at", c.answeredAt());
-        time(o, "ended_at", c.endedAt());
         c.durationSeconds().ifPresentOrElse(d -> o.put("duration_seconds", d), () -> o.putNull("duration_seconds"));
         o.put("dtmf", c.dtmf());
         if (withHistory) {
-            o.put("recording_url", dev.parley.call.TranscriptJson.recordingPath(c));
-            dev.parley.call.TranscriptJson.write(c.transcript(), o.putArray("transcript"), o.putArray("latency"));
+            o.put("recording_url", TranscriptJson.recordingPath(c));
+            TranscriptJson.write(c.transcript(), o.putArray("transcript"), o.putArray("latency"));
             ArrayNode history = o.putArray("history");
             for (CallEvent e : c.history()) {
                 ObjectNode h = history.addObject();

@@ -17,7 +17,7 @@ import java.util.Optional;
 final class WorkspaceRoutes {
     private final WorkspaceService workspaces;
     /** The workspace's live sandbox registrations. */
-    private final java.util.function.Function<String, List<dev.parley.telephony.SandboxRegistrations.Registration>> registrations;
+    private final java.util.function.Function<String, List<dev.parley.number.SandboxRegistrations.Registration>> registrations;
     private final WebhookStore deliveries;
     private final Envelope envelope;
     private final ObjectMapper json;
@@ -25,7 +25,7 @@ final class WorkspaceRoutes {
     private final int sipPort;
 
     WorkspaceRoutes(WorkspaceService workspaces, WebhookStore deliveries,
-                    java.util.function.Function<String, List<dev.parley.telephony.SandboxRegistrations.Registration>> registrations,
+                    java.util.function.Function<String, List<dev.parley.number.SandboxRegistrations.Registration>> registrations,
                     Envelope envelope, ObjectMapper json, String sipHost, int sipPort) {
         this.registrations = registrations;
         this.workspaces = workspaces;

@@ -123,23 +123,7 @@ public final class CallTransitions {
 
     /** What every status event carries. */
     private ObjectNode summary(Call c) {
-        ObjectNode o = json.createObjectNode();
-        o.put("call_id", c.id());
-        o.put("status", c.status().wire());
-        o.put("assistant_id", c.assistantId());
-        o.put("to_number", c.toNumber());
-        o.put("from_number", c.fromNumber());
-        o.put("ended_reason", c.endedReason());
-        if (c.sipCode() == null) {
-            o.putNull("sip_code");
-        } else {
-            o.put("sip_code", c.sipCode());
-        }
-        o.put("started_at", text(c.startedAt()));
-        o.put("answered_at", text(c.answeredAt()));
-        o.put("ended_at", text(c.endedAt()));
-        o.set("metadata", c.metadata());
-        return o;
+        return CallJson.summary(json.createObjectNode(), c);
     }
 
     /** The end-of-call report: the summary, durations, transcript with per-turn latency, DTMF, the recording. */
@@ -155,12 +139,8 @@ public final class CallTransitions {
         var dtmf = o.putArray("dtmf");
         c.dtmf().chars().forEach(d -> dtmf.add(String.valueOf((char) d)));
         o.put("recording_url", TranscriptJson.recordingPath(c));
-        o.put("created_at", text(c.createdAt()));
+        CallJson.time(o, "created_at", c.createdAt());
         return o;
-    }
-
-    private static String text(Instant at) {
-        return at == null ? null : at.toString();
     }
 
     private static Double seconds(Instant from, Instant to) {

@@ -1,6 +1,7 @@
 package dev.parley.call;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.number.PhoneNumbers;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.assistant.AssistantConfigJson;

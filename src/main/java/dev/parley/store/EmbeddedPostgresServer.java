@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *       leaves it running; a second {@code serve} refuses to start.
  * </ul>
  */
-public final class EmbeddedPostgresServer implements AutoCloseable {
+final class EmbeddedPostgresServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
     static final String DATABASE = "parley";
 

@@ -8,11 +8,14 @@ import dev.parley.support.Http;
 import dev.parley.support.Sipp;
 import dev.parley.support.TestPostgres;
 import dev.parley.support.TestServer;
+import dev.parley.support.WebhookReceiver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -32,12 +35,60 @@ public class DialerTest {
             ConfigLoader.DIALER_ENABLED, "true",
             ConfigLoader.DIALER_RING_TIMEOUT_SECONDS, "5",
             ConfigLoader.DIALER_LEASE_MS, "3000",
+            ConfigLoader.WEBHOOK_ALLOWED_HOSTS, "127.0.0.1",
             ConfigLoader.RTP_PORTS, RTP + "-" + (RTP + 3))); // two RTP ports: a third live call finds none
 
+
+    /** Every call of this class reports to it: each end path must write exactly one ending. */
+    static final WebhookReceiver receiver = new WebhookReceiver();
 
     @BeforeAll
     static void requirePeer() {
         Sipp.require();
+        Http.Response r = server.http.request("PATCH", "/v1/admin/workspace").headers(server.auth())
+                .json("{\"webhook_url\":\"" + receiver.url() + "\"}").send();
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+    }
+
+    @AfterAll
+    static void stopReceiver() {
+        receiver.close();
+    }
+
+    /**
+     * Whatever way each call of a test ended, it ended once: one final status in its history, one
+     * {@code call.ended} and one {@code call.report}, written with that status.
+     */
+    @AfterEach
+    void everyEndedCallEndedExactlyOnce() {
+        String finalStatuses = "('completed','busy','no-answer','failed','canceled')";
+        assertThat(server.count("SELECT count(*) FROM calls c WHERE status IN " + finalStatuses
+                + " AND (SELECT count(*) FROM call_events e WHERE e.call_id = c.id AND e.status IN " + finalStatuses + ") <> 1"))
+                .as("calls with other than one final status in their history").isZero();
+        for (String type : List.of("call.ended", "call.report")) {
+            assertThat(server.count("SELECT count(*) FROM calls c WHERE status IN " + finalStatuses
+                    + " AND (SELECT count(*) FROM webhook_events w WHERE w.call_id = c.id AND w.type = '" + type + "') <> 1"))
+                    .as("ended calls with other than one %s event", type).isZero();
+        }
+        assertThat(server.count("SELECT count(*) FROM calls c WHERE status IN " + finalStatuses
+                + " AND (SELECT payload->'data'->>'ended_reason' FROM webhook_events w WHERE w.call_id = c.id AND w.type = 'call.report')"
+                + " IS DISTINCT FROM c.ended_reason")).as("reports that disagree with the call's ended_reason").isZero();
+    }
+
+    @Test
+    void anAssistantWhoseProviderIsNotBuiltEndsAsProviderErrorAndIsNeverDialed() throws Exception {
+        String assistant = server.createAssistant("{\"name\":\"cloud\",\"config\":{\"model\":{\"provider\":\"openai\",\"model\":\"gpt-4o-mini\"}}}")
+                .json().at("/data/assistant_id").asText();
+        try (Sipp trunk = Sipp.uas("uas-answer.xml", TRUNK, 1)) {
+            String id = server.http.request("POST", "/v1/admin/assistant/call").headers(server.auth())
+                    .json("{\"assistant_id\":\"" + assistant + "\",\"to_number\":\"+14155550123\"}").send()
+                    .json().at("/data/call_id").asText();
+            JsonNode done = await(id, DialerTest::isFinal, "ended");
+            assertThat(done.get("status").asText()).isEqualTo("failed");
+            assertThat(done.get("ended_reason").asText()).isEqualTo("provider-error");
+            assertThat(done.get("history").findValuesAsText("reason")).anyMatch(r -> r.contains("openai"));
+            assertThat(trunk.awaitExit(2)).as("SIPp never got an INVITE, so it is still waiting").isNotZero();
+        }
     }
 
     @BeforeEach

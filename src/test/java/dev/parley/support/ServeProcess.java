@@ -45,7 +45,7 @@ public final class ServeProcess {
             }
             Matcher m = SERVING.matcher(line);
             if (m.find()) {
-                Thread.ofVirtual().start(() -> out.lines().forEach(l -> { })); // keep draining its output
+                Thread.ofVirtual().start(() -> out.lines().forEach(l -> System.err.println("SERVE: " + l))); // keep draining its output
                 return Integer.parseInt(m.group(1));
             }
         }

@@ -77,6 +77,9 @@ public final class Sipp implements AutoCloseable {
             Process p = new ProcessBuilder(cmd)
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             Thread.sleep(300); // SIPp binds its socket within a few ms; nothing to poll on UDP
+            if (tcp) {
+                awaitListening(port); // on a loaded machine it can take longer; TCP can be polled
+            }
             return new Sipp(p, port);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -93,6 +96,18 @@ public final class Sipp implements AutoCloseable {
             return -1;
         }
         return process.exitValue();
+    }
+
+    private static void awaitListening(int port) throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException e) {
+                Thread.sleep(50);
+            }
+        }
+        throw new AssertionError("SIPp did not listen on TCP port " + port + " within 10 s");
     }
 
     public static int freeUdpPort() {

@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * thread rather than on the caller's: a virtual thread doing it would hold one of the few carrier
  * threads that the calls' media threads share. After creation, only that thread touches Sphinx4.
  */
-public final class GrammarRecognizer implements AutoCloseable {
+final class GrammarRecognizer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GrammarRecognizer.class);
 
     /** What callers say whatever the question; always in the grammar besides the expected phrases. */

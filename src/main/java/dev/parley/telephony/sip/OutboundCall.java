@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: the stack's thread and the owner's hang-up meet here; the state is guarded by this
  * object's monitor and listener callbacks run outside it. {@code ended} is reported exactly once.
  */
-public final class OutboundCall {
+final class OutboundCall {
     private static final Logger log = LoggerFactory.getLogger(OutboundCall.class);
 
     enum State { TRYING, RINGING, CANCEL_PENDING, CANCELING, ANSWERED, ENDED }

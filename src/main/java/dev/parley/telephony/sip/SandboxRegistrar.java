@@ -1,6 +1,6 @@
 package dev.parley.telephony.sip;
 
-import dev.parley.telephony.SandboxRegistrations;
+import dev.parley.number.SandboxRegistrations;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;

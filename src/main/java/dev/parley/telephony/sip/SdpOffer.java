@@ -4,7 +4,7 @@ package dev.parley.telephony.sip;
  * Parley's audio offer: G.711 u-law and A-law with RFC 4733 telephone events, 20 ms packets. This is
  * the shape SIPp and baresip accept (FIELD-NOTES); carriers take it as any softphone's.
  */
-public final class SdpOffer {
+final class SdpOffer {
     private SdpOffer() {}
 
     public static String audio(String host, int rtpPort, long sessionId) {

@@ -27,17 +27,17 @@ public final class SipTelephonyProvider implements TelephonyProvider {
     private final SipUserAgent ua;
     private final String host;
     private final Optional<String> trunk;
-    private final dev.parley.telephony.SandboxRegistrations sandbox;
+    private final dev.parley.number.SandboxRegistrations sandbox;
     private final dev.parley.media.RtpPorts ports;
     private final RtpTransport.Stats rtpStats = RtpTransport.Stats.create();
-    private final java.util.function.BiFunction<String, Optional<String>, Optional<dev.parley.telephony.PhoneNumberService.Trunk>> numbers;
+    private final java.util.function.BiFunction<String, Optional<String>, Optional<dev.parley.number.PhoneNumberService.Trunk>> numbers;
     private final AtomicLong sessions = new AtomicLong(System.currentTimeMillis() / 1000);
 
     /** @param trunk where calls go; without one, to softphones registered in the sandbox */
     public SipTelephonyProvider(SipUserAgent ua, String host, Optional<String> trunk,
-                                dev.parley.telephony.SandboxRegistrations sandbox,
+                                dev.parley.number.SandboxRegistrations sandbox,
                                 dev.parley.media.RtpPorts ports,
-                                java.util.function.BiFunction<String, Optional<String>, Optional<dev.parley.telephony.PhoneNumberService.Trunk>> numbers) {
+                                java.util.function.BiFunction<String, Optional<String>, Optional<dev.parley.number.PhoneNumberService.Trunk>> numbers) {
         this.ua = ua;
         this.ports = ports;
         this.numbers = numbers;
@@ -64,7 +64,7 @@ public final class SipTelephonyProvider implements TelephonyProvider {
         Optional<SipUserAgent.Credentials> credentials = Optional.empty();
         String callerId = dial.fromNumber().orElse("parley");
         String transport = "udp";
-        Optional<dev.parley.telephony.PhoneNumberService.Trunk> own = numbers.apply(dial.workspaceId(), dial.fromNumber());
+        Optional<dev.parley.number.PhoneNumberService.Trunk> own = numbers.apply(dial.workspaceId(), dial.fromNumber());
         if (own.isPresent()) {
             // The workspace's own number and trunk: its caller id, its credentials.
             var t = own.get();

@@ -141,7 +141,7 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
     }
 
     /** Act as the sandbox registrar: softphones REGISTER here with a workspace's sandbox password. */
-    public void enableSandbox(dev.parley.telephony.SandboxRegistrations registrations,
+    public void enableSandbox(dev.parley.number.SandboxRegistrations registrations,
                               java.util.function.Supplier<Map<String, String>> passwordsByWorkspace) {
         this.registrar = new SandboxRegistrar(registrations, passwordsByWorkspace);
     }

@@ -1,4 +1,4 @@
-package dev.parley.call;
+package dev.parley.number;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

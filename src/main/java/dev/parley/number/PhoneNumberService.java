@@ -1,8 +1,8 @@
-package dev.parley.telephony;
+package dev.parley.number;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.parley.call.PhoneNumbers;
+import dev.parley.number.PhoneNumbers;
 import dev.parley.error.JsonFields;
 import dev.parley.error.Problem;
 import dev.parley.store.Ids;

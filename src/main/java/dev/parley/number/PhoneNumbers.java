@@ -1,4 +1,4 @@
-package dev.parley.call;
+package dev.parley.number;
 
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;

@@ -1,4 +1,4 @@
-package dev.parley.telephony;
+package dev.parley.number;
 
 import java.time.Duration;
 import java.util.Optional;

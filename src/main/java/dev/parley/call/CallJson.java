@@ -1,0 +1,38 @@
+package dev.parley.call;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+
+/**
+ * The one JSON shape of a call: what every webhook event carries and what the API starts its view
+ * of a call with (the API adds the request's own fields and the history, the report adds
+ * durations and the transcript).
+ */
+public final class CallJson {
+    private CallJson() {}
+
+    /** Who, what, how it stands or ended, and when. */
+    public static ObjectNode summary(ObjectNode o, Call c) {
+        o.put("call_id", c.id());
+        o.put("status", c.status().wire());
+        o.put("assistant_id", c.assistantId());
+        o.put("to_number", c.toNumber());
+        o.put("from_number", c.fromNumber());
+        o.put("ended_reason", c.endedReason());
+        if (c.sipCode() == null) {
+            o.putNull("sip_code");
+        } else {
+            o.put("sip_code", c.sipCode());
+        }
+        time(o, "started_at", c.startedAt());
+        time(o, "answered_at", c.answeredAt());
+        time(o, "ended_at", c.endedAt());
+        o.set("metadata", c.metadata());
+        return o;
+    }
+
+    /** ISO 8601, or null. */
+    public static void time(ObjectNode o, String field, Instant at) {
+        o.put(field, at == null ? null : at.toString());
+    }
+}
