@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,6 +94,8 @@ public final class Conversation {
     private final Observer observer;
     private final boolean assistantFirst;
     private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    private final AtomicInteger unsettled = new AtomicInteger();   // events unhandled + helpers producing
+    private final AtomicInteger sttEventsTaken = new AtomicInteger();
     private final CountDownLatch finished = new CountDownLatch(1);
     private final Transcript transcript;
     private final TurnDetector detector;
@@ -136,7 +139,8 @@ public final class Conversation {
     /** While the phone rings: ask for the greeting and synthesize it, so it is ready at the answer. */
     public void prepare() {
         if (assistantFirst) {
-            greeting = Greeting.prepare(callId, responder, voice);
+            unsettled.incrementAndGet();
+            greeting = Greeting.prepare(callId, responder, voice, unsettled::decrementAndGet);
         }
     }
 
@@ -149,11 +153,11 @@ public final class Conversation {
             started = true;
         }
         Thread.ofVirtual().name("conversation-" + callId).start(this::run);
-        events.add(new Event.Start(audio));
+        post(new Event.Start(audio));
     }
 
     public void digit(char digit) {
-        events.add(new Event.Digit(digit));
+        post(new Event.Digit(digit));
     }
 
     /**
@@ -173,7 +177,7 @@ public final class Conversation {
                 return;
             }
         }
-        events.add(new Event.Stop());
+        post(new Event.Stop());
         try {
             if (!finished.await(3, TimeUnit.SECONDS)) {
                 log.warn("The conversation did not stop within 3 s");
@@ -181,6 +185,26 @@ public final class Conversation {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private void post(Event e) {
+        unsettled.incrementAndGet();
+        events.add(e);
+    }
+
+    /**
+     * Whether nothing is under way: every event posted has been handled, and no reply, voice or
+     * greeting is still producing. What the recognizer answered counts once its reader took it
+     * ({@link #sttEventsTaken}). Tests that drive the media clock themselves advance it only when
+     * settled, so they run as fast as the work allows, without sleeping a tick's 20 ms.
+     */
+    boolean settled() {
+        return unsettled.get() == 0;
+    }
+
+    /** Recognizer events taken from the speech-to-text session so far. */
+    int sttEventsTaken() {
+        return sttEventsTaken.get();
     }
 
     private void run() {
@@ -191,12 +215,15 @@ public final class Conversation {
                 Event e = events.take();
                 if (e instanceof Event.Stop) {
                     shutdown();
+                    unsettled.decrementAndGet();
                     return;
                 }
                 try {
                     handle(e);
                 } catch (RuntimeException ex) {
                     log.error("The conversation failed to handle {}", e.getClass().getSimpleName(), ex);
+                } finally {
+                    unsettled.decrementAndGet();
                 }
             }
         } catch (InterruptedException e) {
@@ -214,7 +241,8 @@ public final class Conversation {
                 long before = System.nanoTime();
                 SttEvent e = stt.next(Duration.ofMillis(500));
                 if (e != null) {
-                    events.add(new Event.Stt(e));
+                    sttEventsTaken.incrementAndGet();
+                    post(new Event.Stt(e));
                 } else if (System.nanoTime() - before < 1_000_000L) {
                     Thread.sleep(20); // a session that answers at once with nothing (closed) must not spin
                 }
@@ -243,9 +271,9 @@ public final class Conversation {
     private void begin(CallAudio a) {
         this.audio = a;
         this.answeredNanos = System.nanoTime();
-        this.speaker = new Speaker(a, u -> events.add(new Event.Played(u)));
+        this.speaker = new Speaker(a, u -> post(new Event.Played(u)));
         a.speak(speaker);
-        a.listen((pcm, at) -> events.add(new Event.Frame(pcm, at)));
+        a.listen((pcm, at) -> post(new Event.Frame(pcm, at)));
         now = a.sampleNow();
         idleSince = now;
         if (!assistantFirst) {
@@ -399,16 +427,19 @@ public final class Conversation {
             return;
         }
         reply = r;
+        unsettled.incrementAndGet();
         Thread.ofVirtual().name("reply-" + callId).start(() -> {
             try {
                 Responder.Part part;
                 while ((part = r.next()) != null) {
-                    events.add(new Event.Part(part, gen));
+                    post(new Event.Part(part, gen));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
                 log.error("The responder's reply failed", e);
+            } finally {
+                unsettled.decrementAndGet();
             }
         });
     }
@@ -421,7 +452,8 @@ public final class Conversation {
                     pending.responderMs = millisSince(pending.replyNanos);
                     pending.first = u;
                 }
-                u.produce(voice);
+                unsettled.incrementAndGet();
+                u.produce(voice, unsettled::decrementAndGet);
                 speaker.say(u);
                 idleSince = -1;
             }
@@ -503,12 +535,14 @@ public final class Conversation {
         }
         cancelReply();
         // What the speaker reported while closing: the utterance cut by the hang-up, marked interrupted.
-        for (Event e : events) {
+        List<Event> left = new ArrayList<>();
+        events.drainTo(left);
+        for (Event e : left) {
             if (e instanceof Event.Played p) {
                 played(p.utterance());
             }
         }
-        events.clear();
+        unsettled.addAndGet(-left.size());
         stt.close();
         responder.close();
     }

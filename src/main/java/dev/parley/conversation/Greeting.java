@@ -19,12 +19,19 @@ final class Greeting {
     private final Thread thread;
     private volatile List<Responder.Part> parts;
 
-    private Greeting(String callId, Responder.Session responder, TextToSpeech voice) {
-        this.thread = Thread.ofVirtual().name("greeting-" + callId).start(() -> prepare(responder, voice));
+    private Greeting(String callId, Responder.Session responder, TextToSpeech voice, Runnable done) {
+        this.thread = Thread.ofVirtual().name("greeting-" + callId).start(() -> {
+            try {
+                prepare(responder, voice);
+            } finally {
+                done.run();
+            }
+        });
     }
 
-    static Greeting prepare(String callId, Responder.Session responder, TextToSpeech voice) {
-        return new Greeting(callId, responder, voice);
+    /** Starts preparing; {@code done} runs once the greeting is ready (or failed). */
+    static Greeting prepare(String callId, Responder.Session responder, TextToSpeech voice, Runnable done) {
+        return new Greeting(callId, responder, voice, done);
     }
 
     private void prepare(Responder.Session responder, TextToSpeech voice) {

@@ -40,10 +40,14 @@ final class Utterance {
         return new Utterance("", true, digits);
     }
 
-    /** Synthesizes on a virtual thread of its own, so a slow voice never stalls the media clock. */
-    void produce(TextToSpeech voice) {
+    /**
+     * Synthesizes on a virtual thread of its own, so a slow voice never stalls the media clock;
+     * {@code done} runs once everything is produced (or it failed or was canceled).
+     */
+    void produce(TextToSpeech voice, Runnable done) {
         if (digits != null) {
             produced = true;
+            done.run();
             return;
         }
         Thread.ofVirtual().name("tts").start(() -> {
@@ -67,6 +71,7 @@ final class Utterance {
                 error = "the voice failed: " + (e instanceof IllegalStateException ? e.getMessage() : e.getClass().getSimpleName());
             } finally {
                 produced = true;
+                done.run();
             }
         });
     }

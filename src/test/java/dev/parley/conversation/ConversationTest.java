@@ -25,24 +25,29 @@ class ConversationTest {
     private final List<Long> bargeIns = new CopyOnWriteArrayList<>();
 
     private Conversation conversation(ScriptedCall call, ScriptedCall.ScriptedStt stt, Function<Input, List<Part>> script) {
-        return new Conversation("c1", TurnTaking.DEFAULTS, true, ScriptedCall.responder(script), stt,
+        return driven(call, stt, new Conversation("c1", TurnTaking.DEFAULTS, true, ScriptedCall.responder(script), stt,
                 new ScriptedCall.WordVoice(), call, new Conversation.Observer() {
                     @Override
                     public void bargeIn(long stopMillis) {
                         bargeIns.add(stopMillis);
                     }
-                });
+                }));
+    }
+
+    private static Conversation driven(ScriptedCall call, ScriptedCall.ScriptedStt stt, Conversation c) {
+        call.drives(c, stt);
+        return c;
     }
 
     private static Function<Integer, short[]> speaks(int from, int to) {
         return t -> t >= from && t < to ? ScriptedCall.voice(t) : ScriptedCall.QUIET;
     }
 
-    private static void started(Conversation c, ScriptedCall call) throws InterruptedException {
+    private static void started(Conversation c, ScriptedCall call) {
         c.prepare();
-        Thread.sleep(150); // the phone rings
+        call.settle(); // the phone rings while the greeting is made
         c.start(call);
-        Thread.sleep(20);
+        call.settle();
     }
 
     @Test
@@ -231,13 +236,11 @@ class ConversationTest {
         ScriptedCall call = new ScriptedCall();
         var stt = new ScriptedCall.ScriptedStt("hello");
         List<Input> inputs = new CopyOnWriteArrayList<>();
-        Conversation c = new Conversation("c2", TurnTaking.DEFAULTS, false, ScriptedCall.responder(in -> {
+        Conversation c = driven(call, stt, new Conversation("c2", TurnTaking.DEFAULTS, false, ScriptedCall.responder(in -> {
             inputs.add(in);
             return List.of(new Part.Say("hi this is parley", true), new Part.Listen(List.of(), LONG));
-        }), stt, new ScriptedCall.WordVoice(), call, new Conversation.Observer() { });
-        c.prepare();
-        c.start(call);
-        Thread.sleep(20);
+        }), stt, new ScriptedCall.WordVoice(), call, new Conversation.Observer() { }));
+        started(c, call);
         call.run(120, speaks(20, 40));
         c.stop();
         assertThat(call.firstSentTick()).as("silent until the callee spoke and paused").isGreaterThan(60);
@@ -290,9 +293,10 @@ class ConversationTest {
             public void close() {
             }
         };
-        Conversation c = new Conversation("c3", TurnTaking.DEFAULTS, true, ScriptedCall.responder(in -> List.of(
+        var stt = new ScriptedCall.ScriptedStt();
+        Conversation c = driven(call, stt, new Conversation("c3", TurnTaking.DEFAULTS, true, ScriptedCall.responder(in -> List.of(
                 new Part.Say("broken line", true), new Part.Say("still here", true), new Part.Listen(List.of(), LONG))),
-                new ScriptedCall.ScriptedStt(), failing, call, new Conversation.Observer() { });
+                stt, failing, call, new Conversation.Observer() { }));
         started(c, call);
         call.run(60, t -> ScriptedCall.QUIET);
         c.stop();

@@ -16,13 +16,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
- * A call on a scripted timeline for conversation tests: it plays the media clock itself (one tick
- * per 20 ms of real time, so the conversation's threads run as in production), feeds the caller's
- * frames from a script, and keeps what the assistant sent, tick by tick. Speech is a tone (what the
- * VAD sees as voice), the recognizer answers scripted text, and the voice makes 10 frames per word.
+ * A call on a scripted timeline for conversation tests: it plays the media clock itself, feeds the
+ * caller's frames from a script, and keeps what the assistant sent, tick by tick. Time is this
+ * clock's: a tick is taken only once the conversation has settled (every event handled, every reply
+ * and voice done producing, {@link Conversation#settled()}), so a test runs as fast as the work
+ * allows and sees what a real 20 ms clock would, without sleeping. Speech is a tone (what the VAD
+ * sees as voice), the recognizer answers scripted text, and the voice makes 10 frames per word.
  */
 final class ScriptedCall implements CallAudio, Conversation.Line {
     static final short[] QUIET = new short[160];
@@ -38,6 +41,7 @@ final class ScriptedCall implements CallAudio, Conversation.Line {
     volatile long unplayed;
     volatile int cleared;
     volatile int hangupTick = -1;
+    private volatile BooleanSupplier settled = () -> true;
 
     static short[] voice(int tick) {
         short[] f = new short[160];
@@ -49,10 +53,8 @@ final class ScriptedCall implements CallAudio, Conversation.Line {
 
     /** Runs {@code ticks} ticks; the caller's frame at each tick comes from {@code caller}. */
     void run(int ticks, Function<Integer, short[]> caller) {
-        long next = System.nanoTime();
         for (int t = 0; t < ticks && hungUp == null; t++) {
-            next += 20_000_000L;
-            LockSupport.parkNanos(next - System.nanoTime());
+            settle();
             at += 160;
             AudioSink s = sink;
             if (s != null) {
@@ -61,6 +63,23 @@ final class ScriptedCall implements CallAudio, Conversation.Line {
             AudioSource src = source;
             short[] out = src == null ? null : src.poll();
             sent.add(out != null);
+        }
+        settle();
+    }
+
+    /** Ties this clock to a conversation (and its scripted recognizer, if any): ticks wait until it settled. */
+    void drives(Conversation c, ScriptedStt stt) {
+        this.settled = stt == null ? c::settled : () -> c.settled() && stt.given() == c.sttEventsTaken();
+    }
+
+    /** Waits until the conversation has done all the work of the last tick (bounded: a stuck one fails the test). */
+    void settle() {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!settled.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the conversation did not settle within 10 s");
+            }
+            LockSupport.parkNanos(20_000);
         }
     }
 
@@ -151,6 +170,7 @@ final class ScriptedCall implements CallAudio, Conversation.Line {
     static class ScriptedStt implements SpeechToText, SpeechToText.Session {
         private final LinkedBlockingQueue<String> answers;
         private final LinkedBlockingQueue<SttEvent> events = new LinkedBlockingQueue<>();
+        private final java.util.concurrent.atomic.AtomicInteger given = new java.util.concurrent.atomic.AtomicInteger();
         final List<List<String>> expected = new CopyOnWriteArrayList<>();
         volatile int framesSent;
 
@@ -176,8 +196,14 @@ final class ScriptedCall implements CallAudio, Conversation.Line {
         @Override
         public void finish() {
             String text = answers.poll();
+            given.addAndGet(2);
             events.add(SttEvent.Final.heard(text == null ? "" : text));
             events.add(new SttEvent.SpeechEnded());
+        }
+
+        /** Events this recognizer has answered with so far. */
+        int given() {
+            return given.get();
         }
 
         @Override
