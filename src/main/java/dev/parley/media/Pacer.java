@@ -36,9 +36,14 @@ public final class Pacer implements CallAudio, AutoCloseable {
 
     /** Starts the clock at once, listening only. */
     public Pacer(MediaTransport transport, Recorder recorder) {
+        this(transport, recorder, true);
+    }
+
+    /** @param clocked false for tests that call {@link #tick(long)} themselves */
+    Pacer(MediaTransport transport, Recorder recorder, boolean clocked) {
         this.transport = transport;
         this.recorder = recorder;
-        this.clock = Thread.ofVirtual().name("media-clock").start(this::run);
+        this.clock = clocked ? Thread.ofVirtual().name("media-clock").start(this::run) : null;
     }
 
     /** The call was answered: from the next tick on, a frame goes out on every tick. */
@@ -60,7 +65,8 @@ public final class Pacer implements CallAudio, AutoCloseable {
         }
     }
 
-    private void tick(long at) {
+    /** One tick at {@code at} on the media timeline: a frame in, and once answered, a frame out. */
+    void tick(long at) {
         short[] heard = transport.receive();
         if (heard != null) {
             recorder.caller(at, heard);
@@ -129,6 +135,9 @@ public final class Pacer implements CallAudio, AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        if (clock == null) {
+            return;
+        }
         LockSupport.unpark(clock);
         try {
             clock.join(1000);
