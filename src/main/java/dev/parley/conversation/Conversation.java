@@ -112,10 +112,7 @@ public final class Conversation {
     private int generation;
     private Responder.Reply reply;
     private ReplyTiming pending;           // latency marks of the reply being prepared
-    private boolean listening;
-    private Duration noInputTimeout;
-    private long idleSince = -1;           // when the assistant last stopped talking
-    private boolean awaitingCallee;        // first_speaker: callee, until they speak
+    private final NoInputTimer noInput;
     private final CallerSpeech caller;
     private boolean overlap;               // the caller started speaking over the assistant
     private EndReason ending;              // why, once the reply said to end
@@ -133,7 +130,7 @@ public final class Conversation {
         this.detector = new TurnDetector(settings);
         this.caller = new CallerSpeech(stt);
         this.transcript = new Transcript(line);
-        this.noInputTimeout = settings.noInputTimeout();
+        this.noInput = new NoInputTimer(settings.noInputTimeout());
     }
 
     /** While the phone rings: ask for the greeting and synthesize it, so it is ready at the answer. */
@@ -275,9 +272,9 @@ public final class Conversation {
         a.speak(speaker);
         a.listen((pcm, at) -> post(new Event.Frame(pcm, at)));
         now = a.sampleNow();
-        idleSince = now;
+        noInput.assistantIdle(now);
         if (!assistantFirst) {
-            awaitingCallee = true;
+            noInput.awaitCallee();
             return;
         }
         Greeting g = greeting;
@@ -327,7 +324,7 @@ public final class Conversation {
     }
 
     private void openTurn() {
-        listening = false;
+        noInput.stopListening();
         if (pending != null && pending.first == null && !caller.awaitingFinal()) {
             cancelReply(); // the caller went on talking before we answered: answer the whole of it
         }
@@ -363,8 +360,7 @@ public final class Conversation {
         ReplyTiming p = ReplyTiming.from(turn.lastVoicedNanos());
         p.endpointingMs = turn.endpointingMs();
         p.sttMs = turn.sttMs();
-        if (awaitingCallee) {
-            awaitingCallee = false;
+        if (noInput.calleeSpoke()) {
             startReply(new Responder.Input.Answered(), p);
         } else {
             startReply(new Responder.Input.Heard(turn.text()), p);
@@ -378,7 +374,7 @@ public final class Conversation {
         if (speaker.busy() && speaker.interruptible()) {
             bargeIn(false);
         }
-        awaitingCallee = false;
+        noInput.calleeSpoke();
         startReply(new Responder.Input.Digit(digit), ReplyTiming.from(System.nanoTime()));
     }
 
@@ -388,18 +384,14 @@ public final class Conversation {
             heard("", "no result from speech recognition in time");
             return;
         }
-        boolean quiet = !speaker.busy() && !caller.isOpen() && !overlap && !caller.awaitingFinal() && pending == null
-                && idleSince >= 0;
+        boolean quiet = !speaker.busy() && !caller.isOpen() && !overlap && !caller.awaitingFinal() && pending == null;
         if (!quiet) {
             return;
         }
-        long waited = (now - idleSince) / 8;
-        if (awaitingCallee && waited >= noInputTimeout.toMillis()) {
-            awaitingCallee = false; // the callee said nothing: the assistant begins
-            startReply(new Responder.Input.Answered(), pendingFromNow());
-        } else if (listening && waited >= noInputTimeout.toMillis()) {
-            listening = false;
-            startReply(new Responder.Input.NoInput(), pendingFromNow());
+        switch (noInput.check(now)) {
+            case CALLEE_SILENT -> startReply(new Responder.Input.Answered(), pendingFromNow()); // the assistant begins
+            case NO_INPUT -> startReply(new Responder.Input.NoInput(), pendingFromNow());
+            case NOT_YET -> { }
         }
     }
 
@@ -410,7 +402,7 @@ public final class Conversation {
     private void startReply(Responder.Input input, ReplyTiming p) {
         cancelReply();
         generation++;
-        listening = false;
+        noInput.stopListening();
         pending = p;
         p.replyNanos = System.nanoTime();
         respond(input);
@@ -455,14 +447,13 @@ public final class Conversation {
                 unsettled.incrementAndGet();
                 u.produce(voice, unsettled::decrementAndGet);
                 speaker.say(u);
-                idleSince = -1;
+                noInput.assistantSpeaking();
             }
             case Responder.Part.Listen l -> {
                 stt.expect(l.expect());
-                listening = true;
-                noInputTimeout = l.noInputTimeout() != null ? l.noInputTimeout() : settings.noInputTimeout();
+                noInput.listen(l.noInputTimeout());
                 if (!speaker.busy()) {
-                    idleSince = now;
+                    noInput.assistantIdle(now);
                     pending = null;
                 }
             }
@@ -474,7 +465,7 @@ public final class Conversation {
             }
             case Responder.Part.SendDtmf d -> {
                 speaker.say(Utterance.keys(d.digits()));
-                idleSince = -1;
+                noInput.assistantSpeaking();
             }
             case Responder.Part.Transfer t -> log.warn("The responder asked for a transfer; SIP calls cannot transfer"
                     + " yet (REFER), so the call goes on");
@@ -500,7 +491,7 @@ public final class Conversation {
             pending = null; // canceled or failed before a single frame went out
         }
         if (!speaker.busy()) {
-            idleSince = now;
+            noInput.assistantIdle(now);
             if (ending != null) {
                 line.hangup(ending);
             }
@@ -514,7 +505,7 @@ public final class Conversation {
         if (bySpeech && cut != null) {
             observer.bargeIn(Math.max(0, (stopAt - caller.startSample()) / 8 + TurnDetector.FRAME_MS));
         }
-        listening = false;
+        noInput.stopListening();
     }
 
     private void cancelReply() {
