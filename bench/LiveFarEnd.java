@@ -51,7 +51,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>The far end's own timing error (how late its sender woke, in the same window) is reported too:
  * on a shared 2-core machine it bounds how much of a measured pacing error may be this side's.
  *
- * Usage: java LiveFarEnd --calls N --dir DIR --speech caller.ulaw (--media | --sip PORT) [--max-seconds S]
+ * Usage: java LiveFarEnd --calls N --dir DIR --speech caller.ulaw (--media | --sip PORT) [--port-base P] [--max-seconds S]
  */
 public class LiveFarEnd {
     static final long FRAME_NANOS = 20_000_000L;
@@ -65,6 +65,10 @@ public class LiveFarEnd {
     static byte[] speech;
     static Selector selector;
     static final LongList senderLateness = new LongList();
+    // With --port-base the calls' ports are base, base+1, ... (busy ones skipped), so a capture
+    // filter on a port range sees exactly what Parley sends to this side (bench/live-calls.sh --wire).
+    static int portBase;
+    static int nextPort;
 
     public static void main(String[] args) throws Exception {
         Map<String, String> o = options(args);
@@ -73,6 +77,8 @@ public class LiveFarEnd {
         speech = Files.readAllBytes(Path.of(o.get("--speech")));
         long maxSeconds = Long.parseLong(o.getOrDefault("--max-seconds", "900"));
         long deadline = System.nanoTime() + maxSeconds * 1_000_000_000L;
+        portBase = Integer.parseInt(o.getOrDefault("--port-base", "0"));
+        nextPort = portBase;
         selector = Selector.open();
         Thread.ofPlatform().name("far-recv").daemon().start(LiveFarEnd::receive);
         Thread.ofPlatform().name("far-send").daemon().start(LiveFarEnd::send);
@@ -208,10 +214,28 @@ public class LiveFarEnd {
         Call(int index) throws IOException {
             this.index = index;
             channel = DatagramChannel.open(StandardProtocolFamily.INET);
-            channel.bind(new InetSocketAddress("127.0.0.1", 0));
+            bind(channel);
             channel.configureBlocking(false);
             // Calls start at different points of the caller's script, as real calls would.
             pos = ThreadLocalRandom.current().nextInt(speech.length / 160) * 160;
+        }
+
+        static void bind(DatagramChannel ch) throws IOException {
+            if (portBase == 0) {
+                ch.bind(new InetSocketAddress("127.0.0.1", 0));
+                return;
+            }
+            synchronized (Call.class) {
+                for (int tries = 0; tries < 1000; tries++) {
+                    try {
+                        ch.bind(new InetSocketAddress("127.0.0.1", nextPort++));
+                        return;
+                    } catch (java.net.BindException e) {
+                        // someone else's port: the next one
+                    }
+                }
+            }
+            throw new IOException("no free port from " + portBase);
         }
 
         void start(InetSocketAddress to) {

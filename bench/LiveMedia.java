@@ -78,13 +78,15 @@ public class LiveMedia {
         String[] w = Files.readString(waitFor(dir.resolve("window"), deadline)).trim().split("\\s+");
         long start = Long.parseLong(w[0]) * 1_000_000L + EPOCH_OFFSET;
         long end = Long.parseLong(w[1]) * 1_000_000L + EPOCH_OFFSET;
-        sleepUntil(start);
         jdk.jfr.Recording jfr = null;
         if (o.containsKey("--jfr")) {
-            // Profile the window only: setup and the GC after it are not the steady state.
+            // Profile the steady state: from 3 s before the window (starting a recording takes a
+            // second or two of CPU, which must not fall inside it) to its end, not setup or the GC after.
+            sleepUntil(start - 3_000_000_000L);
             jfr = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
             jfr.start();
         }
+        sleepUntil(start);
         long cpu0 = cpuNanos();
         long[] s0 = ParleyCall.stats();
         long wall0 = System.nanoTime();

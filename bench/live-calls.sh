@@ -7,11 +7,14 @@
 # The far end sends speech as G.711 RTP every 20 ms and timestamps every packet Parley sends back.
 # Per (mode, N): Parley's CPU per live call over the window, calls per core at that figure, send
 # pacing error at the receiver, lost packets, 20 ms slots with no packet, heap per call.
-#   bench/live-calls.sh [--mode media|full|both] [--calls 50,200,500] [--hold 60] [--settle 5] [--jfr] [--keep]
+#   bench/live-calls.sh [--mode media|full|both] [--calls 50,200,500] [--hold 60] [--settle 5] [--jfr] [--wire] [--keep]
 #   bench/live-calls.sh --mode media --calls 50 --hold 10      # a quick development run
+# --jfr profiles Parley's JVM over the window (top frames printed); --wire also captures Parley's
+# packets on the loopback with tcpdump and times them by the kernel's timestamps (taken as Parley
+# sends on lo), which the far end's own scheduling cannot delay.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-MODE=both; COUNTS=50,200,500; HOLD=60; SETTLE=5; JFR=""; KEEP=""
+MODE=both; COUNTS=50,200,500; HOLD=60; SETTLE=5; JFR=""; KEEP=""; WIRE=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --mode) MODE="$2"; shift 2 ;;
@@ -19,6 +22,7 @@ while [[ $# -gt 0 ]]; do
     --hold) HOLD="$2"; shift 2 ;;
     --settle) SETTLE="$2"; shift 2 ;;
     --jfr) JFR=1; shift ;;
+    --wire) WIRE=1; shift ;;
     --keep) KEEP=1; shift ;;
     *) sed -n '2,12p' "$0"; exit 2 ;;
   esac
@@ -27,7 +31,9 @@ done
 IFS=, read -r -a NS <<< "$COUNTS"
 for n in "${NS[@]}"; do [[ "$n" =~ ^[0-9]+$ && "$n" -ge 1 && "$n" -le 1000 ]] || { echo "--calls: 1 to 1000 each"; exit 2; }; done
 [[ "$HOLD" =~ ^[0-9]+$ && "$HOLD" -ge 5 && "$HOLD" -le 600 ]] || { echo "--hold: 5 to 600 seconds"; exit 2; }
-[[ "$SETTLE" =~ ^[0-9]+$ && "$SETTLE" -le 60 ]] || { echo "--settle: 0 to 60 seconds"; exit 2; }
+[[ "$SETTLE" =~ ^[0-9]+$ && "$SETTLE" -ge 3 && "$SETTLE" -le 60 ]] || { echo "--settle: 3 to 60 seconds"; exit 2; }
+[[ -z "$WIRE" ]] || command -v tcpdump >/dev/null || { echo "--wire needs tcpdump (apt-get install tcpdump)"; exit 1; }
+FAR_PORTS=24000  # the far end's RTP ports: 24000 and up, so a capture filter can name them
 command -v sox >/dev/null || { echo "needs sox (apt-get install sox)"; exit 1; }
 
 WORK="$(mktemp -d /tmp/parley-live.XXXXXX)"
@@ -65,7 +71,7 @@ sox -D "$WORK/prompt.wav" -t raw -e signed -b 16 -L "$WORK/prompt.s16"
 VOICE=$(command -v espeak-ng >/dev/null && echo "espeak-ng speech" || echo "a 440 Hz tone (espeak-ng missing)")
 
 commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench || echo '+changes')"
-echo "live-calls: mode=$MODE calls=$COUNTS hold=${HOLD}s settle=${SETTLE}s jfr=${JFR:-off} commit=$commit"
+echo "live-calls: mode=$MODE calls=$COUNTS hold=${HOLD}s settle=${SETTLE}s jfr=${JFR:-off} wire=${WIRE:-off} commit=$commit"
 echo "  machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), JDK $("$JDK/bin/java" -version 2>&1 | head -1)"
 echo "  caller: $(soxi -D "$WORK/caller.wav") s loop of $VOICE; prompt $(soxi -D "$WORK/prompt.wav") s"
 
@@ -128,11 +134,82 @@ PY
 }
 
 RESULTS="$WORK/results.jsonl"; : > "$RESULTS"
+CAPTURE=""
+capture_start() { # dir calls
+  [[ -n "$WIRE" ]] || return 0
+  tcpdump -i lo -n -q -B 65536 -s 64 --time-stamp-precision=nano -w "$1/wire.pcap" \
+    "udp and dst portrange $FAR_PORTS-$((FAR_PORTS + $2 + 999))" 2> "$1/tcpdump.log" &
+  CAPTURE=$!; PIDS+=("$CAPTURE")
+}
+capture_stop() { # dir start-ms end-ms
+  [[ -n "$WIRE" && -n "$CAPTURE" ]] || return 0
+  sleep 0.5; kill -INT "$CAPTURE" 2>/dev/null || true; wait "$CAPTURE" 2>/dev/null || true; CAPTURE=""
+  python3 - "$1/wire.pcap" "$2" "$3" > "$1/wire.json" <<'PY'
+# Parley's packets as the kernel saw them leave (lo: captured in the sender's own send call), the
+# same figures as the far end computes: pacing between consecutive packets, lost, slots.
+import json, struct, sys
+path, start, end = sys.argv[1], int(sys.argv[2]) * 1_000_000, int(sys.argv[3]) * 1_000_000
+data = open(path, "rb").read()
+magic = struct.unpack_from("<I", data, 0)[0]
+assert magic == 0xA1B23C4D, "expected a nanosecond pcap"
+link = struct.unpack_from("<I", data, 20)[0]
+lhdr = {1: 14, 0: 4, 113: 16}[link]
+calls, off = {}, 24
+while off + 16 <= len(data):
+    sec, frac, incl, _ = struct.unpack_from("<IIII", data, off)
+    p = off + 16 + lhdr
+    off += 16 + incl
+    t = sec * 1_000_000_000 + frac
+    if t < start or t > end:
+        continue
+    ihl = (data[p] & 0x0F) * 4
+    u = p + ihl
+    dport = struct.unpack_from(">H", data, u + 2)[0]
+    r = u + 8
+    if r + 12 > off:
+        continue
+    seq, ts = struct.unpack_from(">HI", data, r + 2)
+    calls.setdefault(dport, []).append((t, seq, ts))
+pooled, worst, lost, received = [], [], 0, 0
+for pkts in calls.values():
+    own = []
+    received += len(pkts)
+    for (t0, s0, ts0), (t1, s1, ts1) in zip(pkts, pkts[1:]):
+        ds = (s1 - s0) & 0xFFFF
+        if ds == 0 or ds > 0x8000:
+            continue
+        lost += ds - 1
+        if ds == 1 and ((ts1 - ts0) & 0xFFFFFFFF) == 160:
+            own.append(abs(t1 - t0 - 20_000_000))
+    own.sort()
+    if own:
+        worst.append(own[min(len(own) - 1, int(len(own) * 0.99))])
+    pooled += own
+pooled.sort()
+q = lambda v, p: round(v[min(len(v) - 1, int(len(v) * p))] / 1e6, 3) if v else None
+print(json.dumps({"calls": len(calls), "packets": received, "lost": lost, "pairs": len(pooled),
+                  "pacing_ms": {"p50": q(pooled, .5), "p99": q(pooled, .99), "max": q(pooled, 1.0)},
+                  "worst_call_p99_ms": q(sorted(worst), 1.0)}))
+PY
+  grep -h "dropped by kernel" "$1/tcpdump.log" | sed 's/^/  tcpdump: /' || true
+  rm -f "$1/wire.pcap"
+}
+merge_wire() { # dir: adds the capture's figures to the last result line
+  [[ -f "$1/wire.json" ]] || return 0
+  python3 - "$RESULTS" "$1/wire.json" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+last = json.loads(lines[-1]); last["wire"] = json.load(open(sys.argv[2]))
+lines[-1] = json.dumps(last)
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+PY
+}
 
 run_media() { # calls
   local n=$1 d="$WORK/media-$1"; mkdir -p "$d"
   echo "== media, $n calls: hold ${HOLD}s after ${SETTLE}s settle"
-  "$JDK/bin/java" -cp "$WORK/tools" LiveFarEnd --calls "$n" --dir "$d" --speech "$WORK/caller.ulaw" --media \
+  # The far end is the measuring instrument: it runs at a higher priority than Parley and the rest.
+  nice -n -10 "$JDK/bin/java" -cp "$WORK/tools" LiveFarEnd --calls "$n" --dir "$d" --speech "$WORK/caller.ulaw" --media --port-base $FAR_PORTS \
     --max-seconds $((HOLD + 240)) > "$d/far.log" 2>&1 &
   local far=$!; PIDS+=("$far")
   local jfr=(); [[ -n "$JFR" ]] && jfr=(--jfr "$d/media.jfr")
@@ -143,8 +220,10 @@ run_media() { # calls
   [[ -f "$d/server-ports" ]] || { echo "media side did not open its calls:"; tail -20 "$d/media.log"; return 1; }
   local start=$(( $(now_ms) + SETTLE * 1000 )); local end=$(( start + HOLD * 1000 ))
   echo "$start $end" > "$d/window"
+  capture_start "$d" "$n"
   sleep_until_ms "$start"; threads "$srv" > "$d/threads0.json"
   sleep_until_ms "$end"; threads "$srv" > "$d/threads1.json"
+  capture_stop "$d" "$start" "$end"
   wait "$srv" || { echo "media side failed:"; tail -20 "$d/media.log"; }
   wait "$far" || { echo "far end failed:"; tail -20 "$d/far.log"; }
   python3 - media "$n" "$d/server-report.json" "$d/far-report.json" "$d/threads0.json" "$d/threads1.json" >> "$RESULTS" <<'PY'
@@ -154,6 +233,7 @@ print(json.dumps({"mode": mode, "n": n, "live": srv["calls"], "window_s": srv["w
                   "heap_per_call_mb": (srv["heap_live_mb"] - srv["heap_before_mb"]) / n, "server": srv, "far": far,
                   "threads": {k: [v[0] - t0.get(k, [0, 0])[0], v[1] - t0.get(k, [0, 0])[1]] for k, v in t1.items()}}))
 PY
+  merge_wire "$d"
   [[ -n "$JFR" && -f "$d/media.jfr" ]] && jfr_summary "$d/media.jfr"
   return 0
 }
@@ -162,7 +242,7 @@ run_full() { # calls
   local n=$1 d="$WORK/full-$1"; mkdir -p "$d"
   local port=18680 sip=15680 trunk=15681
   echo "== full, $n calls: hold ${HOLD}s after ${SETTLE}s settle"
-  "$JDK/bin/java" -cp "$WORK/tools" LiveFarEnd --calls "$n" --dir "$d" --speech "$WORK/caller.ulaw" --sip "$trunk" \
+  nice -n -10 "$JDK/bin/java" -cp "$WORK/tools" LiveFarEnd --calls "$n" --dir "$d" --speech "$WORK/caller.ulaw" --sip "$trunk" --port-base $FAR_PORTS \
     --max-seconds $((HOLD + 600)) > "$d/far.log" 2>&1 &
   local far=$!; PIDS+=("$far")
   PARLEY_SIP_LISTEN="127.0.0.1:$sip" PARLEY_SIP_TRUNK="127.0.0.1:$trunk" PARLEY_RTP_PORTS=22000-23999 \
@@ -201,12 +281,14 @@ JSON
   echo "  $live of $n calls up; $(cat "$d/status" 2>/dev/null) (answered live ended-by-parley)"
   local start=$(( $(now_ms) + SETTLE * 1000 )); local end=$(( start + HOLD * 1000 ))
   echo "$start $end" > "$d/window"
+  capture_start "$d" "$n"
   sleep_until_ms "$start"
   local t0; t0=$(ticks "$jpid"); threads "$jpid" > "$d/threads0.json"
   [[ -n "$JFR" ]] && "$JDK/bin/jcmd" "$jpid" JFR.start name=live settings=profile > /dev/null
   sleep_until_ms "$end"
   local t1; t1=$(ticks "$jpid"); threads "$jpid" > "$d/threads1.json"
   [[ -n "$JFR" ]] && "$JDK/bin/jcmd" "$jpid" JFR.stop name=live filename="$d/full.jfr" > /dev/null
+  capture_stop "$d" "$start" "$end"
   local after; after=$(heap_after_gc "$jpid")
   local metrics; metrics=$(curl -s "http://127.0.0.1:$port/metrics" | grep -E '^parley_(rtp|speech_recognizer_waits)' || true)
   wait "$far" || { echo "far end failed:"; tail -20 "$d/far.log"; }
@@ -221,6 +303,7 @@ print(json.dumps({"mode": mode, "n": n, "live": live, "window_s": far["window_s"
                   "heap_per_call_mb": (after - before) / max(live, 1), "server": {"heap_before_mb": before, "heap_live_mb": after},
                   "far": far, "threads": {k: [v[0] - th0.get(k, [0, 0])[0], v[1] - th0.get(k, [0, 0])[1]] for k, v in th1.items()}}))
 PY
+  merge_wire "$d"
   echo "$metrics" | sed 's/^/  /'
   [[ -n "$JFR" && -f "$d/full.jfr" ]] && jfr_summary "$d/full.jfr"
   kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true
@@ -238,9 +321,15 @@ fi
 python3 - "$RESULTS" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def wire(r):
+    w = r.get("wire")
+    if not w or w["pacing_ms"]["p50"] is None:
+        return "-"
+    p = w["pacing_ms"]
+    return f"{p['p50']:.2f} / {p['p99']:.2f} / {p['max']:.1f}"
 print()
-print("| mode | calls up | CPU per call (% of a core) | calls per core | pacing error p50 / p99 / max (ms) | worst call's p99 (ms) | lost | no-packet slots | of which not sent | heap per call (MB) | far end's own lateness p99 (ms) |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+print("| mode | calls up | CPU per call (% of a core) | calls per core | pacing error at the receiver p50 / p99 / max (ms) | worst call's p99 (ms) | same on the wire p50 / p99 / max (ms) | lost | no-packet slots | of which not sent | heap per call (MB) | far end's own lateness p99 (ms) |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for r in rows:
     f = r["far"]
     live = max(r["live"], 1)
@@ -248,7 +337,7 @@ for r in rows:
     p = f["pacing_ms"]
     slots = max(f["slots"], 1)
     print(f"| {r['mode']} | {r['live']}/{r['n']} | {100 * per:.3f} | {1 / per if per > 0 else float('inf'):.0f} "
-          f"| {p['p50']:.2f} / {p['p99']:.2f} / {p['max']:.1f} | {f['per_call_p99_ms']['max']:.1f} | {f['lost']} "
+          f"| {p['p50']:.2f} / {p['p99']:.2f} / {p['max']:.1f} | {f['per_call_p99_ms']['max']:.1f} | {wire(r)} | {f['lost']} "
           f"| {f['no_packet_slots']} of {f['slots']} ({100 * f['no_packet_slots'] / slots:.1f}%) "
           f"| {max(0, f['no_packet_slots'] - f['lost'])} | {r['heap_per_call_mb']:.2f} | {f['far_end_send_lateness_ms']['p99']:.2f} |")
 print()
@@ -257,6 +346,9 @@ for r in rows:
     print(f"{r['mode']} {r['n']}: window {r['window_s']:.1f} s, CPU {r['cpu_s']:.2f} s; received {f['received']} packets "
           f"({f['pacing_samples']} consecutive pairs timed, {f['duplicates']} duplicates, {f['skipped_slots']} slots skipped between two packets by RTP timestamp); calls ended by Parley in the window: {f['ended_by_parley']}; "
           f"heap after GC {s.get('heap_before_mb', 0):.0f} MB before, {s.get('heap_live_mb', 0):.0f} MB live")
+    if r.get("wire"):
+        w = r["wire"]
+        print(f"    on the wire: {w['packets']} packets to {w['calls']} calls, {w['pairs']} consecutive pairs timed, lost {w['lost']}, worst call's p99 {w['worst_call_p99_ms']} ms")
     if "caller_turns" in s:
         print(f"    media side: caller turns {s['caller_turns']}, assistant turns {s['assistant_turns']}, RTP in {s['rtp_in']} "
               f"(lost {s['rtp_lost_in']}, late {s['rtp_late_in']}), out {s['rtp_out']}, recordings {s['recording_mb']:.0f} MB")
