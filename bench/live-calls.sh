@@ -284,27 +284,38 @@ JSON
   capture_start "$d" "$n"
   sleep_until_ms "$start"
   local t0; t0=$(ticks "$jpid"); threads "$jpid" > "$d/threads0.json"
+  curl -s "http://127.0.0.1:$port/metrics" | grep -E '^parley_(rtp|speech_recognizer_waits)' > "$d/metrics0.txt" || true
   [[ -n "$JFR" ]] && "$JDK/bin/jcmd" "$jpid" JFR.start name=live settings=profile > /dev/null
   sleep_until_ms "$end"
   local t1; t1=$(ticks "$jpid"); threads "$jpid" > "$d/threads1.json"
+  curl -s "http://127.0.0.1:$port/metrics" | grep -E '^parley_(rtp|speech_recognizer_waits)' > "$d/metrics1.txt" || true
   [[ -n "$JFR" ]] && "$JDK/bin/jcmd" "$jpid" JFR.stop name=live filename="$d/full.jfr" > /dev/null
   capture_stop "$d" "$start" "$end"
   local after; after=$(heap_after_gc "$jpid")
-  local metrics; metrics=$(curl -s "http://127.0.0.1:$port/metrics" | grep -E '^parley_(rtp|speech_recognizer_waits)' || true)
   wait "$far" || { echo "far end failed:"; tail -20 "$d/far.log"; }
   sleep 2
-  python3 - full "$n" "$d/far-report.json" "$t0" "$t1" "$before" "$after" "$HOLD" "$d/threads0.json" "$d/threads1.json" "$live" >> "$RESULTS" <<'PY'
+  python3 - full "$n" "$d/far-report.json" "$t0" "$t1" "$before" "$after" "$HOLD" "$d/threads0.json" "$d/threads1.json" "$live" "$d/metrics0.txt" "$d/metrics1.txt" >> "$RESULTS" <<'PY'
 import json, sys
+def metrics(path):
+    m = {}
+    for line in open(path):
+        k, v = line.rsplit(" ", 1)
+        m[k] = float(v)
+    return m
+m0, m1 = metrics(sys.argv[12]), metrics(sys.argv[13])
+delta = {k: m1[k] - m0.get(k, 0) for k in m1}
 mode, n, far = sys.argv[1], int(sys.argv[2]), json.load(open(sys.argv[3]))
 t0, t1, before, after, hold = int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7]), float(sys.argv[8])
 th0, th1 = json.load(open(sys.argv[9])), json.load(open(sys.argv[10]))
 live = int(sys.argv[11])
 print(json.dumps({"mode": mode, "n": n, "live": live, "window_s": far["window_s"], "cpu_s": (t1 - t0) / 100.0,
-                  "heap_per_call_mb": (after - before) / max(live, 1), "server": {"heap_before_mb": before, "heap_live_mb": after},
+                  "heap_per_call_mb": (after - before) / max(live, 1), "server": {"heap_before_mb": before, "heap_live_mb": after,
+                  "rtp_in": delta.get('parley_rtp_packets_total{direction="in"}', 0), "rtp_out": delta.get('parley_rtp_packets_total{direction="out"}', 0),
+                  "rtp_lost_in": delta.get("parley_rtp_packets_lost_total", 0), "rtp_late_in": delta.get("parley_rtp_packets_late_total", 0),
+                  "recognizer_waits_timed_out": delta.get("parley_speech_recognizer_waits_timed_out_total", 0)},
                   "far": far, "threads": {k: [v[0] - th0.get(k, [0, 0])[0], v[1] - th0.get(k, [0, 0])[1]] for k, v in th1.items()}}))
 PY
   merge_wire "$d"
-  echo "$metrics" | sed 's/^/  /'
   [[ -n "$JFR" && -f "$d/full.jfr" ]] && jfr_summary "$d/full.jfr"
   kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true
   return 0
@@ -328,16 +339,16 @@ def wire(r):
     p = w["pacing_ms"]
     return f"{p['p50']:.2f} / {p['p99']:.2f} / {p['max']:.1f}"
 print()
-print("| mode | calls up | CPU per call (% of a core) | calls per core | pacing error at the receiver p50 / p99 / max (ms) | worst call's p99 (ms) | same on the wire p50 / p99 / max (ms) | lost | no-packet slots | of which not sent | heap per call (MB) | far end's own lateness p99 (ms) |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+print("| mode | calls up | Parley CPU (cores) | CPU per call (% of a core) | calls per core | pacing error at the receiver p50 / p99 / max (ms) | worst call's p99 (ms) | same on the wire p50 / p99 / max (ms) | lost from / to Parley | no-packet slots | of which not sent | heap per call (MB) | far end's own lateness p99 (ms) |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for r in rows:
     f = r["far"]
     live = max(r["live"], 1)
     per = r["cpu_s"] / r["window_s"] / live
     p = f["pacing_ms"]
     slots = max(f["slots"], 1)
-    print(f"| {r['mode']} | {r['live']}/{r['n']} | {100 * per:.3f} | {1 / per if per > 0 else float('inf'):.0f} "
-          f"| {p['p50']:.2f} / {p['p99']:.2f} / {p['max']:.1f} | {f['per_call_p99_ms']['max']:.1f} | {wire(r)} | {f['lost']} "
+    print(f"| {r['mode']} | {r['live']}/{r['n']} | {r['cpu_s'] / r['window_s']:.2f} | {100 * per:.3f} | {1 / per if per > 0 else float('inf'):.0f} "
+          f"| {p['p50']:.2f} / {p['p99']:.2f} / {p['max']:.1f} | {f['per_call_p99_ms']['max']:.1f} | {wire(r)} | {f['lost']} / {r['server'].get('rtp_lost_in', 0):.0f} "
           f"| {f['no_packet_slots']} of {f['slots']} ({100 * f['no_packet_slots'] / slots:.1f}%) "
           f"| {max(0, f['no_packet_slots'] - f['lost'])} | {r['heap_per_call_mb']:.2f} | {f['far_end_send_lateness_ms']['p99']:.2f} |")
 print()
@@ -349,9 +360,11 @@ for r in rows:
     if r.get("wire"):
         w = r["wire"]
         print(f"    on the wire: {w['packets']} packets to {w['calls']} calls, {w['pairs']} consecutive pairs timed, lost {w['lost']}, worst call's p99 {w['worst_call_p99_ms']} ms")
+    if "rtp_in" in s:
+        print(f"    Parley's RTP in the window: in {s['rtp_in']:.0f} (lost {s['rtp_lost_in']:.0f}, late {s['rtp_late_in']:.0f}), out {s['rtp_out']:.0f}; "
+              f"far end's send drops {f['far_end_send_drops']}" + (f"; recognizer waits timed out {s['recognizer_waits_timed_out']:.0f}" if "recognizer_waits_timed_out" in s else ""))
     if "caller_turns" in s:
-        print(f"    media side: caller turns {s['caller_turns']}, assistant turns {s['assistant_turns']}, RTP in {s['rtp_in']} "
-              f"(lost {s['rtp_lost_in']}, late {s['rtp_late_in']}), out {s['rtp_out']}, recordings {s['recording_mb']:.0f} MB")
+        print(f"    media side, whole run: caller turns {s['caller_turns']}, assistant turns {s['assistant_turns']}, recordings {s['recording_mb']:.0f} MB")
     th = sorted(r["threads"].items(), key=lambda kv: -(kv[1][0] + kv[1][1]))[:6]
     total = sum(u + s_ for u, s_ in r["threads"].values()) or 1
     print("    CPU by thread (user+system jiffies): " + ", ".join(f"{k} {100 * (u + s_) / total:.0f}% (sys {100 * s_ / max(u + s_, 1):.0f}%)" for k, (u, s_) in th))
