@@ -62,6 +62,7 @@ public class LiveFarEnd {
     static final long EPOCH_OFFSET = System.nanoTime() - System.currentTimeMillis() * 1_000_000L;
     static volatile long windowStart = Long.MAX_VALUE, windowEnd = Long.MAX_VALUE;
     static volatile boolean stopping;
+    static double farCpuSeconds;
     static byte[] speech;
     static Selector selector;
     static final LongList senderLateness = new LongList();
@@ -102,9 +103,14 @@ public class LiveFarEnd {
         String[] w = Files.readString(window).trim().split("\\s+");
         windowStart = Long.parseLong(w[0]) * 1_000_000L + EPOCH_OFFSET;
         windowEnd = Long.parseLong(w[1]) * 1_000_000L + EPOCH_OFFSET;
+        while (System.nanoTime() < windowStart && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        long cpu0 = cpuNanos();
         while (System.nanoTime() < windowEnd + 200_000_000L && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
+        farCpuSeconds = (cpuNanos() - cpu0) / 1e9;
         String report = report(n, (windowEnd - windowStart) / 1e9, sip);
         Files.writeString(dir.resolve("far-report.json"), report);
         System.out.println("far end: " + report);
@@ -562,10 +568,15 @@ public class LiveFarEnd {
                         + "\"pacing_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
                         + "\"per_call_p99_ms\":{\"median\":%.3f,\"max\":%.3f},"
                         + "\"far_end_send_lateness_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
-                        + "\"far_end_send_drops\":%d,\"ended_by_parley\":%d,\"answered\":%d}",
+                        + "\"far_end_send_drops\":%d,\"ended_by_parley\":%d,\"answered\":%d,\"far_end_cpu_s\":%.2f}",
                 expected, all.size(), windowSeconds, slotsPerCall * all.size(), received, noPacket, skipped, lost, dup,
                 p.length, withPacing, q(p, 0.5), q(p, 0.99), q(p, 1.0), q(c99, 0.5), q(c99, 1.0),
-                q(late, 0.5), q(late, 0.99), q(late, 1.0), drops, endedEarly, sip != null ? sip.answered : all.size());
+                q(late, 0.5), q(late, 0.99), q(late, 1.0), drops, endedEarly, sip != null ? sip.answered : all.size(), farCpuSeconds);
+    }
+
+    static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     static double q(long[] sorted, double p) {

@@ -4,6 +4,9 @@ import dev.parley.ai.TextToSpeech;
 import dev.parley.call.TranscriptTurn;
 import dev.parley.conversation.Conversation;
 import dev.parley.conversation.TurnTaking;
+import dev.parley.media.AudioSink;
+import dev.parley.media.AudioSource;
+import dev.parley.media.CallAudio;
 import dev.parley.media.RtpSession;
 import dev.parley.media.SdpAnswer;
 import java.io.IOException;
@@ -44,7 +47,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * the conversation's providers change, that is the one place to edit.
  *
  * Usage: java -cp tools:target/classes:$(cat target/runtime.classpath) LiveMedia --calls N --dir DIR
- *        --prompt prompt.s16 (8 kHz 16-bit little-endian) [--jfr file.jfr] [--max-seconds S]
+ *        --prompt prompt.s16 (8 kHz 16-bit little-endian) [--send-silence true] [--jfr file.jfr] [--max-seconds S]
+ *
+ * <p>{@code --send-silence true} previews a session that sends a packet every 20 ms, silence
+ * included (the fix under way in RtpSession), without changing RtpSession: the conversation's
+ * audio source is wrapped so that it never answers "nothing", only silence.
  */
 public class LiveMedia {
     static final long EPOCH_OFFSET = System.nanoTime() - System.currentTimeMillis() * 1_000_000L;
@@ -57,6 +64,7 @@ public class LiveMedia {
         int n = Integer.parseInt(o.getOrDefault("--calls", "50"));
         Path dir = Path.of(o.get("--dir"));
         short[] prompt = pcm(Files.readAllBytes(Path.of(o.get("--prompt"))));
+        boolean sendSilence = Boolean.parseBoolean(o.getOrDefault("--send-silence", "false"));
         long deadline = System.nanoTime() + Long.parseLong(o.getOrDefault("--max-seconds", "900")) * 1_000_000_000L;
 
         long heapBefore = heapAfterGc();
@@ -67,7 +75,8 @@ public class LiveMedia {
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
             DatagramSocket socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
-            calls.add(new ParleyCall(i, socket, new InetSocketAddress("127.0.0.1", Integer.parseInt(farPorts.get(i).trim())), prompt));
+            calls.add(new ParleyCall(i, socket, new InetSocketAddress("127.0.0.1", Integer.parseInt(farPorts.get(i).trim())), prompt,
+                    sendSilence));
             ports.append(socket.getLocalPort()).append('\n');
         }
         Files.writeString(dir.resolve("server-ports.tmp"), ports);
@@ -165,7 +174,7 @@ public class LiveMedia {
         final RtpSession session;
         final Conversation conversation;
 
-        ParleyCall(int i, DatagramSocket socket, InetSocketAddress far, short[] prompt) {
+        ParleyCall(int i, DatagramSocket socket, InetSocketAddress far, short[] prompt, boolean sendSilence) {
             session = new RtpSession(socket, new SdpAnswer(far, SdpAnswer.PCMU, 101), digit -> { }, STATS);
             Responder.Session responder = (input, transcript) -> Responder.Reply.of(List.of(
                     new Responder.Part.Say(LINE, true),
@@ -184,7 +193,7 @@ public class LiveMedia {
             conversation = new Conversation("bench-" + i, TurnTaking.DEFAULTS, true, responder, new Stt(), new Voice(prompt),
                     line, new Conversation.Observer() { });
             conversation.prepare();
-            conversation.start(session);
+            conversation.start(sendSilence ? new SilenceIncluded(session) : session);
         }
 
         static long[] stats() {
@@ -203,6 +212,34 @@ public class LiveMedia {
         void close() {
             conversation.stop();
             session.close();
+        }
+
+        /** The session as the conversation sees it, but Parley's silence is sent as silence frames. */
+        record SilenceIncluded(RtpSession session) implements CallAudio {
+            static final short[] SILENCE = new short[160];
+
+            @Override
+            public void listen(AudioSink sink) {
+                session.listen(sink);
+            }
+
+            @Override
+            public void speak(AudioSource source) {
+                session.speak(source == null ? null : () -> {
+                    short[] f = source.poll();
+                    return f != null ? f : SILENCE;
+                });
+            }
+
+            @Override
+            public boolean sendDigits(String digits) {
+                return session.sendDigits(digits);
+            }
+
+            @Override
+            public long sampleNow() {
+                return session.sampleNow();
+            }
         }
 
         /** No recognizer: every utterance the turn detector ends is heard as "yes", at once. */

@@ -7,14 +7,16 @@
 # The far end sends speech as G.711 RTP every 20 ms and timestamps every packet Parley sends back.
 # Per (mode, N): Parley's CPU per live call over the window, calls per core at that figure, send
 # pacing error at the receiver, lost packets, 20 ms slots with no packet, heap per call.
-#   bench/live-calls.sh [--mode media|full|both] [--calls 50,200,500] [--hold 60] [--settle 5] [--jfr] [--wire] [--keep]
+#   bench/live-calls.sh [--mode media|full|both] [--calls 50,200,500] [--hold 60] [--settle 5] [--jfr] [--wire]
+#                       [--send-silence] [--keep]
 #   bench/live-calls.sh --mode media --calls 50 --hold 10      # a quick development run
 # --jfr profiles Parley's JVM over the window (top frames printed); --wire also captures Parley's
 # packets on the loopback with tcpdump and times them by the kernel's timestamps (taken as Parley
-# sends on lo), which the far end's own scheduling cannot delay.
+# sends on lo), which the far end's own scheduling cannot delay. --send-silence (media mode) previews
+# the fix under way: Parley's silence goes out as silence frames, a packet every 20 ms.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-MODE=both; COUNTS=50,200,500; HOLD=60; SETTLE=5; JFR=""; KEEP=""; WIRE=""
+MODE=both; COUNTS=50,200,500; HOLD=60; SETTLE=5; JFR=""; KEEP=""; WIRE=""; SILENCE=false
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --mode) MODE="$2"; shift 2 ;;
@@ -23,8 +25,9 @@ while [[ $# -gt 0 ]]; do
     --settle) SETTLE="$2"; shift 2 ;;
     --jfr) JFR=1; shift ;;
     --wire) WIRE=1; shift ;;
+    --send-silence) SILENCE=true; shift ;;
     --keep) KEEP=1; shift ;;
-    *) sed -n '2,12p' "$0"; exit 2 ;;
+    *) sed -n '2,16p' "$0"; exit 2 ;;
   esac
 done
 [[ "$MODE" =~ ^(media|full|both)$ ]] || { echo "--mode is media, full or both"; exit 2; }
@@ -71,7 +74,7 @@ sox -D "$WORK/prompt.wav" -t raw -e signed -b 16 -L "$WORK/prompt.s16"
 VOICE=$(command -v espeak-ng >/dev/null && echo "espeak-ng speech" || echo "a 440 Hz tone (espeak-ng missing)")
 
 commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench || echo '+changes')"
-echo "live-calls: mode=$MODE calls=$COUNTS hold=${HOLD}s settle=${SETTLE}s jfr=${JFR:-off} wire=${WIRE:-off} commit=$commit"
+echo "live-calls: mode=$MODE calls=$COUNTS hold=${HOLD}s settle=${SETTLE}s jfr=${JFR:-off} wire=${WIRE:-off} send-silence=$SILENCE commit=$commit"
 echo "  machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), JDK $("$JDK/bin/java" -version 2>&1 | head -1)"
 echo "  caller: $(soxi -D "$WORK/caller.wav") s loop of $VOICE; prompt $(soxi -D "$WORK/prompt.wav") s"
 
@@ -84,7 +87,7 @@ threads() {
 import os, re, sys, json
 out = {}
 base = f"/proc/{sys.argv[1]}/task"
-for t in os.listdir(base):
+for t in (os.listdir(base) if os.path.isdir(base) else []):
     try:
         comm = open(f"{base}/{t}/comm").read().strip()
         f = open(f"{base}/{t}/stat").read().rsplit(")", 1)[1].split()
@@ -214,7 +217,7 @@ run_media() { # calls
   local far=$!; PIDS+=("$far")
   local jfr=(); [[ -n "$JFR" ]] && jfr=(--jfr "$d/media.jfr")
   "$JDK/bin/java" -cp "$WORK/tools:target/classes:$CP" LiveMedia --calls "$n" --dir "$d" --prompt "$WORK/prompt.s16" \
-    --max-seconds $((HOLD + 240)) "${jfr[@]}" > "$d/media.log" 2>&1 &
+    --send-silence "$SILENCE" --max-seconds $((HOLD + 240)) "${jfr[@]}" > "$d/media.log" 2>&1 &
   local srv=$!; PIDS+=("$srv")
   for _ in $(seq 1 600); do [[ -f "$d/server-ports" ]] && break; sleep 0.1; done
   [[ -f "$d/server-ports" ]] || { echo "media side did not open its calls:"; tail -20 "$d/media.log"; return 1; }
@@ -226,6 +229,7 @@ run_media() { # calls
   capture_stop "$d" "$start" "$end"
   wait "$srv" || { echo "media side failed:"; tail -20 "$d/media.log"; }
   wait "$far" || { echo "far end failed:"; tail -20 "$d/far.log"; }
+  [[ -f "$d/server-report.json" && -f "$d/far-report.json" ]] || { echo "media, $n calls: no report"; return 1; }
   python3 - media "$n" "$d/server-report.json" "$d/far-report.json" "$d/threads0.json" "$d/threads1.json" >> "$RESULTS" <<'PY'
 import json, sys
 mode, n, srv, far, t0, t1 = sys.argv[1], int(sys.argv[2]), *(json.load(open(a)) for a in sys.argv[3:7])
@@ -293,6 +297,7 @@ JSON
   capture_stop "$d" "$start" "$end"
   local after; after=$(heap_after_gc "$jpid")
   wait "$far" || { echo "far end failed:"; tail -20 "$d/far.log"; }
+  [[ -f "$d/far-report.json" ]] || { echo "full, $n calls: no report"; return 1; }
   sleep 2
   python3 - full "$n" "$d/far-report.json" "$t0" "$t1" "$before" "$after" "$HOLD" "$d/threads0.json" "$d/threads1.json" "$live" "$d/metrics0.txt" "$d/metrics1.txt" >> "$RESULTS" <<'PY'
 import json, sys
@@ -322,11 +327,11 @@ PY
 }
 
 for n in "${NS[@]}"; do
-  [[ "$MODE" == full ]] || run_media "$n"
+  [[ "$MODE" == full ]] || run_media "$n" || echo "media, $n calls: failed (kept nothing of it in the table)"
   sleep 2
 done
 if [[ "$MODE" != media ]]; then
-  for n in "${NS[@]}"; do run_full "$n"; sleep 2; done
+  for n in "${NS[@]}"; do run_full "$n" || echo "full, $n calls: failed (kept nothing of it in the table)"; sleep 2; done
 fi
 
 python3 - "$RESULTS" <<'PY'
@@ -362,7 +367,7 @@ for r in rows:
         print(f"    on the wire: {w['packets']} packets to {w['calls']} calls, {w['pairs']} consecutive pairs timed, lost {w['lost']}, worst call's p99 {w['worst_call_p99_ms']} ms")
     if "rtp_in" in s:
         print(f"    Parley's RTP in the window: in {s['rtp_in']:.0f} (lost {s['rtp_lost_in']:.0f}, late {s['rtp_late_in']:.0f}), out {s['rtp_out']:.0f}; "
-              f"far end's send drops {f['far_end_send_drops']}" + (f"; recognizer waits timed out {s['recognizer_waits_timed_out']:.0f}" if "recognizer_waits_timed_out" in s else ""))
+              f"far end's send drops {f['far_end_send_drops']}, far end's CPU {f.get('far_end_cpu_s', 0):.1f} s" + (f"; recognizer waits timed out {s['recognizer_waits_timed_out']:.0f}" if "recognizer_waits_timed_out" in s else ""))
     if "caller_turns" in s:
         print(f"    media side, whole run: caller turns {s['caller_turns']}, assistant turns {s['assistant_turns']}, recordings {s['recording_mb']:.0f} MB")
     th = sorted(r["threads"].items(), key=lambda kv: -(kv[1][0] + kv[1][1]))[:6]
