@@ -242,6 +242,217 @@ PY
   return 0
 }
 
+
+for n in "${NS[@]}"; do [[ "$n" =~ ^[0-9]+$ && "$n" -ge 1 && "$n" -le 1000 ]] || { echo "--calls: 1 to 1000 each"; exit 2; }; done
+[[ "$HOLD" =~ ^[0-9]+$ && "$HOLD" -ge 5 && "$HOLD" -le 600 ]] || { echo "--hold: 5 to 600 seconds"; exit 2; }
+[[ "$SETTLE" =~ ^[0-9]+$ && "$SETTLE" -ge 3 && "$SETTLE" -le 60 ]] || { echo "--settle: 3 to 60 seconds"; exit 2; }
+[[ -z "$WIRE" ]] || command -v tcpdump >/dev/null || { echo "--wire needs tcpdump (apt-get install tcpdump)"; exit 1; }
+FAR_PORTS=24000  # the far end's RTP ports: 24000 and up, so a capture filter can name them
+command -v sox >/dev/null || { echo "needs sox (apt-get install sox)"; exit 1; }
+
+WORK="$(mktemp -d /tmp/parley-live.XXXXXX)"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [[ -n "$KEEP" ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+cd "$ROOT"
+./parley build
+JDK="$(./parley jdk)"
+CP="$(cat target/runtime.classpath)"
+# Compile once: launching from source would run javac on the cores being measured.
+mkdir -p "$WORK/tools"
+"$JDK/bin/javac" -d "$WORK/tools" bench/LiveFarEnd.java
+"$JDK/bin/javac" -d "$WORK/tools" -cp "target/classes:$CP" bench/LiveMedia.java
+
+# The caller's side: 4 s of silence, "yes", silence to 12 s, looped (each call starts at a random
+# point of it). The assistant's prompt (media mode's pre-made voice). A tone if espeak-ng is missing.
+say() { # text out.wav
+  if command -v espeak-ng >/dev/null; then
+    espeak-ng -v en-us -s 150 -w /dev/stdout "$1" | sox -D -t wav - -r 8000 -c 1 -b 16 "$2"
+  else
+    sox -D -n -r 8000 -c 1 -b 16 "$2" synth 0.6 sine 440 vol 0.3
+  fi
+}
+say "yes" "$WORK/yes.wav"
+say "Thank you, I have noted that. Is there anything else?" "$WORK/prompt.wav"
+sox -D -n -r 8000 -c 1 -b 16 "$WORK/lead.wav" trim 0 4
+sox -D "$WORK/lead.wav" "$WORK/yes.wav" "$WORK/caller.wav" pad 0 8 trim 0 12
+sox -D "$WORK/caller.wav" -t raw -e u-law -b 8 "$WORK/caller.ulaw"
+sox -D "$WORK/prompt.wav" -t raw -e signed -b 16 -L "$WORK/prompt.s16"
+VOICE=$(command -v espeak-ng >/dev/null && echo "espeak-ng speech" || echo "a 440 Hz tone (espeak-ng missing)")
+
+commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench || echo '+changes')"
+echo "live-calls: mode=$MODE calls=$COUNTS hold=${HOLD}s settle=${SETTLE}s jfr=${JFR:-off} wire=${WIRE:-off} send-silence=$SILENCE commit=$commit"
+echo "  machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), JDK $("$JDK/bin/java" -version 2>&1 | head -1)"
+echo "  caller: $(soxi -D "$WORK/caller.wav") s loop of $VOICE; prompt $(soxi -D "$WORK/prompt.wav") s"
+
+now_ms() { date +%s%3N; }
+sleep_until_ms() { local d=$(( $1 - $(now_ms) )); (( d > 0 )) && sleep "$(printf '%d.%03d' $((d / 1000)) $((d % 1000)))"; return 0; }
+ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+# CPU per thread group (names with digits folded), user and system jiffies: where the time goes.
+threads() {
+  python3 - "$1" <<'PY'
+import os, re, sys, json
+out = {}
+base = f"/proc/{sys.argv[1]}/task"
+for t in (os.listdir(base) if os.path.isdir(base) else []):
+    try:
+        comm = open(f"{base}/{t}/comm").read().strip()
+        f = open(f"{base}/{t}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        continue
+    k = re.sub(r"\d+", "#", comm)
+    u, s = out.get(k, (0, 0))
+    out[k] = (u + int(f[11]), s + int(f[12]))
+print(json.dumps(out))
+PY
+}
+heap_after_gc() { # pid -> MB in use after a full GC
+  "$JDK/bin/jcmd" "$1" GC.run > /dev/null
+  "$JDK/bin/jcmd" "$1" GC.heap_info | grep -o 'used [0-9]*K' | head -1 | awk '{print $2 / 1024}' | tr -d K
+}
+jfr_summary() { # file
+  "$JDK/bin/jfr" print --events jdk.ExecutionSample --stack-depth 64 "$1" > "$1.txt"
+  python3 - "$1.txt" <<'PY'
+import re, sys, collections
+top, mine, threads = collections.Counter(), collections.Counter(), collections.Counter()
+n = 0
+frames, thread = [], None
+def done():
+    global n
+    if not frames:
+        return
+    n += 1
+    top[frames[0]] += 1
+    own = next((f for f in frames if f.startswith("dev.parley.")), None)
+    mine[own or "(no dev.parley frame)"] += 1
+    threads[re.sub(r"\d+", "#", thread or "?")] += 1
+for line in open(sys.argv[1]):
+    s = line.strip()
+    if s.startswith("jdk.ExecutionSample"):
+        done(); frames, thread = [], None
+    elif s.startswith("sampledThread"):
+        m = re.search(r'"([^"]*)"', s); thread = m.group(1) if m else "?"
+    elif re.match(r"^[\w$.]+\.[\w$<>]+\(.*\)", s):
+        frames.append(re.sub(r"\s+line:.*", "", s))
+done()
+print(f"    JFR execution samples in the window: {n}")
+for title, c in (("top frames", top), ("nearest dev.parley frame", mine), ("threads", threads)):
+    print(f"    by {title}:")
+    for k, v in c.most_common(12):
+        print(f"      {100 * v / max(n, 1):5.1f}%  {k}")
+PY
+}
+
+RESULTS="$WORK/results.jsonl"; : > "$RESULTS"
+CAPTURE=""
+capture_start() { # dir calls
+  [[ -n "$WIRE" ]] || return 0
+  tcpdump -i lo -n -q -B 65536 -s 64 --time-stamp-precision=nano -w "$1/wire.pcap" \
+    "udp and dst portrange $FAR_PORTS-$((FAR_PORTS + $2 + 999))" 2> "$1/tcpdump.log" &
+  CAPTURE=$!; PIDS+=("$CAPTURE")
+}
+capture_stop() { # dir start-ms end-ms
+  [[ -n "$WIRE" && -n "$CAPTURE" ]] || return 0
+  sleep 0.5; kill -INT "$CAPTURE" 2>/dev/null || true; wait "$CAPTURE" 2>/dev/null || true; CAPTURE=""
+  python3 - "$1/wire.pcap" "$2" "$3" > "$1/wire.json" <<'PY'
+# Parley's packets as the kernel saw them leave (lo: captured in the sender's own send call), the
+# same figures as the far end computes: pacing between consecutive packets, lost, slots.
+import json, struct, sys
+path, start, end = sys.argv[1], int(sys.argv[2]) * 1_000_000, int(sys.argv[3]) * 1_000_000
+data = open(path, "rb").read()
+magic = struct.unpack_from("<I", data, 0)[0]
+assert magic == 0xA1B23C4D, "expected a nanosecond pcap"
+link = struct.unpack_from("<I", data, 20)[0]
+lhdr = {1: 14, 0: 4, 113: 16}[link]
+calls, off = {}, 24
+while off + 16 <= len(data):
+    sec, frac, incl, _ = struct.unpack_from("<IIII", data, off)
+    p = off + 16 + lhdr
+    off += 16 + incl
+    t = sec * 1_000_000_000 + frac
+    if t < start or t > end:
+        continue
+    ihl = (data[p] & 0x0F) * 4
+    u = p + ihl
+    dport = struct.unpack_from(">H", data, u + 2)[0]
+    r = u + 8
+    if r + 12 > off:
+        continue
+    seq, ts = struct.unpack_from(">HI", data, r + 2)
+    calls.setdefault(dport, []).append((t, seq, ts))
+pooled, worst, lost, received = [], [], 0, 0
+for pkts in calls.values():
+    own = []
+    received += len(pkts)
+    for (t0, s0, ts0), (t1, s1, ts1) in zip(pkts, pkts[1:]):
+        ds = (s1 - s0) & 0xFFFF
+        if ds == 0 or ds > 0x8000:
+            continue
+        lost += ds - 1
+        if ds == 1 and ((ts1 - ts0) & 0xFFFFFFFF) == 160:
+            own.append(abs(t1 - t0 - 20_000_000))
+    own.sort()
+    if own:
+        worst.append(own[min(len(own) - 1, int(len(own) * 0.99))])
+    pooled += own
+pooled.sort()
+q = lambda v, p: round(v[min(len(v) - 1, int(len(v) * p))] / 1e6, 3) if v else None
+print(json.dumps({"calls": len(calls), "packets": received, "lost": lost, "pairs": len(pooled),
+                  "pacing_ms": {"p50": q(pooled, .5), "p99": q(pooled, .99), "max": q(pooled, 1.0)},
+                  "worst_call_p99_ms": q(sorted(worst), 1.0)}))
+PY
+  grep -h "dropped by kernel" "$1/tcpdump.log" | sed 's/^/  tcpdump: /' || true
+  rm -f "$1/wire.pcap"
+}
+merge_wire() { # dir: adds the capture's figures to the last result line
+  [[ -f "$1/wire.json" ]] || return 0
+  python3 - "$RESULTS" "$1/wire.json" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+last = json.loads(lines[-1]); last["wire"] = json.load(open(sys.argv[2]))
+lines[-1] = json.dumps(last)
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+PY
+}
+
+run_media() { # calls
+  local n=$1 d="$WORK/media-$1"; mkdir -p "$d"
+  echo "== media, $n calls: hold ${HOLD}s after ${SETTLE}s settle"
+  # The far end is the measuring instrument: it runs at a higher priority than Parley and the rest.
+  nice -n -10 "$JDK/bin/java" -cp "$WORK/tools" LiveFarEnd --calls "$n" --dir "$d" --speech "$WORK/caller.ulaw" --media --port-base $FAR_PORTS \
+    --max-seconds $((HOLD + 240)) > "$d/far.log" 2>&1 &
+  local far=$!; PIDS+=("$far")
+  local jfr=(); [[ -n "$JFR" ]] && jfr=(--jfr "$d/media.jfr")
+  "$JDK/bin/java" -cp "$WORK/tools:target/classes:$CP" LiveMedia --calls "$n" --dir "$d" --prompt "$WORK/prompt.s16" \
+    --send-silence "$SILENCE" --max-seconds $((HOLD + 240)) "${jfr[@]}" > "$d/media.log" 2>&1 &
+  local srv=$!; PIDS+=("$srv")
+  for _ in $(seq 1 600); do [[ -f "$d/server-ports" ]] && break; sleep 0.1; done
+  [[ -f "$d/server-ports" ]] || { echo "media side did not open its calls:"; tail -20 "$d/media.log"; return 1; }
+  local start=$(( $(now_ms) + SETTLE * 1000 )); local end=$(( start + HOLD * 1000 ))
+  echo "$start $end" > "$d/window"
+  capture_start "$d" "$n"
+  sleep_until_ms "$start"; threads "$srv" > "$d/threads0.json"
+  sleep_until_ms "$end"; threads "$srv" > "$d/threads1.json"
+  capture_stop "$d" "$start" "$end"
+  wait "$srv" || { echo "media side failed:"; tail -20 "$d/media.log"; }
+  wait "$far" || { echo "far end failed:"; tail -20 "$d/far.log"; }
+  [[ -f "$d/server-report.json" && -f "$d/far-report.json" ]] || { echo "media, $n calls: no report"; return 1; }
+  python3 - media "$n" "$d/server-report.json" "$d/far-report.json" "$d/threads0.json" "$d/threads1.json" >> "$RESULTS" <<'PY'
+import json, sys
+mode, n, srv, far, t0, t1 = sys.argv[1], int(sys.argv[2]), *(json.load(open(a)) for a in sys.argv[3:7])
+print(json.dumps({"mode": mode, "n": n, "live": srv["calls"], "window_s": srv["window_s"], "cpu_s": srv["cpu_s"],
+                  "heap_per_call_mb": (srv["heap_live_mb"] - srv["heap_before_mb"]) / n, "server": srv, "far": far,
+                  "threads": {k: [v[0] - t0.get(k, [0, 0])[0], v[1] - t0.get(k, [0, 0])[1]] for k, v in t1.items()}}))
+PY
+  merge_wire "$d"
+  [[ -n "$JFR" && -f "$d/media.jfr" ]] && jfr_summary "$d/media.jfr"
+  return 0
+}
+
 run_full() { # calls
   local n=$1 d="$WORK/full-$1"; mkdir -p "$d"
   local port=18680 sip=15680 trunk=15681
