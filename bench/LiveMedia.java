@@ -84,17 +84,17 @@ public class LiveMedia {
         System.out.printf(Locale.ROOT, "media: %d calls open in %.0f ms (prompt %.1f s)%n", n, (System.nanoTime() - t0) / 1e6,
                 prompt.length / 8000.0);
 
-        String[] w = Files.readString(waitFor(dir.resolve("window"), deadline)).trim().split("\\s+");
-        long start = Long.parseLong(w[0]) * 1_000_000L + EPOCH_OFFSET;
-        long end = Long.parseLong(w[1]) * 1_000_000L + EPOCH_OFFSET;
         jdk.jfr.Recording jfr = null;
         if (o.containsKey("--jfr")) {
-            // Profile the steady state: from 3 s before the window (starting a recording takes a
-            // second or two of CPU, which must not fall inside it) to its end, not setup or the GC after.
-            sleepUntil(start - 3_000_000_000L);
+            // Started now, with the calls just open, not at the window: starting a recording takes
+            // seconds of CPU on a starved machine (once 5.7 s), which must not fall inside the window.
+            // It records the settle seconds and the window, not the GC after it.
             jfr = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
             jfr.start();
         }
+        String[] w = Files.readString(waitFor(dir.resolve("window"), deadline)).trim().split("\\s+");
+        long start = Long.parseLong(w[0]) * 1_000_000L + EPOCH_OFFSET;
+        long end = Long.parseLong(w[1]) * 1_000_000L + EPOCH_OFFSET;
         sleepUntil(start);
         long cpu0 = cpuNanos();
         long[] s0 = ParleyCall.stats();

@@ -128,7 +128,7 @@ for line in open(sys.argv[1]):
     elif re.match(r"^[\w$.]+\.[\w$<>]+\(.*\)", s):
         frames.append(re.sub(r"\s+line:.*", "", s))
 done()
-print(f"    JFR execution samples in the window: {n}")
+print(f"    JFR execution samples recorded: {n}")
 for title, c in (("top frames", top), ("nearest dev.parley frame", mine), ("threads", threads)):
     print(f"    by {title}:")
     for k, v in c.most_common(12):
