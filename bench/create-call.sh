@@ -17,7 +17,8 @@ cd "$ROOT"
 ./parley build
 JAVA="$(./parley jdk)/bin/java"
 # Compile the tools once: launching them from source would run javac, on the cores being measured.
-mkdir -p "$WORK/tools" && "$(./parley jdk)/bin/javac" -d "$WORK/tools" -cp "$(cat target/runtime.classpath)" bench/*.java
+# Only the tools this script runs: other bench/*.java (ConversationBench) need the project's classes.
+mkdir -p "$WORK/tools" && "$(./parley jdk)/bin/javac" -d "$WORK/tools" -cp "$(cat target/runtime.classpath)" bench/LoadGen.java bench/CountRows.java
 CP="$(cat target/runtime.classpath)"
 
 # An API-only node: this measures accepting calls, not dialing them (bench/calls.sh does that).
