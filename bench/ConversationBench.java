@@ -1,6 +1,7 @@
 import dev.parley.ai.Responder;
 import dev.parley.ai.SpeechToText;
 import dev.parley.ai.TextToSpeech;
+import dev.parley.call.EndReason;
 import dev.parley.call.TranscriptTurn;
 import dev.parley.call.TurnLatency;
 import dev.parley.conversation.Conversation;
@@ -234,12 +235,21 @@ public class ConversationBench {
         }
 
         @Override
+        public void clear() {
+        }
+
+        @Override
+        public long unplayedSamples() {
+            return 0;
+        }
+
+        @Override
         public long sampleNow() {
             return at;
         }
 
         @Override
-        public void hangup(String endedReason) {
+        public void hangup(EndReason reason) {
             hungUp = true;
         }
 

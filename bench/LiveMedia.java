@@ -1,13 +1,13 @@
 import dev.parley.ai.Responder;
 import dev.parley.ai.SpeechToText;
 import dev.parley.ai.TextToSpeech;
+import dev.parley.call.EndReason;
 import dev.parley.call.TranscriptTurn;
 import dev.parley.conversation.Conversation;
 import dev.parley.conversation.TurnTaking;
-import dev.parley.media.AudioSink;
-import dev.parley.media.AudioSource;
-import dev.parley.media.CallAudio;
-import dev.parley.media.RtpSession;
+import dev.parley.media.Pacer;
+import dev.parley.media.Recorder;
+import dev.parley.media.RtpTransport;
 import dev.parley.media.SdpAnswer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Parley's side of bench/live-calls.sh in media mode: N calls of the media path alone, in this JVM,
- * each a real {@link RtpSession} on its own UDP socket driving a real {@link Conversation} (so the
+ * each a real {@link RtpTransport} on its own UDP socket under a {@link Pacer} (the 20 ms clock, a
+ * packet every tick, silence included) and a {@link Recorder}, driving a real {@link Conversation} (so the
  * caller's frames go through the project's VAD and turn detector, which are package-private and
  * reached only this way). The providers are fixed fakes, no recognizer: speech-to-text answers
  * "yes" at once when the turn detector ends an utterance, the responder answers every turn with
@@ -43,15 +44,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * heap in use after a full GC (against the same before the calls opened). Then it writes each
  * call's recording (to a counter; call 0's to DIR/call0.wav to listen to) and closes the calls.
  *
- * <p>Every use of the project's classes is in {@link ParleyCall}: if RtpSession's constructor or
- * the conversation's providers change, that is the one place to edit.
+ * <p>Every use of the project's classes is in {@link ParleyCall}: if the media stages' constructors
+ * or the conversation's providers change, that is the one place to edit.
  *
  * Usage: java -cp tools:target/classes:$(cat target/runtime.classpath) LiveMedia --calls N --dir DIR
- *        --prompt prompt.s16 (8 kHz 16-bit little-endian) [--send-silence true] [--jfr file.jfr] [--max-seconds S]
- *
- * <p>{@code --send-silence true} previews a session that sends a packet every 20 ms, silence
- * included (the fix under way in RtpSession), without changing RtpSession: the conversation's
- * audio source is wrapped so that it never answers "nothing", only silence.
+ *        --prompt prompt.s16 (8 kHz 16-bit little-endian) [--jfr file.jfr] [--max-seconds S]
  */
 public class LiveMedia {
     static final long EPOCH_OFFSET = System.nanoTime() - System.currentTimeMillis() * 1_000_000L;
@@ -64,7 +61,6 @@ public class LiveMedia {
         int n = Integer.parseInt(o.getOrDefault("--calls", "50"));
         Path dir = Path.of(o.get("--dir"));
         short[] prompt = pcm(Files.readAllBytes(Path.of(o.get("--prompt"))));
-        boolean sendSilence = Boolean.parseBoolean(o.getOrDefault("--send-silence", "false"));
         long deadline = System.nanoTime() + Long.parseLong(o.getOrDefault("--max-seconds", "900")) * 1_000_000_000L;
 
         long heapBefore = heapAfterGc();
@@ -75,8 +71,7 @@ public class LiveMedia {
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
             DatagramSocket socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
-            calls.add(new ParleyCall(i, socket, new InetSocketAddress("127.0.0.1", Integer.parseInt(farPorts.get(i).trim())), prompt,
-                    sendSilence));
+            calls.add(new ParleyCall(i, socket, new InetSocketAddress("127.0.0.1", Integer.parseInt(farPorts.get(i).trim())), prompt));
             ports.append(socket.getLocalPort()).append('\n');
         }
         Files.writeString(dir.resolve("server-ports.tmp"), ports);
@@ -167,21 +162,25 @@ public class LiveMedia {
      * the session on its socket, the conversation on the session, and the fixed fakes around it.
      */
     static final class ParleyCall {
-        static final RtpSession.Stats STATS = RtpSession.Stats.create();
+        static final RtpTransport.Stats STATS = RtpTransport.Stats.create();
         static final AtomicLong callerTurns = new AtomicLong(), assistantTurns = new AtomicLong(), hangups = new AtomicLong();
         static final String LINE = "thank you, I have noted that. is there anything else?";
 
-        final RtpSession session;
+        final RtpTransport transport;
+        final Recorder recorder = new Recorder();
+        final Pacer pacer;
         final Conversation conversation;
 
-        ParleyCall(int i, DatagramSocket socket, InetSocketAddress far, short[] prompt, boolean sendSilence) {
-            session = new RtpSession(socket, new SdpAnswer(far, SdpAnswer.PCMU, 101), digit -> { }, STATS);
+        ParleyCall(int i, DatagramSocket socket, InetSocketAddress far, short[] prompt) {
+            transport = new RtpTransport(socket, new SdpAnswer(far, SdpAnswer.PCMU, 101), digit -> { }, STATS);
+            pacer = new Pacer(transport, recorder);
+            pacer.answered();
             Responder.Session responder = (input, transcript) -> Responder.Reply.of(List.of(
                     new Responder.Part.Say(LINE, true),
                     new Responder.Part.Listen(List.of("yes"), Duration.ofSeconds(60))));
             Conversation.Line line = new Conversation.Line() {
                 @Override
-                public void hangup(String endedReason) {
+                public void hangup(EndReason reason) {
                     hangups.incrementAndGet();
                 }
 
@@ -193,7 +192,7 @@ public class LiveMedia {
             conversation = new Conversation("bench-" + i, TurnTaking.DEFAULTS, true, responder, new Stt(), new Voice(prompt),
                     line, new Conversation.Observer() { });
             conversation.prepare();
-            conversation.start(sendSilence ? new SilenceIncluded(session) : session);
+            conversation.start(pacer);
         }
 
         static long[] stats() {
@@ -204,42 +203,15 @@ public class LiveMedia {
         long recording(Path file) throws IOException {
             CountingStream counter = new CountingStream(file != null ? Files.newOutputStream(file) : null);
             try (counter) {
-                session.writeRecording(counter);
+                recorder.writeWav(counter);
             }
             return counter.count;
         }
 
         void close() {
             conversation.stop();
-            session.close();
-        }
-
-        /** The session as the conversation sees it, but Parley's silence is sent as silence frames. */
-        record SilenceIncluded(RtpSession session) implements CallAudio {
-            static final short[] SILENCE = new short[160];
-
-            @Override
-            public void listen(AudioSink sink) {
-                session.listen(sink);
-            }
-
-            @Override
-            public void speak(AudioSource source) {
-                session.speak(source == null ? null : () -> {
-                    short[] f = source.poll();
-                    return f != null ? f : SILENCE;
-                });
-            }
-
-            @Override
-            public boolean sendDigits(String digits) {
-                return session.sendDigits(digits);
-            }
-
-            @Override
-            public long sampleNow() {
-                return session.sampleNow();
-            }
+            pacer.close();
+            transport.close();
         }
 
         /** No recognizer: every utterance the turn detector ends is heard as "yes", at once. */

@@ -8,15 +8,14 @@
 # Per (mode, N): Parley's CPU per live call over the window, calls per core at that figure, send
 # pacing error at the receiver, lost packets, 20 ms slots with no packet, heap per call.
 #   bench/live-calls.sh [--mode media|full|both] [--calls 50,200,500] [--hold 60] [--settle 5] [--jfr] [--wire]
-#                       [--send-silence] [--keep]
+#                       [--keep]
 #   bench/live-calls.sh --mode media --calls 50 --hold 10      # a quick development run
 # --jfr profiles Parley's JVM over the window (top frames printed); --wire also captures Parley's
 # packets on the loopback with tcpdump and times them by the kernel's timestamps (taken as Parley
-# sends on lo), which the far end's own scheduling cannot delay. --send-silence (media mode) previews
-# the fix under way: Parley's silence goes out as silence frames, a packet every 20 ms.
+# sends on lo), which the far end's own scheduling cannot delay.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-MODE=both; COUNTS=50,200,500; HOLD=60; SETTLE=5; JFR=""; KEEP=""; WIRE=""; SILENCE=false
+MODE=both; COUNTS=50,200,500; HOLD=60; SETTLE=5; JFR=""; KEEP=""; WIRE=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --mode) MODE="$2"; shift 2 ;;
@@ -25,7 +24,6 @@ while [[ $# -gt 0 ]]; do
     --settle) SETTLE="$2"; shift 2 ;;
     --jfr) JFR=1; shift ;;
     --wire) WIRE=1; shift ;;
-    --send-silence) SILENCE=true; shift ;;
     --keep) KEEP=1; shift ;;
     *) sed -n '2,16p' "$0"; exit 2 ;;
   esac
@@ -74,7 +72,7 @@ sox -D "$WORK/prompt.wav" -t raw -e signed -b 16 -L "$WORK/prompt.s16"
 VOICE=$(command -v espeak-ng >/dev/null && echo "espeak-ng speech" || echo "a 440 Hz tone (espeak-ng missing)")
 
 commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench || echo '+changes')"
-echo "live-calls: mode=$MODE calls=$COUNTS hold=${HOLD}s settle=${SETTLE}s jfr=${JFR:-off} wire=${WIRE:-off} send-silence=$SILENCE commit=$commit"
+echo "live-calls: mode=$MODE calls=$COUNTS hold=${HOLD}s settle=${SETTLE}s jfr=${JFR:-off} wire=${WIRE:-off} commit=$commit"
 echo "  machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), JDK $("$JDK/bin/java" -version 2>&1 | head -1)"
 echo "  caller: $(soxi -D "$WORK/caller.wav") s loop of $VOICE; prompt $(soxi -D "$WORK/prompt.wav") s"
 
@@ -217,7 +215,7 @@ run_media() { # calls
   local far=$!; PIDS+=("$far")
   local jfr=(); [[ -n "$JFR" ]] && jfr=(--jfr "$d/media.jfr")
   "$JDK/bin/java" -cp "$WORK/tools:target/classes:$CP" LiveMedia --calls "$n" --dir "$d" --prompt "$WORK/prompt.s16" \
-    --send-silence "$SILENCE" --max-seconds $((HOLD + 240)) "${jfr[@]}" > "$d/media.log" 2>&1 &
+    --max-seconds $((HOLD + 240)) "${jfr[@]}" > "$d/media.log" 2>&1 &
   local srv=$!; PIDS+=("$srv")
   for _ in $(seq 1 600); do [[ -f "$d/server-ports" ]] && break; sleep 0.1; done
   [[ -f "$d/server-ports" ]] || { echo "media side did not open its calls:"; tail -20 "$d/media.log"; return 1; }
