@@ -77,12 +77,8 @@ public class DialerTest {
 
     @Test
     void anAssistantWhoseProviderIsNotBuiltEndsAsProviderErrorAndIsNeverDialed() throws Exception {
-        String assistant = server.createAssistant("{\"name\":\"cloud\",\"config\":{\"model\":{\"provider\":\"openai\",\"model\":\"gpt-4o-mini\"}}}")
-                .json().at("/data/assistant_id").asText();
         try (Sipp trunk = Sipp.uas("uas-answer.xml", TRUNK, 1)) {
-            String id = server.http.request("POST", "/v1/admin/assistant/call").headers(server.auth())
-                    .json("{\"assistant_id\":\"" + assistant + "\",\"to_number\":\"+14155550123\"}").send()
-                    .json().at("/data/call_id").asText();
+            String id = callWith("{\"name\":\"cloud\",\"config\":{\"model\":{\"provider\":\"openai\",\"model\":\"gpt-4o-mini\"}}}");
             JsonNode done = await(id, DialerTest::isFinal, "ended");
             assertThat(done.get("status").asText()).isEqualTo("failed");
             assertThat(done.get("ended_reason").asText()).isEqualTo("provider-error");
@@ -104,6 +100,15 @@ public class DialerTest {
 
     static String call() {
         Http.Response r = server.createCall("+14155550123");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return r.json().at("/data/call_id").asText();
+    }
+
+    /** A call by a new assistant made from this JSON. */
+    static String callWith(String assistantJson) {
+        String assistant = server.createAssistant(assistantJson).json().at("/data/assistant_id").asText();
+        Http.Response r = server.http.request("POST", "/v1/admin/assistant/call").headers(server.auth())
+                .json("{\"assistant_id\":\"" + assistant + "\",\"to_number\":\"+14155550123\"}").send();
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         return r.json().at("/data/call_id").asText();
     }
@@ -452,12 +457,8 @@ public class DialerTest {
 
     @Test
     void aCallLongerThanTheAssistantsMaximumIsHungUpAsMaxDuration() throws Exception {
-        String assistant = server.createAssistant("{\"name\":\"brief\",\"config\":{\"max_duration_seconds\":2}}")
-                .json().at("/data/assistant_id").asText();
         try (Sipp trunk = Sipp.uas("uas-answer.xml", TRUNK, 1)) {
-            String id = server.http.request("POST", "/v1/admin/assistant/call").headers(server.auth())
-                    .json("{\"assistant_id\":\"" + assistant + "\",\"to_number\":\"+14155550123\"}").send()
-                    .json().at("/data/call_id").asText();
+            String id = callWith("{\"name\":\"brief\",\"config\":{\"max_duration_seconds\":2}}");
             JsonNode done = await(id, c -> c.get("status").asText().equals("completed"), "completed");
             assertThat(done.get("ended_reason").asText()).isEqualTo("max-duration");
             assertThat(done.get("duration_seconds").asLong()).isBetween(1L, 3L);
