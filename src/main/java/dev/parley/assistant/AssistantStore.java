@@ -1,6 +1,7 @@
 package dev.parley.assistant;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
@@ -82,7 +83,7 @@ public final class AssistantStore {
         AssistantConfig config;
         try {
             config = AssistantConfigJson.parse(json.readTree(rs.getString("config")));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new SQLException("assistant " + rs.getString("id") + " has unreadable config", e);
         }
         Assistant a = new Assistant(rs.getString("id"), rs.getString("workspace_id"), rs.getString("name"),

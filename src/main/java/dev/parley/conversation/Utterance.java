@@ -1,6 +1,7 @@
 package dev.parley.conversation;
 
 import dev.parley.ai.TextToSpeech;
+import java.util.Arrays;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
@@ -135,6 +136,6 @@ final class Utterance {
         String[] words = text.strip().split("\\s+");
         int total = produced ? framesProduced : Math.max(framesProduced, framesPlayed);
         int n = (int) Math.round(words.length * (double) framesPlayed / total);
-        return String.join(" ", java.util.Arrays.copyOf(words, Math.min(words.length, n)));
+        return String.join(" ", Arrays.copyOf(words, Math.min(words.length, n)));
     }
 }

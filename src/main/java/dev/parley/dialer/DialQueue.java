@@ -1,10 +1,13 @@
 package dev.parley.dialer;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -27,7 +30,7 @@ public final class DialQueue {
 
     /** @param variables the call request's variables, as JSON text */
     public record Job(String callId, String workspaceId, String toNumber, String fromNumber, int maxDurationSeconds,
-                      java.time.Instant acceptedAt, String assistantId, String variables) {}
+                      Instant acceptedAt, String assistantId, String variables) {}
 
     public List<Job> claim(String node, Duration lease, int max) {
         if (max <= 0) {
@@ -101,7 +104,7 @@ public final class DialQueue {
     }
 
     /** Keeps this node's leases alive; a node that stops doing this is presumed dead after one lease. */
-    public void heartbeat(String node, Duration lease, java.util.Collection<String> live) {
+    public void heartbeat(String node, Duration lease, Collection<String> live) {
         if (live.isEmpty()) {
             return;
         }
@@ -117,11 +120,11 @@ public final class DialQueue {
     public Map<String, String> hangupRequests(String node) {
         return jdbi.withHandle(h -> h.createQuery("SELECT call_id, hangup_reason FROM dial_jobs WHERE leased_by = :node AND hangup_reason IS NOT NULL")
                 .bind("node", node).map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2))).list()
-                .stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+                .stream().collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
     }
 
     /** Calls that went on the wire on a node whose lease ran out: that node is gone, and so is the call. */
-    public List<String> lost(java.util.Collection<String> live) {
+    public List<String> lost(Collection<String> live) {
         // Never a call this node still runs: it knows those are alive, and their lease may have run
         // out only because the database was unreachable for a while (the next heartbeat renews it).
         return jdbi.withHandle(h -> h.createQuery("""

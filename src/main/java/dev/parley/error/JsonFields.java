@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -115,7 +116,7 @@ public final class JsonFields {
             case ARRAY -> "an array";
             case OBJECT -> "an object";
             case NULL -> "null";
-            default -> "a " + v.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+            default -> "a " + v.getNodeType().name().toLowerCase(Locale.ROOT);
         };
     }
 

@@ -1,6 +1,7 @@
 package dev.parley.media;
 
 import java.net.InetSocketAddress;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -48,7 +49,7 @@ public record SdpAnswer(InetSocketAddress remote, int payloadType, int telephone
                 } else {
                     sessionAddress = address;
                 }
-            } else if (inAudio && line.startsWith("a=rtpmap:") && line.toLowerCase(java.util.Locale.ROOT).contains("telephone-event")) {
+            } else if (inAudio && line.startsWith("a=rtpmap:") && line.toLowerCase(Locale.ROOT).contains("telephone-event")) {
                 try {
                     dtmf = Integer.parseInt(line.substring(9, line.indexOf(' ')));
                 } catch (RuntimeException e) {

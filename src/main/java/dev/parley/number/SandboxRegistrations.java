@@ -1,6 +1,8 @@
 package dev.parley.number;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 
@@ -34,10 +36,10 @@ public final class SandboxRegistrations {
     }
 
     /** A softphone registered now. */
-    public record Registration(String number, java.time.Instant expiresAt) {}
+    public record Registration(String number, Instant expiresAt) {}
 
     /** The workspace's live registrations, by number. */
-    public java.util.List<Registration> registered(String workspaceId) {
+    public List<Registration> registered(String workspaceId) {
         return jdbi.withHandle(h -> h.createQuery("""
                         SELECT number, expires_at FROM sandbox_registrations
                          WHERE workspace_id = :ws AND expires_at > now() ORDER BY number LIMIT 1000""")

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -14,6 +15,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,7 +102,7 @@ final class EmbeddedPostgresServer implements AutoCloseable {
     private static FileLock tryLock(FileChannel channel) throws IOException {
         try {
             return channel.tryLock();
-        } catch (java.nio.channels.OverlappingFileLockException e) {
+        } catch (OverlappingFileLockException e) {
             return null;
         }
     }
@@ -136,7 +138,7 @@ final class EmbeddedPostgresServer implements AutoCloseable {
         ProcessHandle.of(orphan.pid()).ifPresent(p -> {
             p.destroy(); // SIGTERM: PostgreSQL's smart shutdown
             try {
-                p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                p.onExit().get(30, TimeUnit.SECONDS);
             } catch (Exception e) {
                 throw new IllegalStateException("PostgreSQL pid " + orphan.pid() + " did not stop; stop it by hand", e);
             }

@@ -2,9 +2,11 @@ package dev.parley.webhook;
 
 import dev.parley.config.ParleyConfig;
 import dev.parley.tenancy.WorkspaceService;
+import dev.parley.work.Wakeup;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,14 +16,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import dev.parley.work.Wakeup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +59,7 @@ public final class WebhookDispatcher implements AutoCloseable {
     private final Counter delivered;
     private final Counter failed;
     private final Counter retried;
-    private final java.util.concurrent.LinkedBlockingQueue<WebhookStore.Finished> outcomes = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<WebhookStore.Finished> outcomes = new LinkedBlockingQueue<>();
     private final Thread loop;
     private final Thread recorder;
     private volatile boolean running = true;
@@ -75,7 +79,7 @@ public final class WebhookDispatcher implements AutoCloseable {
                 .connectTimeout(config.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .version(HttpClient.Version.HTTP_1_1)
-                .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
+                .executor(Executors.newVirtualThreadPerTaskExecutor())
                 .build();
         this.sendTime = Timer.builder("parley.webhook.send").description("Webhook attempts, by time to answer")
                 .publishPercentileHistogram().register(metrics);
@@ -145,7 +149,7 @@ public final class WebhookDispatcher implements AutoCloseable {
 
     /** Writes finished attempts in batches: whatever finished since the last write, in one transaction. */
     private void recordOutcomes() {
-        List<WebhookStore.Finished> batch = new java.util.ArrayList<>();
+        List<WebhookStore.Finished> batch = new ArrayList<>();
         while (running || !outcomes.isEmpty() || slots.availablePermits() < config.concurrency()) {
             try {
                 WebhookStore.Finished first = outcomes.poll(100, TimeUnit.MILLISECONDS);
@@ -196,7 +200,7 @@ public final class WebhookDispatcher implements AutoCloseable {
                     RetryPolicy.retryAfter(response.headers().firstValue("Retry-After").orElse(null)));
         } catch (HttpTimeoutException e) {
             return retryOrFail(d, null, "no answer within " + config.timeout().toMillis() + " ms", started, Optional.empty());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return retryOrFail(d, null, "connection failed: " + e.getClass().getSimpleName(), started, Optional.empty());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

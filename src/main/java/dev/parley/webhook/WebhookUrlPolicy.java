@@ -1,5 +1,6 @@
 package dev.parley.webhook;
 
+import dev.parley.config.ConfigException;
 import dev.parley.config.ParleyConfig;
 import dev.parley.error.Problem;
 import java.net.Inet4Address;
@@ -158,7 +159,7 @@ public final class WebhookUrlPolicy {
                 }
                 return Optional.of(new Cidr(net, bits));
             } catch (NumberFormatException e) {
-                throw new dev.parley.config.ConfigException("webhook.allowed.hosts has '" + s + "': a block is an address"
+                throw new ConfigException("webhook.allowed.hosts has '" + s + "': a block is an address"
                         + " and a prefix length, like 10.0.0.0/8");
             }
         }

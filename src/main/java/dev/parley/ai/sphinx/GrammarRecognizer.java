@@ -17,10 +17,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -229,7 +232,7 @@ final class GrammarRecognizer implements AutoCloseable {
      */
     private static byte[] pcm16k(short[] pcm8k) {
         short[] wide = Upsampler.twice(pcm8k);
-        java.util.SplittableRandom noise = new java.util.SplittableRandom(0x5EED);
+        SplittableRandom noise = new SplittableRandom(0x5EED);
         byte[] le = new byte[wide.length * 2];
         for (int i = 0; i < wide.length; i++) {
             int v = Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, wide[i] + noise.nextInt(-2, 3)));
@@ -257,7 +260,7 @@ final class GrammarRecognizer implements AutoCloseable {
         private static final List<String> CMN_STATE = List.of("currentMean", "sum", "numberFrame", "initialList");
         private final JSGFGrammar grammar;
         private final LiveCMN cmn;
-        private final java.util.Map<String, Object> cmnState = new java.util.HashMap<>();
+        private final Map<String, Object> cmnState = new HashMap<>();
 
         Engine(Configuration configuration) throws IOException {
             super(configuration);

@@ -1,13 +1,16 @@
 package dev.parley.telephony.sip;
 
+import dev.parley.number.SandboxRegistrations;
 import dev.parley.telephony.CallEnd;
 import gov.nist.core.CommonLogger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import javax.sip.ClientTransaction;
 import javax.sip.Dialog;
 import javax.sip.DialogTerminatedEvent;
@@ -28,6 +31,7 @@ import javax.sip.address.SipURI;
 import javax.sip.header.CSeqHeader;
 import javax.sip.header.CallIdHeader;
 import javax.sip.header.HeaderFactory;
+import javax.sip.header.ToHeader;
 import javax.sip.header.ViaHeader;
 import javax.sip.message.MessageFactory;
 import javax.sip.message.Request;
@@ -79,9 +83,9 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
 
     /** One outbound call: where to, as whom, with which offer, and credentials if the far end asks. */
     public record Invite(String requestUri, String fromUser, String sdpOffer,
-                         java.util.Optional<Credentials> credentials, String transport) {
+                         Optional<Credentials> credentials, String transport) {
         public Invite(String requestUri, String fromUser, String sdpOffer) {
-            this(requestUri, fromUser, sdpOffer, java.util.Optional.empty(), ListeningPoint.UDP);
+            this(requestUri, fromUser, sdpOffer, Optional.empty(), ListeningPoint.UDP);
         }
     }
 
@@ -141,8 +145,8 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
     }
 
     /** Act as the sandbox registrar: softphones REGISTER here with a workspace's sandbox password. */
-    public void enableSandbox(dev.parley.number.SandboxRegistrations registrations,
-                              java.util.function.Supplier<Map<String, String>> passwordsByWorkspace) {
+    public void enableSandbox(SandboxRegistrations registrations,
+                              Supplier<Map<String, String>> passwordsByWorkspace) {
         this.registrar = new SandboxRegistrar(registrations, passwordsByWorkspace);
     }
 
@@ -236,7 +240,7 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
     private void reInvite(Request request, ServerTransaction tx) throws Exception {
         CallIdHeader id = (CallIdHeader) request.getHeader(CallIdHeader.NAME);
         OutboundCall call = calls.get(id.getCallId());
-        boolean inDialog = ((javax.sip.header.ToHeader) request.getHeader(javax.sip.header.ToHeader.NAME)).getTag() != null;
+        boolean inDialog = ((ToHeader) request.getHeader(ToHeader.NAME)).getTag() != null;
         if (call == null || !inDialog) {
             tx.sendResponse(messages.createResponse(Response.FORBIDDEN, request));
             return;

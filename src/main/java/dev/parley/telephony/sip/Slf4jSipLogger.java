@@ -3,6 +3,7 @@ package dev.parley.telephony.sip;
 import gov.nist.core.ServerLogger;
 import gov.nist.core.StackLogger;
 import gov.nist.javax.sip.message.SIPMessage;
+import java.util.Locale;
 import java.util.Properties;
 import javax.sip.SipStack;
 import org.slf4j.Logger;
@@ -97,7 +98,7 @@ public final class Slf4jSipLogger implements StackLogger, ServerLogger {
     }
 
     static boolean aboutTlsDefaults(String message) {
-        String m = message.toLowerCase(java.util.Locale.ROOT);
+        String m = message.toLowerCase(Locale.ROOT);
         return m.contains("tls") || m.contains("keystore") || m.contains("truststore");
     }
 
