@@ -10,6 +10,7 @@ import dev.parley.call.CallTransitions;
 import dev.parley.dialer.DialQueue;
 import dev.parley.dialer.Dialer;
 import dev.parley.dialer.Hangups;
+import dev.parley.recording.RecordingStore;
 import dev.parley.telephony.PhoneNumberService;
 import dev.parley.telephony.SandboxRegistrations;
 import dev.parley.telephony.sip.SipTelephonyProvider;
@@ -75,8 +76,9 @@ public final class ParleyApp implements AutoCloseable {
             var callStore = new CallStore(database.jdbi(), database.dataSource(), json);
             var transitions = new CallTransitions(database.jdbi(), callStore, new Outbox(json), json, clock, webhooks::wake, metrics);
             var phoneNumbers = new PhoneNumberService(database.jdbi(), secretBox);
+            var recordings = RecordingStore.of(config.recordings(), database.jdbi(), config.dataDir().resolve("recordings"));
             Dialer dialer = config.telephony().dialerEnabled()
-                    ? startDialer(config, database, transitions, workspaces, phoneNumbers, metrics, json) : null;
+                    ? startDialer(config, database, transitions, workspaces, phoneNumbers, recordings, metrics, json) : null;
             Runnable accepted = () -> {
                 webhooks.wake();
                 if (dialer != null) {
@@ -88,7 +90,7 @@ public final class ParleyApp implements AutoCloseable {
             var services = new ApiServer.Services(
                     new Authenticator(tenancy, clock),
                     new AssistantService(new AssistantStore(database.jdbi(), json), urls, clock),
-                    calls, hangups, workspaces, phoneNumbers, deliveries, database, metrics, json, config.dataDir().resolve("recordings"),
+                    calls, hangups, workspaces, phoneNumbers, deliveries, database, metrics, json, recordings,
                     config.telephony().sipHost(), config.telephony().sipPort());
             try {
                 ApiServer api = ApiServer.start(config.http(), services);
@@ -108,7 +110,7 @@ public final class ParleyApp implements AutoCloseable {
     }
 
     private static Dialer startDialer(ParleyConfig config, Database database, CallTransitions transitions,
-                                      WorkspaceService workspaces, PhoneNumberService phoneNumbers,
+                                      WorkspaceService workspaces, PhoneNumberService phoneNumbers, RecordingStore recordings,
                                       io.micrometer.core.instrument.MeterRegistry metrics,
                                       com.fasterxml.jackson.databind.ObjectMapper json) {
         ParleyConfig.Telephony t = config.telephony();
@@ -123,7 +125,7 @@ public final class ParleyApp implements AutoCloseable {
         } catch (java.net.UnknownHostException e) {
             throw new dev.parley.config.ConfigException("sip.listen host '" + t.sipHost() + "' does not resolve");
         }
-        var provider = new SipTelephonyProvider(ua, t.sipHost(), t.trunk(), sandbox, config.dataDir().resolve("recordings"),
+        var provider = new SipTelephonyProvider(ua, t.sipHost(), t.trunk(), sandbox, recordings,
                 new dev.parley.media.RtpPorts(rtpHost, t.rtpFirst(), t.rtpLast()), phoneNumbers::trunkFor);
         provider.bindMetrics(metrics);
         var conversations = conversations(config.speech(), database, json, metrics);

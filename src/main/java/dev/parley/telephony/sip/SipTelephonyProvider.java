@@ -6,11 +6,7 @@ import dev.parley.telephony.CallEnd;
 import dev.parley.telephony.CallListener;
 import dev.parley.telephony.TelephonyProvider;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * softphone registered for the number in the sandbox. Each call gets its own RTP socket, opened
  * before the INVITE because peers may send media before their 200 (FIELD-NOTES). On answer the
  * call's {@link RtpSession} starts and is handed to the listener (the dialer runs the conversation
- * over it). The stereo recording is written to {@code <recordings>/<call id>.wav} before the end is
- * reported.
+ * over it). The stereo recording is handed to the {@link dev.parley.recording.RecordingStore} before
+ * the end is reported.
  */
 public final class SipTelephonyProvider implements TelephonyProvider {
     private static final Logger log = LoggerFactory.getLogger(SipTelephonyProvider.class);
@@ -33,15 +29,16 @@ public final class SipTelephonyProvider implements TelephonyProvider {
     private final String host;
     private final Optional<String> trunk;
     private final dev.parley.telephony.SandboxRegistrations sandbox;
-    private final Path recordings;
+    private final dev.parley.recording.RecordingStore recordings;
     private final dev.parley.media.RtpPorts ports;
     private final RtpSession.Stats rtpStats = RtpSession.Stats.create();
     private final java.util.function.BiFunction<String, Optional<String>, Optional<dev.parley.telephony.PhoneNumberService.Trunk>> numbers;
     private final AtomicLong sessions = new AtomicLong(System.currentTimeMillis() / 1000);
+    private static final java.time.Duration SAVE_WAIT = java.time.Duration.ofSeconds(2);
 
     /** @param trunk where calls go; without one, to softphones registered in the sandbox */
     public SipTelephonyProvider(SipUserAgent ua, String host, Optional<String> trunk,
-                                dev.parley.telephony.SandboxRegistrations sandbox, Path recordings,
+                                dev.parley.telephony.SandboxRegistrations sandbox, dev.parley.recording.RecordingStore recordings,
                                 dev.parley.media.RtpPorts ports,
                                 java.util.function.BiFunction<String, Optional<String>, Optional<dev.parley.telephony.PhoneNumberService.Trunk>> numbers) {
         this.ua = ua;
@@ -51,11 +48,6 @@ public final class SipTelephonyProvider implements TelephonyProvider {
         this.trunk = trunk;
         this.sandbox = sandbox;
         this.recordings = recordings;
-        try {
-            Files.createDirectories(recordings);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the recordings directory " + recordings, e);
-        }
     }
 
     /** RTP packets in and out, lost (sequence gaps) and late (reordered), over every call of this node. */
@@ -68,11 +60,6 @@ public final class SipTelephonyProvider implements TelephonyProvider {
                 .register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder("parley.rtp.packets.late", rtpStats, s -> s.late().sum())
                 .register(registry);
-    }
-
-    /** Where a call's recording is, once it ended. */
-    public static Path recordingOf(Path recordings, String callId) {
-        return recordings.resolve(callId + ".wav");
     }
 
     @Override
@@ -183,16 +170,35 @@ public final class SipTelephonyProvider implements TelephonyProvider {
         }
     }
 
+    /**
+     * Stores the recording on a thread of its own and waits for it at most {@link #SAVE_WAIT}: this
+     * runs on the SIP stack's one event thread, which serves every call of the node. Normally the
+     * store answers well within the wait, so the recording is there before the call's end is
+     * reported (an application fetching it on {@code call.report} finds it); a slow or unreachable
+     * store keeps retrying in the background (the store's own patience) without holding up
+     * other calls' signalling. A failure is logged and never stops the call from ending.
+     */
     private void save(String callId, RtpSession session) {
-        Path file = recordingOf(recordings, callId);
+        java.io.ByteArrayOutputStream wav = new java.io.ByteArrayOutputStream();
         try {
-            Path tmp = Files.createTempFile(recordings, callId, ".part");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                session.writeRecording(out);
-            }
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            session.writeRecording(wav);
         } catch (IOException e) {
-            log.error("The recording could not be written to {}", file, e);
+            log.error("The recording could not be serialized", e);
+            return;
+        }
+        byte[] bytes = wav.toByteArray();
+        Thread put = Thread.ofVirtual().name("recording-" + callId).start(() -> {
+            org.slf4j.MDC.put("call_id", callId);
+            try {
+                recordings.put(callId, bytes);
+            } catch (RuntimeException e) {
+                log.error("The recording could not be stored", e);
+            }
+        });
+        try {
+            put.join(SAVE_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
