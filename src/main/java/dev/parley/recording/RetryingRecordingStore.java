@@ -41,8 +41,8 @@ final class RetryingRecordingStore implements RecordingStore {
                     throw e;
                 }
                 if (attempt == 1) {
-                    log.warn("Could not store the recording ({}); retrying for up to {} s", e.getClass().getSimpleName(),
-                            patience.toSeconds());
+                    log.warn("Could not store the recording ({}); retrying for up to {} ms", e.getClass().getSimpleName(),
+                            patience.toMillis());
                 }
                 try {
                     Thread.sleep(wait);
