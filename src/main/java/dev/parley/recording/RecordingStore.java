@@ -28,13 +28,15 @@ public interface RecordingStore {
     Duration PATIENCE = Duration.ofSeconds(30);
 
     /**
-     * The store the configuration names, retrying puts for {@link #PATIENCE}, and serving the files
-     * that earlier versions wrote under {@code legacyFiles} ({@code <data-dir>/recordings}).
+     * The store the configuration names, retrying puts for {@link #PATIENCE}. It also serves what
+     * earlier setups stored: recordings in the database once S3 is configured, and the files that
+     * versions before the store wrote under {@code legacyFiles} ({@code <data-dir>/recordings}).
      */
     static RecordingStore of(ParleyConfig.Recordings config, Jdbi jdbi, Path legacyFiles) {
         RecordingStore store = switch (config) {
             case ParleyConfig.Recordings.InDatabase d -> new PostgresRecordingStore(jdbi);
-            case ParleyConfig.Recordings.S3 s3 -> new S3RecordingStore(s3, java.time.InstantSource.system());
+            case ParleyConfig.Recordings.S3 s3 -> new StoreWithFallback(
+                    new S3RecordingStore(s3, java.time.InstantSource.system()), new PostgresRecordingStore(jdbi));
         };
         return new LegacyRecordingFiles(new RetryingRecordingStore(store, PATIENCE), legacyFiles);
     }

@@ -3,14 +3,17 @@ package dev.parley.recording;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.parley.config.ParleyConfig;
 import dev.parley.support.TestPostgres;
 import dev.parley.support.TestServer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The PostgreSQL store on a real database, migrated by the app (V9). */
 @Tag("db")
@@ -70,5 +73,26 @@ class RecordingStoreTest {
         long start = System.nanoTime();
         assertThatThrownBy(() -> retrying.put("c_nosuchcall", new byte[44])).hasMessageContaining("call_recordings");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void afterMovingToS3TheRecordingsInTheDatabaseAreStillServed(@TempDir Path legacy) throws Exception {
+        String old = newCall();
+        String fresh = newCall();
+        store().put(old, new byte[] {1, 2, 3});
+        try (FakeS3 s3 = new FakeS3("recordings", "us-east-1", "AK", "SK")) {
+            RecordingStore moved = RecordingStore.of(new ParleyConfig.Recordings.S3(s3.endpoint(), "us-east-1", "recordings", "",
+                    "AK", "SK"), server.app.database().jdbi(), legacy);
+            moved.put(fresh, new byte[] {4, 5});
+            assertThat(s3.objects).containsOnlyKeys(fresh + ".wav");
+            assertThat(store().open(fresh)).as("new recordings go to S3 only").isEmpty();
+            try (Recording r = moved.open(old).orElseThrow()) {
+                assertThat(r.body().readAllBytes()).containsExactly(1, 2, 3);
+            }
+            try (Recording r = moved.open(fresh).orElseThrow()) {
+                assertThat(r.body().readAllBytes()).containsExactly(4, 5);
+            }
+            assertThat(moved.open(newCall())).isEmpty();
+        }
     }
 }

@@ -36,6 +36,12 @@ class S3RecordingStoreTest {
         return new ParleyConfig.Recordings.S3(s3.endpoint(), "eu-central-1", "recordings", prefix, accessKey, secretKey);
     }
 
+    /** What {@link RecordingStore#of} builds for S3, less the database it falls back on (see RecordingStoreTest). */
+    static RecordingStore withRetriesAndLegacyFiles(ParleyConfig.Recordings.S3 config, Path legacy) {
+        return new LegacyRecordingFiles(new RetryingRecordingStore(new S3RecordingStore(config, InstantSource.system()),
+                RecordingStore.PATIENCE), legacy);
+    }
+
     static byte[] wav(int bytes) {
         byte[] b = new byte[bytes];
         new Random(7).nextBytes(b);
@@ -44,7 +50,7 @@ class S3RecordingStoreTest {
 
     @Test
     void aRecordingPutIsReadBackWhole(@TempDir Path legacy) throws Exception {
-        RecordingStore store = RecordingStore.of(config("calls/2026", "AKPARLEYTEST", SECRET), null, legacy);
+        RecordingStore store = withRetriesAndLegacyFiles(config("calls/2026", "AKPARLEYTEST", SECRET), legacy);
         byte[] wav = wav(3 * 1024 * 1024 + 17);
         store.put("c_000000000000000000000001", wav);
         assertThat(s3.requests).containsExactly("PUT /recordings/calls/2026/c_000000000000000000000001.wav");
@@ -70,7 +76,7 @@ class S3RecordingStoreTest {
     @Test
     void aWrongSecretIsRefusedAtOnceWithAClearMessageThatDoesNotShowIt(@TempDir Path legacy) {
         String wrong = "not-the-secret-0123456789";
-        RecordingStore store = RecordingStore.of(config("", "AKPARLEYTEST", wrong), null, legacy);
+        RecordingStore store = withRetriesAndLegacyFiles(config("", "AKPARLEYTEST", wrong), legacy);
         long start = System.nanoTime();
         assertThatThrownBy(() -> store.put("c_1", wav(100)))
                 .isInstanceOf(Refused.class)
@@ -107,7 +113,7 @@ class S3RecordingStoreTest {
 
     @Test
     void aFileAnEarlierVersionWroteIsServedWhenTheStoreHasNone(@TempDir Path legacy) throws Exception {
-        RecordingStore store = RecordingStore.of(config("", "AKPARLEYTEST", SECRET), null, legacy);
+        RecordingStore store = withRetriesAndLegacyFiles(config("", "AKPARLEYTEST", SECRET), legacy);
         Files.write(legacy.resolve("c_old.wav"), wav(64));
         try (Recording r = store.open("c_old").orElseThrow()) {
             assertThat(r.body().readAllBytes()).isEqualTo(wav(64));
