@@ -64,13 +64,15 @@ final class CallRoutes {
      * The stereo WAV (caller left, Parley right) once the call has ended, from whichever node placed
      * it (the store is shared; files of versions before it are served by the node that holds them).
      */
-    void recording(Context ctx, Tenant tenant) {
+    void recording(Context ctx, Tenant tenant) throws java.io.IOException {
         String id = calls.get(tenant, ctx.pathParam("call_id")).id();
-        Recording recording = recordings.open(id).orElseThrow(() -> dev.parley.error.Problem.notFound("recording_not_found",
-                "Call " + id + " has no recording: it was not answered or has not ended yet"));
-        ctx.contentType(recording.contentType()).header("Content-Length", Long.toString(recording.sizeBytes()))
-                .header("Content-Disposition", "attachment; filename=\"" + id + ".wav\"")
-                .result(recording.body());
+        // Written here rather than handed to ctx.result(), so that an S3 connection is closed once read.
+        try (Recording recording = recordings.open(id).orElseThrow(() -> dev.parley.error.Problem.notFound("recording_not_found",
+                "Call " + id + " has no recording: it was not answered or has not ended yet"))) {
+            ctx.contentType(recording.contentType()).header("Content-Length", Long.toString(recording.sizeBytes()))
+                    .header("Content-Disposition", "attachment; filename=\"" + id + ".wav\"");
+            recording.body().transferTo(ctx.outputStream());
+        }
     }
 
     void list(Context ctx, Tenant tenant) {

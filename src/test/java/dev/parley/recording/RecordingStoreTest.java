@@ -95,4 +95,27 @@ class RecordingStoreTest {
             assertThat(moved.open(newCall())).isEmpty();
         }
     }
+
+    @Test
+    void aNodeConfiguredForS3ServesTheRecordingFromTheBucket() throws Exception {
+        try (FakeS3 s3 = new FakeS3("recordings", "us-east-1", "AK", "SK");
+             TestServer node = TestServer.onDatabase(server.databaseUrl, java.util.Map.of(
+                     dev.parley.config.ConfigLoader.RECORDINGS_URL, "s3://recordings/prod?endpoint=" + s3.endpoint(),
+                     dev.parley.config.ConfigLoader.RECORDINGS_S3_ACCESS_KEY, "AK",
+                     dev.parley.config.ConfigLoader.RECORDINGS_S3_SECRET_KEY, "SK"))) {
+            String id = newCall();
+            byte[] wav = S3RecordingStoreTest.wav(200_000);
+            s3.objects.put("prod/" + id + ".wav", wav);
+            var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                            "http://127.0.0.1:" + node.app.port() + "/v1/admin/assistant/call/" + id + "/recording"))
+                    .header("workspace", node.tenancy.workspaceId()).header("organization", node.tenancy.organizationId())
+                    .header("Authorization", "Bearer " + node.tenancy.apiKey().orElseThrow()).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().firstValue("Content-Type")).hasValue("audio/wav");
+            assertThat(response.headers().firstValueAsLong("Content-Length")).hasValue(wav.length);
+            assertThat(response.body()).isEqualTo(wav);
+            assertThat(s3.requests).contains("GET /recordings/prod/" + id + ".wav");
+        }
+    }
 }

@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SipTelephonyProvider implements TelephonyProvider {
     private static final Logger log = LoggerFactory.getLogger(SipTelephonyProvider.class);
+    private static final java.time.Duration SAVE_WAIT = java.time.Duration.ofSeconds(2);
 
     private final SipUserAgent ua;
     private final String host;
@@ -34,7 +35,6 @@ public final class SipTelephonyProvider implements TelephonyProvider {
     private final RtpSession.Stats rtpStats = RtpSession.Stats.create();
     private final java.util.function.BiFunction<String, Optional<String>, Optional<dev.parley.telephony.PhoneNumberService.Trunk>> numbers;
     private final AtomicLong sessions = new AtomicLong(System.currentTimeMillis() / 1000);
-    private static final java.time.Duration SAVE_WAIT = java.time.Duration.ofSeconds(2);
 
     /** @param trunk where calls go; without one, to softphones registered in the sandbox */
     public SipTelephonyProvider(SipUserAgent ua, String host, Optional<String> trunk,
