@@ -79,10 +79,20 @@ class RecordingAcrossNodesTest {
             assertThat(b.count("SELECT size_bytes FROM call_recordings WHERE call_id = '" + id + "'"))
                     .as("stored in the shared database").isEqualTo(body.length);
         }
-        var missing = b.http.request("GET", "/v1/admin/assistant/call/" + b.createCall("+14155550199").json()
-                .at("/data/call_id").asText() + "/recording").headers(b.auth()).send();
-        assertThat(missing.status()).isEqualTo(404);
-        assertThat(missing.json().at("/error/code").asText()).isEqualTo("recording_not_found");
+        // A call that is never dialed has no recording. The workspace's limit of 0 keeps node A from
+        // dialing it: the queue is shared, and it would otherwise ring the next test's SIPp.
+        long limit = a.count("SELECT max_concurrent_calls FROM workspaces");
+        a.app.database().jdbi().useHandle(h -> h.execute("UPDATE workspaces SET max_concurrent_calls = 0"));
+        try {
+            String queued = b.createCall("+14155550199").json().at("/data/call_id").asText();
+            var missing = b.http.request("GET", "/v1/admin/assistant/call/" + queued + "/recording").headers(b.auth()).send();
+            assertThat(missing.status()).isEqualTo(404);
+            assertThat(missing.json().at("/error/code").asText()).isEqualTo("recording_not_found");
+            assertThat(b.http.request("POST", "/v1/admin/assistant/call/" + queued + "/hangup").headers(b.auth()).send()
+                    .json().at("/data/hangup").asText()).isEqualTo("canceled");
+        } finally {
+            a.app.database().jdbi().useHandle(h -> h.execute("UPDATE workspaces SET max_concurrent_calls = ?", limit));
+        }
     }
 
     @Test
