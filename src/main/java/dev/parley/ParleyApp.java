@@ -12,6 +12,7 @@ import dev.parley.dialer.Dialer;
 import dev.parley.dialer.Hangups;
 import dev.parley.number.PhoneNumberService;
 import dev.parley.number.SandboxRegistrations;
+import dev.parley.recording.RecordingStore;
 import dev.parley.telephony.sip.SipTelephonyProvider;
 import dev.parley.telephony.sip.SipUserAgent;
 import dev.parley.call.CallStore;
@@ -75,8 +76,9 @@ public final class ParleyApp implements AutoCloseable {
             var callStore = new CallStore(database.jdbi(), database.dataSource(), json);
             var transitions = new CallTransitions(database.jdbi(), callStore, new Outbox(json), json, clock, webhooks::wake, metrics);
             var phoneNumbers = new PhoneNumberService(database.jdbi(), secretBox);
+            var recordings = RecordingStore.of(config.recordings(), database.jdbi(), config.dataDir().resolve("recordings"));
             Dialer dialer = config.telephony().dialerEnabled()
-                    ? startDialer(config, database, transitions, workspaces, phoneNumbers, metrics, json) : null;
+                    ? startDialer(config, database, transitions, workspaces, phoneNumbers, recordings, metrics, json) : null;
             Runnable accepted = () -> {
                 webhooks.wake();
                 if (dialer != null) {
@@ -88,7 +90,7 @@ public final class ParleyApp implements AutoCloseable {
             var services = new ApiServer.Services(
                     new Authenticator(tenancy, clock),
                     new AssistantService(new AssistantStore(database.jdbi(), json), urls, clock),
-                    calls, hangups, workspaces, phoneNumbers, deliveries, database, metrics, json, config.dataDir().resolve("recordings"),
+                    calls, hangups, workspaces, phoneNumbers, deliveries, database, metrics, json, recordings,
                     config.telephony().sipHost(), config.telephony().sipPort());
             try {
                 ApiServer api = ApiServer.start(config.http(), services);
@@ -108,7 +110,7 @@ public final class ParleyApp implements AutoCloseable {
     }
 
     private static Dialer startDialer(ParleyConfig config, Database database, CallTransitions transitions,
-                                      WorkspaceService workspaces, PhoneNumberService phoneNumbers,
+                                      WorkspaceService workspaces, PhoneNumberService phoneNumbers, RecordingStore recordings,
                                       io.micrometer.core.instrument.MeterRegistry metrics,
                                       com.fasterxml.jackson.databind.ObjectMapper json) {
         ParleyConfig.Telephony t = config.telephony();
@@ -140,23 +142,8 @@ public final class ParleyApp implements AutoCloseable {
                     }
                 },
                 new dev.parley.call.TranscriptStore(database.jdbi()),
-                recordingFiles(config.dataDir().resolve("recordings")),
+                recordings,
                 new Dialer.Settings(t.maxCalls(), t.ringTimeout(), t.lease()), metrics);
-    }
-
-    /** Recordings as files under the data dir: served only by the node that made them. */
-    private static Dialer.Recordings recordingFiles(java.nio.file.Path dir) {
-        return (callId, wav) -> {
-            try {
-                java.nio.file.Files.createDirectories(dir);
-                java.nio.file.Path tmp = java.nio.file.Files.createTempFile(dir, callId, ".part");
-                java.nio.file.Files.write(tmp, wav);
-                java.nio.file.Files.move(tmp, dir.resolve(callId + ".wav"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        };
     }
 
     /**

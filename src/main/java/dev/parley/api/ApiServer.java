@@ -39,7 +39,7 @@ public final class ApiServer implements AutoCloseable {
     public record Services(Authenticator authenticator, AssistantService assistants, CallService calls,
                            Hangups hangups, WorkspaceService workspaces, PhoneNumberService phoneNumbers, WebhookStore deliveries,
                            Database database, PrometheusMeterRegistry metrics, ObjectMapper json,
-                           java.nio.file.Path recordings, String sipHost, int sipPort) {}
+                           dev.parley.recording.RecordingStore recordings, String sipHost, int sipPort) {}
 
     private final Javalin javalin;
 

@@ -6,6 +6,8 @@ import dev.parley.call.Call;
 import dev.parley.call.CallService;
 import dev.parley.call.CreateCallRequest;
 import dev.parley.dialer.Hangups;
+import dev.parley.recording.Recording;
+import dev.parley.recording.RecordingStore;
 import dev.parley.store.Page;
 import dev.parley.tenancy.Tenant;
 import io.javalin.http.Context;
@@ -15,12 +17,12 @@ import java.util.Optional;
 final class CallRoutes {
     private final CallService calls;
     private final Hangups hangups;
-    private final java.nio.file.Path recordings;
+    private final RecordingStore recordings;
     private final Envelope envelope;
     private final Views views;
     private final ObjectMapper json;
 
-    CallRoutes(CallService calls, Hangups hangups, java.nio.file.Path recordings, Envelope envelope, Views views, ObjectMapper json) {
+    CallRoutes(CallService calls, Hangups hangups, RecordingStore recordings, Envelope envelope, Views views, ObjectMapper json) {
         this.calls = calls;
         this.hangups = hangups;
         this.recordings = recordings;
@@ -58,16 +60,19 @@ final class CallRoutes {
                 : "Hanging up the call; its final status follows", data);
     }
 
-    /** The stereo WAV (caller left, Parley right) once the call has ended. */
+    /**
+     * The stereo WAV (caller left, Parley right) once the call has ended, from whichever node placed
+     * it (the store is shared; files of versions before it are served by the node that holds them).
+     */
     void recording(Context ctx, Tenant tenant) throws java.io.IOException {
         String id = calls.get(tenant, ctx.pathParam("call_id")).id();
-        java.nio.file.Path file = recordings.resolve(id + ".wav");
-        if (!java.nio.file.Files.isRegularFile(file)) {
-            throw dev.parley.error.Problem.notFound("recording_not_found", "Call " + id + " has no recording: it was"
-                    + " not answered, has not ended yet, or was handled by another node");
+        // Written here rather than handed to ctx.result(), so that an S3 connection is closed once read.
+        try (Recording recording = recordings.open(id).orElseThrow(() -> dev.parley.error.Problem.notFound("recording_not_found",
+                "Call " + id + " has no recording: it was not answered or has not ended yet"))) {
+            ctx.contentType(recording.contentType()).header("Content-Length", Long.toString(recording.sizeBytes()))
+                    .header("Content-Disposition", "attachment; filename=\"" + id + ".wav\"");
+            recording.body().transferTo(ctx.outputStream());
         }
-        ctx.contentType("audio/wav").header("Content-Disposition", "attachment; filename=\"" + id + ".wav\"")
-                .result(java.nio.file.Files.newInputStream(file));
     }
 
     void list(Context ctx, Tenant tenant) {

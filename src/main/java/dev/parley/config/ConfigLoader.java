@@ -44,6 +44,9 @@ public final class ConfigLoader {
     public static final String SPEECH_RECOGNIZERS = "speech.recognizers";
     public static final String SPEECH_RECOGNIZER_WAIT_MS = "speech.recognizer.wait.ms";
     public static final String SPEECH_VOICES = "speech.voices";
+    public static final String RECORDINGS_URL = "recordings.url";
+    public static final String RECORDINGS_S3_ACCESS_KEY = "recordings.s3.access.key";
+    public static final String RECORDINGS_S3_SECRET_KEY = "recordings.s3.secret.key";
 
     private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
     static {
@@ -69,6 +72,9 @@ public final class ConfigLoader {
         DEFAULTS.put(SPEECH_RECOGNIZERS, "2");
         DEFAULTS.put(SPEECH_RECOGNIZER_WAIT_MS, "2000");
         DEFAULTS.put(SPEECH_VOICES, "1");
+        DEFAULTS.put(RECORDINGS_URL, "");
+        DEFAULTS.put(RECORDINGS_S3_ACCESS_KEY, "");
+        DEFAULTS.put(RECORDINGS_S3_SECRET_KEY, "");
     }
     /** Environment variables the launcher itself uses; not settings. */
     private static final java.util.Set<String> LAUNCHER_VARIABLES = java.util.Set.of("PARLEY_JAVA_OPTS", "PARLEY_CONFIG");
@@ -149,7 +155,8 @@ public final class ConfigLoader {
                 webhooks(v, dbUrl.isEmpty()), secrets(v), telephony(v),
                 new ParleyConfig.Speech(intIn(v, SPEECH_RECOGNIZERS, 1, 64, "Sphinx4 recognizers (about 0.5 GB of heap each)"),
                         java.time.Duration.ofMillis(intIn(v, SPEECH_RECOGNIZER_WAIT_MS, 50, 30_000, "milliseconds")),
-                        intIn(v, SPEECH_VOICES, 1, 16, "FreeTTS voices")));
+                        intIn(v, SPEECH_VOICES, 1, 16, "FreeTTS voices")),
+                RecordingsUrl.parse(v.get(RECORDINGS_URL), v.get(RECORDINGS_S3_ACCESS_KEY), v.get(RECORDINGS_S3_SECRET_KEY)));
     }
 
     private static ParleyConfig.Telephony telephony(Map<String, String> v) {

@@ -9,7 +9,7 @@ import java.util.Optional;
  * @param dataDir where the embedded database and generated files live
  */
 public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks webhooks, Secrets secrets,
-                           Telephony telephony, Speech speech) {
+                           Telephony telephony, Speech speech, Recordings recordings) {
 
     public record Http(String host, int port) {
         /** Largest request body accepted; larger ones get 413. */
@@ -62,6 +62,29 @@ public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks 
      * @param voices FreeTTS voices; phrases are cached by text, so most turns need none
      */
     public record Speech(int recognizers, java.time.Duration recognizerWait, int voices) {}
+
+    /**
+     * Where call recordings are kept, chosen by {@code recordings.url}: in PostgreSQL (empty, the
+     * default) or in an S3-compatible bucket ({@code s3://bucket/prefix?endpoint=...&region=...}).
+     */
+    public sealed interface Recordings {
+        record InDatabase() implements Recordings {}
+
+        /**
+         * @param endpoint scheme, host and port of the S3 API; objects are addressed path-style
+         *     ({@code <endpoint>/<bucket>/<prefix>/<call id>.wav}), which MinIO, Ceph and AWS all take
+         * @param prefix the key prefix without leading or trailing slash; may be empty
+         */
+        record S3(java.net.URI endpoint, String region, String bucket, String prefix, String accessKey, String secretKey)
+                implements Recordings {
+            /** Never shows the secret key: configs get logged and printed in error messages. */
+            @Override
+            public String toString() {
+                return "S3[endpoint=" + endpoint + ", region=" + region + ", bucket=" + bucket + ", prefix=" + prefix
+                        + ", accessKey=" + accessKey + ", secretKey=***]";
+            }
+        }
+    }
 
     /** @param masterKey base64 of 32 bytes, or empty to use (and create) {@code <data-dir>/master.key} */
     public record Secrets(Optional<String> masterKey) {}

@@ -4,6 +4,7 @@ import dev.parley.call.CallTransitions;
 import dev.parley.call.EndReason;
 import dev.parley.call.TranscriptStore;
 import dev.parley.conversation.Conversation;
+import dev.parley.recording.RecordingStore;
 import dev.parley.telephony.TelephonyProvider;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -72,13 +73,8 @@ public final class Dialer implements AutoCloseable {
         }
     }
 
-    /** Where a call's recording goes when it ends, for any node to serve. */
-    public interface Recordings {
-        void put(String callId, byte[] wav);
-    }
-
     public Dialer(DialQueue queue, CallTransitions transitions, TelephonyProvider provider, ConversationFactory conversations,
-                  TranscriptStore transcripts, Recordings recordings, Settings settings, MeterRegistry metrics) {
+                  TranscriptStore transcripts, RecordingStore recordings, Settings settings, MeterRegistry metrics) {
         this.conversations = conversations;
         this.queue = queue;
         this.transitions = transitions;

@@ -2,6 +2,7 @@ package dev.parley.dialer;
 
 import dev.parley.call.CallTransitions;
 import dev.parley.call.TranscriptStore;
+import dev.parley.recording.RecordingStore;
 import dev.parley.telephony.TelephonyProvider;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
@@ -10,7 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 
 /** What every {@link PlacedCall} of a node shares: the node's name, its stores, provider, timers and meters. */
 record DialerNode(String name, DialQueue queue, CallTransitions transitions, TelephonyProvider provider,
-                  Dialer.ConversationFactory conversations, TranscriptStore transcripts, Dialer.Recordings recordings,
+                  Dialer.ConversationFactory conversations, TranscriptStore transcripts, RecordingStore recordings,
                   ScheduledExecutorService timers, Duration ringTimeout, Timer dialLatency, Timer setupLatency,
                   Counter dialed, Released released) {
 

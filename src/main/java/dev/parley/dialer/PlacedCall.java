@@ -247,13 +247,21 @@ final class PlacedCall implements CallListener, Conversation.Line {
             }
             writes.drain(Dialer.RECORDING_PATIENCE);
             if (recording != null) {
-                Retry.until(Dialer.RECORDING_PATIENCE, "store the call's recording",
-                        () -> node.recordings().put(job.callId(), recording));
+                store(recording);
             }
             Retry.until(Dialer.RECORDING_PATIENCE, "record how the call ended",
                     () -> node.transitions().end(job.callId(), reason, sipCode, detail));
         } finally {
             over.countDown(); // the line is given back even if the end could not be recorded
+        }
+    }
+
+    /** The store retries through a database failover itself ({@code RecordingStore.PATIENCE}); a recording it gives up on is lost, the call's end is not. */
+    private void store(byte[] recording) {
+        try {
+            node.recordings().put(job.callId(), recording);
+        } catch (RuntimeException e) {
+            log.error("The call's recording could not be stored: {}", e.getMessage());
         }
     }
 

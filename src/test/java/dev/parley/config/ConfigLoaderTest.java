@@ -83,4 +83,50 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.of(Map.of(ConfigLoader.SIP_TRUNK, "sip:trunk example"))).hasMessageContaining("sip.trunk");
         assertThatThrownBy(() -> ConfigLoader.of(Map.of(ConfigLoader.DIALER_ENABLED, "yes"))).hasMessageContaining("dialer.enabled");
     }
+
+    @Test
+    void recordingsStayInPostgresUnlessAnS3UrlNamesABucket() {
+        assertThat(ConfigLoader.of(Map.of()).recordings()).isEqualTo(new ParleyConfig.Recordings.InDatabase());
+        ParleyConfig.Recordings r = ConfigLoader.load(Optional.empty(), Map.of(
+                "PARLEY_RECORDINGS_URL", "s3://parley-recordings/calls/prod/?endpoint=http://127.0.0.1:9000&region=eu-west-1",
+                "PARLEY_RECORDINGS_S3_ACCESS_KEY", "AKEXAMPLE", "PARLEY_RECORDINGS_S3_SECRET_KEY", "very/secret+key"), Map.of()).recordings();
+        assertThat(r).isEqualTo(new ParleyConfig.Recordings.S3(java.net.URI.create("http://127.0.0.1:9000"), "eu-west-1",
+                "parley-recordings", "calls/prod", "AKEXAMPLE", "very/secret+key"));
+        assertThat(r.toString()).doesNotContain("very/secret+key");
+        ParleyConfig.Recordings.S3 aws = (ParleyConfig.Recordings.S3) ConfigLoader.of(Map.of(ConfigLoader.RECORDINGS_URL, "s3://b-1",
+                ConfigLoader.RECORDINGS_S3_ACCESS_KEY, "a", ConfigLoader.RECORDINGS_S3_SECRET_KEY, "s")).recordings();
+        assertThat(aws.endpoint().toString()).as("AWS by default").isEqualTo("https://s3.us-east-1.amazonaws.com");
+        assertThat(aws.prefix()).isEmpty();
+    }
+
+    @Test
+    void badRecordingsSettingsNameTheKeyAndTheFixButNeverTheSecret() {
+        java.util.function.Function<Map<String, String>, Throwable> refusal = values -> org.assertj.core.api.Assertions
+                .catchThrowableOfType(ConfigException.class, () -> ConfigLoader.of(values));
+        String secret = "the-secret-9f8e7d";
+        Map<String, String> keys = Map.of(ConfigLoader.RECORDINGS_S3_ACCESS_KEY, "AK", ConfigLoader.RECORDINGS_S3_SECRET_KEY, secret);
+        java.util.function.Function<String, Map<String, String>> withUrl = url -> {
+            Map<String, String> m = new java.util.HashMap<>(keys);
+            m.put(ConfigLoader.RECORDINGS_URL, url);
+            return m;
+        };
+        assertThat(refusal.apply(withUrl.apply("s3://?endpoint=http://127.0.0.1:9000")))
+                .hasMessageContaining("recordings.url has no bucket").hasMessageContaining("s3://bucket/prefix");
+        assertThat(refusal.apply(withUrl.apply("s3:///prefix"))).hasMessageContaining("no bucket");
+        assertThat(refusal.apply(withUrl.apply("minio://bucket"))).hasMessageContaining("recordings.url must look like s3://")
+                .hasMessageContaining("minio://").hasMessageContaining("empty to keep recordings in PostgreSQL");
+        assertThat(refusal.apply(withUrl.apply("s3://My_Bucket"))).hasMessageContaining("not an S3 bucket name");
+        assertThat(refusal.apply(withUrl.apply("s3://bucket?endpoint=127.0.0.1:9000"))).hasMessageContaining("endpoint")
+                .hasMessageContaining("http://127.0.0.1:9000");
+        assertThat(refusal.apply(withUrl.apply("s3://bucket?secret=" + secret))).hasMessageContaining("unknown parameter 'secret'")
+                .hasMessageContaining("recordings.s3.secret.key").message().doesNotContain(secret);
+        assertThat(refusal.apply(withUrl.apply("s3://AK:" + secret + "@bucket"))).hasMessageContaining("must not carry credentials")
+                .message().doesNotContain(secret);
+        assertThat(refusal.apply(Map.of(ConfigLoader.RECORDINGS_URL, "s3://bucket", ConfigLoader.RECORDINGS_S3_SECRET_KEY, secret)))
+                .hasMessageContaining("recordings.s3.access.key is empty").message().doesNotContain(secret);
+        assertThat(refusal.apply(Map.of(ConfigLoader.RECORDINGS_URL, "s3://bucket", ConfigLoader.RECORDINGS_S3_ACCESS_KEY, "AK")))
+                .hasMessageContaining("recordings.s3.secret.key is empty");
+        assertThat(refusal.apply(Map.of(ConfigLoader.RECORDINGS_S3_SECRET_KEY, secret)))
+                .hasMessageContaining("recordings.s3.secret.key is set, but recordings.url is empty").message().doesNotContain(secret);
+    }
 }
