@@ -1,34 +1,28 @@
 package dev.parley.tenancy;
 
 import dev.parley.store.Ids;
-import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one place that decides who a request is: a bearer API key, the {@code organization} header it
  * must belong to, and a {@code workspace} header inside that organization (the seed contract's three
  * headers). Every failure is a 401 whose message says which header to fix.
  *
- * <p>Known keys and workspaces are cached briefly so that the hot create-call path does not pay two
- * extra queries; a revoked key stops working within {@link #KEY_TTL}. Unknown ones are never cached,
- * so the cache cannot be grown by guessing.
+ * <p>Nothing is cached: each request reads its key and its workspace in one indexed query
+ * ({@link TenancyStore#checkKey}), so a key revoked or a workspace deleted through any node, or by
+ * {@code parley keys revoke} with no node involved, is refused by every node from the next request
+ * on. A cache would need that query anyway to learn of revocations at once. The time of use is
+ * recorded in memory ({@link KeyUsage}) and written in batches, never per request.
  */
 public final class Authenticator {
-    static final Duration KEY_TTL = Duration.ofSeconds(30);
-    private static final int MAX_CACHED = 10_000;
-
     private final TenancyStore store;
+    private final KeyUsage usage;
     private final InstantSource clock;
-    private final Map<String, Cached> keys = new ConcurrentHashMap<>();
-    private final Map<String, String> workspaceOrg = new ConcurrentHashMap<>();
 
-    private record Cached(TenancyStore.StoredKey key, long expiresAtMillis) {}
-
-    public Authenticator(TenancyStore store, InstantSource clock) {
+    public Authenticator(TenancyStore store, KeyUsage usage, InstantSource clock) {
         this.store = store;
+        this.usage = usage;
         this.clock = clock;
     }
 
@@ -38,55 +32,34 @@ public final class Authenticator {
         String token = bearerToken(authorization);
         ApiKeys.Presented presented = ApiKeys.parse(token)
                 .orElseThrow(() -> new AuthException("The API key in the Authorization header is not a Parley key"
-                        + " (they look like prl_<16 hex>_<43 characters>); use a key printed by 'parley init'"));
-        TenancyStore.StoredKey key = lookup(presented.keyId())
+                        + " (they look like prl_<16 hex>_<43 characters>); use a key printed by 'parley init' or 'parley keys create'"));
+        TenancyStore.KeyCheck key = store.checkKey(presented.keyId(), Ids.isValid(workspaceId) ? workspaceId : null)
                 .filter(k -> ApiKeys.matches(presented.secretSha256(), k.secretSha256()))
                 .orElseThrow(() -> new AuthException("The API key is not valid: check that it was copied whole,"
-                        + " or issue a new one with 'parley init'"));
+                        + " or create a new one with 'parley keys create'"));
         if (key.revoked()) {
-            throw new AuthException("The API key has been revoked; issue a new one with 'parley init'");
+            throw new AuthException("The API key has been revoked; create a new one with POST /v1/admin/api-keys"
+                    + " or 'parley keys create'");
+        }
+        Instant now = clock.instant();
+        if (key.expiresAt() != null && !now.isBefore(key.expiresAt())) {
+            throw new AuthException("The API key expired at " + key.expiresAt() + "; create a new one with"
+                    + " POST /v1/admin/api-keys or 'parley keys create'");
         }
         if (!key.organizationId().equals(organizationId)) {
             throw new AuthException("The organization header does not match the API key's organization;"
                     + " send the organization id the key was issued for");
         }
-        if (!Ids.isValid(workspaceId) || !organizationId.equals(organizationOf(workspaceId))) {
+        if (!organizationId.equals(key.workspaceOrganization()) || key.workspaceDeleted()) {
             throw new AuthException("Unknown workspace '" + printable(workspaceId) + "' for this organization;"
-                    + " send the id of one of its workspaces in the workspace header");
+                    + " send the id of one of its workspaces in the workspace header (GET /v1/admin/workspaces lists them)");
         }
-        return new Tenant(organizationId, workspaceId);
-    }
-
-    private Optional<TenancyStore.StoredKey> lookup(String keyId) {
-        long now = clock.millis();
-        Cached cached = keys.get(keyId);
-        if (cached != null && cached.expiresAtMillis() > now) {
-            return Optional.of(cached.key());
+        if (key.scope() != null && !key.scope().equals(workspaceId)) {
+            throw new AuthException("This API key works only in workspace " + key.scope()
+                    + "; send that id in the workspace header, or use a key of the whole organization");
         }
-        Optional<TenancyStore.StoredKey> found = store.findKey(keyId);
-        found.ifPresent(k -> {
-            if (keys.size() >= MAX_CACHED) {
-                keys.clear();
-            }
-            keys.put(keyId, new Cached(k, now + KEY_TTL.toMillis()));
-        });
-        return found;
-    }
-
-    /** Workspaces never move between organizations, so a found owner is cached for good. */
-    private String organizationOf(String workspaceId) {
-        String org = workspaceOrg.get(workspaceId);
-        if (org != null) {
-            return org;
-        }
-        Optional<String> found = store.workspaceOrganization(workspaceId);
-        found.ifPresent(o -> {
-            if (workspaceOrg.size() >= MAX_CACHED) {
-                workspaceOrg.clear();
-            }
-            workspaceOrg.put(workspaceId, o);
-        });
-        return found.orElse(null);
+        usage.used(presented.keyId());
+        return new Tenant(organizationId, workspaceId, presented.keyId(), key.scope() == null);
     }
 
     private static String requireHeader(String value, String name, String what) {
