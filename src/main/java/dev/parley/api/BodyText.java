@@ -2,7 +2,6 @@ package dev.parley.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.error.StorableText;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -29,9 +28,7 @@ final class BodyText {
                 check(node.get(i), shorten(path + "[" + i + "]"));
             }
         } else if (node.isObject()) {
-            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> f = fields.next();
+            for (Map.Entry<String, JsonNode> f : node.properties()) {
                 // A bad name is reported at its parent: the name itself cannot be echoed back as it is.
                 StorableText.check(path.isEmpty() ? "a field name of the body" : "a field name in " + path, f.getKey());
                 check(f.getValue(), shorten(path.isEmpty() ? f.getKey() : path + "." + f.getKey()));

@@ -1,6 +1,5 @@
 package dev.parley.tenancy;
 
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -49,24 +48,24 @@ public final class KeyUsage implements AutoCloseable {
             return;
         }
         List<String> ids = new ArrayList<>();
-        List<Timestamp> times = new ArrayList<>();
+        List<Instant> times = new ArrayList<>();
         for (String id : List.copyOf(pending.keySet())) {
             Instant at = pending.remove(id);
             if (at != null) {
                 ids.add(id);
-                times.add(Timestamp.from(at));
+                times.add(at);
             }
         }
         try {
             jdbi.useHandle(h -> h.createUpdate("""
                             UPDATE api_keys k SET last_used_at = GREATEST(k.last_used_at, u.at)
-                            FROM unnest(CAST(:ids AS text[]), CAST(:ats AS timestamptz[])) AS u(id, at) WHERE k.key_id = u.id""")
-                    .bindArray("ids", String.class, ids).bindArray("ats", Timestamp.class, times).execute());
+                            FROM unnest(CAST(:ids AS text[]), CAST(CAST(:ats AS text[]) AS timestamptz[])) AS u(id, at) WHERE k.key_id = u.id""")
+                    .bindArray("ids", String.class, ids).bindArray("ats", String.class, times.stream().map(Instant::toString).toList()).execute());
         } catch (RuntimeException e) {
             for (int i = 0; i < ids.size(); i++) {
-                pending.merge(ids.get(i), times.get(i).toInstant(), (a, b) -> a.isAfter(b) ? a : b);
+                pending.merge(ids.get(i), times.get(i), (a, b) -> a.isAfter(b) ? a : b);
             }
-            log.warn("Could not record when API keys were last used; will retry: {}", e.getMessage());
+            log.warn("Could not record when API keys were last used; will retry ({})", e.getClass().getSimpleName());
         }
     }
 
