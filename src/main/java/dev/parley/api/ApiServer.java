@@ -108,7 +108,7 @@ public final class ApiServer implements AutoCloseable {
                 open(HandlerType.GET, "/readyz", system::ready),
                 open(HandlerType.GET, "/metrics", system::metrics),
                 open(HandlerType.GET, "/v1/openapi.json", system::openApi),
-                authed(HandlerType.POST, "/v1/admin/assistant/call", calls::create),
+                new Route(HandlerType.POST, "/v1/admin/assistant/call", Route.Access.KEY_CHECKED_BY_WRITE, calls::create),
                 authed(HandlerType.GET, "/v1/admin/assistant/calls", calls::list),
                 authed(HandlerType.GET, "/v1/admin/assistant/call/{call_id}", calls::get),
                 authed(HandlerType.POST, "/v1/admin/assistant/call/{call_id}/hangup", calls::hangup),
@@ -137,11 +137,11 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private static Route open(HandlerType method, String path, io.javalin.http.Handler h) {
-        return new Route(method, path, false, (ctx, tenant) -> h.handle(ctx));
+        return new Route(method, path, Route.Access.PUBLIC, (ctx, tenant) -> h.handle(ctx));
     }
 
     private static Route authed(HandlerType method, String path, TenantHandler h) {
-        return new Route(method, path, true, h);
+        return new Route(method, path, Route.Access.KEY, h);
     }
 
     private static io.javalin.http.Handler wrap(Route r, Authenticator auth, Envelope envelope, HttpMetrics metrics) {
@@ -150,9 +150,12 @@ public final class ApiServer implements AutoCloseable {
             long start = System.nanoTime();
             try {
                 checkQueryAndPath(ctx);
-                Tenant tenant = r.authenticated()
-                        ? auth.authenticate(ctx.header("Authorization"), ctx.header("organization"), ctx.header("workspace"))
-                        : null;
+                Tenant tenant = switch (r.access()) {
+                    case PUBLIC -> null;
+                    case KEY -> auth.authenticate(ctx.header("Authorization"), ctx.header("organization"), ctx.header("workspace"));
+                    case KEY_CHECKED_BY_WRITE ->
+                            auth.authenticateForWrite(ctx.header("Authorization"), ctx.header("organization"), ctx.header("workspace"));
+                };
                 r.handler().handle(ctx, tenant);
             } catch (Problem p) {
                 envelope.problem(ctx, p);

@@ -36,6 +36,9 @@ class TenancyAdminApiTest {
 
         ok(delete("/v1/admin/workspaces/" + ws, server.auth()));
         assertError(get("/v1/admin/workspace", inNew), 401, "unauthorized");
+        // Create-call authenticates from memory (this node saw the workspace live a moment ago); its insert refuses.
+        assertError(post("/v1/admin/assistant/call", "{\"assistant_id\":\"" + server.tenancy.assistantId()
+                + "\",\"to_number\":\"+14155550123\"}", inNew), 401, "unauthorized");
         assertThat(ok(get("/v1/admin/workspaces", server.auth())).get("items").findValuesAsText("workspace_id")).doesNotContain(ws);
         assertError(delete("/v1/admin/workspaces/" + ws, server.auth()), 404, "workspace_not_found");
     }
@@ -103,15 +106,21 @@ class TenancyAdminApiTest {
         Map<String, String> withKey = headers(token, server.tenancy.workspaceId());
         try (TestServer second = TestServer.onDatabase(server.databaseUrl, Map.of())) {
             // Used on both nodes first, so whatever either keeps about the key is warm.
-            assertThat(second.http.request("GET", "/v1/admin/assistant").headers(withKey).send().status()).isEqualTo(200);
+            String call = "{\"assistant_id\":\"" + server.tenancy.assistantId() + "\",\"to_number\":\"+14155550123\"}";
+            assertThat(second.http.request("POST", "/v1/admin/assistant/call").headers(withKey).json(call).send().status()).isEqualTo(200);
+            assertThat(second.http.request("POST", "/v1/admin/assistant/call").headers(withKey).header("Idempotency-Key", "once")
+                    .json(call).send().status()).isEqualTo(200);
             assertThat(get("/v1/admin/assistant", withKey).status()).isEqualTo(200);
+            long calls = server.count("SELECT count(*) FROM calls");
 
             ok(delete("/v1/admin/api-keys/" + token.substring(4, 20), server.auth()));
 
             assertError(second.http.request("GET", "/v1/admin/assistant").headers(withKey).send(), 401, "unauthorized");
-            assertError(second.http.request("POST", "/v1/admin/assistant/call").headers(withKey)
-                    .json("{\"assistant_id\":\"" + server.tenancy.assistantId() + "\",\"to_number\":\"+14155550123\"}").send(),
-                    401, "unauthorized");
+            assertError(second.http.request("POST", "/v1/admin/assistant/call").headers(withKey).json(call).send(), 401, "unauthorized");
+            // A replay of an earlier response is refused too.
+            assertError(second.http.request("POST", "/v1/admin/assistant/call").headers(withKey).header("Idempotency-Key", "once")
+                    .json(call).send(), 401, "unauthorized");
+            assertThat(server.count("SELECT count(*) FROM calls")).isEqualTo(calls);
         }
     }
 
