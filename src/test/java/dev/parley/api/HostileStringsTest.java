@@ -253,6 +253,7 @@ class HostileStringsTest {
                 out.add(new Leaf(List.copyOf(path), Kind.MAP));
                 if (extra == null || extra.isBoolean()) {
                     out.add(new Leaf(append(path, "k"), Kind.STRING));
+                    out.add(new Leaf(append(path, "k"), Kind.NUMBER));
                 } else {
                     leaves(doc, extra, append(path, "k"), out, depth + 1);
                 }
