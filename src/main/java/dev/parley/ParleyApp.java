@@ -72,7 +72,6 @@ public final class ParleyApp implements AutoCloseable {
             var json = Json.mapper();
             var clock = InstantSource.system();
             var tenancy = new TenancyStore(database.jdbi());
-            var keyUsage = new KeyUsage(database.jdbi(), clock);
             var urls = new WebhookUrlPolicy(config.webhooks());
             var secretBox = SecretBox.open(config);
             var workspaces = new WorkspaceService(database.jdbi(), secretBox, urls, clock);
@@ -91,6 +90,7 @@ public final class ParleyApp implements AutoCloseable {
             };
             var calls = new CallService(callStore, new CallInserts(database.dataSource(), 2, metrics, accepted), urls, json);
             var hangups = new Hangups(database.jdbi(), transitions, dialer == null ? () -> { } : dialer::wake);
+            var keyUsage = new KeyUsage(database.jdbi(), clock); // last here: closed by the catch below
             var services = new ApiServer.Services(
                     new Authenticator(tenancy, keyUsage, clock),
                     new AssistantService(new AssistantStore(database.jdbi(), json), urls, clock),
