@@ -84,6 +84,8 @@ class TenancyAdminApiTest {
         Map<String, String> withNew = headers(token, server.tenancy.workspaceId());
 
         assertThat(get("/v1/admin/assistant", withNew).status()).isEqualTo(200);
+        // Use is not written per request: only in batches, or before a listing like the one below.
+        assertThat(server.count("SELECT count(*) FROM api_keys WHERE key_id = '" + id + "' AND last_used_at IS NOT NULL")).isZero();
         Http.Response listed = get("/v1/admin/api-keys", server.auth());
         assertThat(listed.body()).doesNotContain(token.substring(21)).doesNotContain(server.tenancy.apiKey().orElseThrow().substring(21));
         JsonNode mine = item(ok(listed).get("items"), id);
@@ -154,6 +156,9 @@ class TenancyAdminApiTest {
         Http.Response elsewhere = get("/v1/admin/assistant", headers(token, server.tenancy.workspaceId()));
         assertError(elsewhere, 401, "unauthorized");
         assertThat(elsewhere.message()).contains("works only in workspace " + ws);
+        // Create-call, which authenticates from memory, applies the same limit.
+        assertError(post("/v1/admin/assistant/call", "{\"assistant_id\":\"" + server.tenancy.assistantId()
+                + "\",\"to_number\":\"+14155550123\"}", headers(token, server.tenancy.workspaceId())), 401, "unauthorized");
         // It could otherwise make itself a key of the whole organization.
         assertError(post("/v1/admin/api-keys", "{\"name\":\"escalate\"}", headers(token, ws)), 403, "organization_key_required");
         assertError(get("/v1/admin/api-keys", headers(token, ws)), 403, "organization_key_required");
