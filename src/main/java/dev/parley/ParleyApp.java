@@ -18,10 +18,13 @@ import dev.parley.telephony.sip.SipUserAgent;
 import dev.parley.call.CallStore;
 import dev.parley.config.ParleyConfig;
 import dev.parley.store.Database;
+import dev.parley.tenancy.ApiKeyService;
 import dev.parley.tenancy.Authenticator;
+import dev.parley.tenancy.KeyUsage;
 import dev.parley.tenancy.SecretBox;
 import dev.parley.tenancy.TenancyStore;
 import dev.parley.tenancy.WorkspaceService;
+import dev.parley.tenancy.Workspaces;
 import dev.parley.webhook.Outbox;
 import dev.parley.webhook.WebhookDispatcher;
 import dev.parley.webhook.WebhookStore;
@@ -42,10 +45,12 @@ public final class ParleyApp implements AutoCloseable {
     private final CallTransitions transitions;
     private final Dialer dialer; // null when no SIP trunk is configured: calls then stay queued
     private final ApiServer api;
+    private final KeyUsage keyUsage;
     private final JvmGcMetrics gcMetrics;
 
     private ParleyApp(Database database, WebhookDispatcher webhooks, CallService calls, CallTransitions transitions,
-                      Dialer dialer, ApiServer api, JvmGcMetrics gcMetrics) {
+                      Dialer dialer, ApiServer api, KeyUsage keyUsage, JvmGcMetrics gcMetrics) {
+        this.keyUsage = keyUsage;
         this.dialer = dialer;
         this.database = database;
         this.webhooks = webhooks;
@@ -87,15 +92,19 @@ public final class ParleyApp implements AutoCloseable {
             };
             var calls = new CallService(callStore, new CallInserts(database.dataSource(), 2, metrics, accepted), urls, json);
             var hangups = new Hangups(database.jdbi(), transitions, dialer == null ? () -> { } : dialer::wake);
+            var keyUsage = new KeyUsage(database.jdbi(), clock); // last here: closed by the catch below
             var services = new ApiServer.Services(
-                    new Authenticator(tenancy, clock),
+                    new Authenticator(tenancy, keyUsage, clock),
                     new AssistantService(new AssistantStore(database.jdbi(), json), urls, clock),
-                    calls, hangups, workspaces, phoneNumbers, deliveries, database, metrics, json, recordings,
+                    calls, hangups, workspaces, phoneNumbers, deliveries,
+                    new Workspaces(database.jdbi()), new ApiKeyService(database.jdbi(), keyUsage, clock),
+                    database, metrics, json, recordings,
                     config.telephony().sipHost(), config.telephony().sipPort());
             try {
                 ApiServer api = ApiServer.start(config.http(), services);
-                return new ParleyApp(database, webhooks, calls, transitions, dialer, api, gc);
+                return new ParleyApp(database, webhooks, calls, transitions, dialer, api, keyUsage, gc);
             } catch (RuntimeException e) {
+                keyUsage.close();
                 calls.close();
                 if (dialer != null) {
                     dialer.close();
@@ -207,6 +216,7 @@ public final class ParleyApp implements AutoCloseable {
     @Override
     public void close() {
         api.close();
+        keyUsage.close(); // the last minute of key use
         calls.close();
         if (dialer != null) {
             dialer.close(); // hangs up this node's calls and records how they ended

@@ -6,11 +6,14 @@ import dev.parley.call.CallService;
 import dev.parley.config.ParleyConfig;
 import dev.parley.dialer.Hangups;
 import dev.parley.error.Problem;
+import dev.parley.error.StorableText;
 import dev.parley.store.Database;
+import dev.parley.tenancy.ApiKeyService;
 import dev.parley.tenancy.AuthException;
 import dev.parley.tenancy.Authenticator;
 import dev.parley.tenancy.Tenant;
 import dev.parley.tenancy.WorkspaceService;
+import dev.parley.tenancy.Workspaces;
 import dev.parley.number.PhoneNumberService;
 import dev.parley.webhook.WebhookStore;
 import io.javalin.Javalin;
@@ -38,6 +41,7 @@ public final class ApiServer implements AutoCloseable {
     /** What the routes need; built once by the application. */
     public record Services(Authenticator authenticator, AssistantService assistants, CallService calls,
                            Hangups hangups, WorkspaceService workspaces, PhoneNumberService phoneNumbers, WebhookStore deliveries,
+                           Workspaces workspaceAdmin, ApiKeyService apiKeys,
                            Database database, PrometheusMeterRegistry metrics, ObjectMapper json,
                            dev.parley.recording.RecordingStore recordings, String sipHost, int sipPort) {}
 
@@ -98,12 +102,13 @@ public final class ApiServer implements AutoCloseable {
         var numbers = new PhoneNumberRoutes(s.phoneNumbers(), envelope, s.json());
         var workspace = new WorkspaceRoutes(s.workspaces(), s.deliveries(),
                 workspaceId -> new dev.parley.number.SandboxRegistrations(s.database().jdbi()).registered(workspaceId), envelope, s.json(), s.sipHost(), s.sipPort());
+        var tenancy = new TenancyRoutes(s.workspaceAdmin(), s.apiKeys(), envelope, s.json());
         return List.of(
                 open(HandlerType.GET, "/healthz", system::health),
                 open(HandlerType.GET, "/readyz", system::ready),
                 open(HandlerType.GET, "/metrics", system::metrics),
                 open(HandlerType.GET, "/v1/openapi.json", system::openApi),
-                authed(HandlerType.POST, "/v1/admin/assistant/call", calls::create),
+                new Route(HandlerType.POST, "/v1/admin/assistant/call", Route.Access.KEY_CHECKED_BY_WRITE, calls::create),
                 authed(HandlerType.GET, "/v1/admin/assistant/calls", calls::list),
                 authed(HandlerType.GET, "/v1/admin/assistant/call/{call_id}", calls::get),
                 authed(HandlerType.POST, "/v1/admin/assistant/call/{call_id}/hangup", calls::hangup),
@@ -120,16 +125,23 @@ public final class ApiServer implements AutoCloseable {
                 authed(HandlerType.POST, "/v1/admin/phone-number", numbers::create),
                 authed(HandlerType.GET, "/v1/admin/phone-number", numbers::list),
                 authed(HandlerType.DELETE, "/v1/admin/phone-number/{id}", numbers::delete),
+                authed(HandlerType.POST, "/v1/admin/workspaces", tenancy::createWorkspace),
+                authed(HandlerType.GET, "/v1/admin/workspaces", tenancy::listWorkspaces),
+                authed(HandlerType.PATCH, "/v1/admin/workspaces/{id}", tenancy::renameWorkspace),
+                authed(HandlerType.DELETE, "/v1/admin/workspaces/{id}", tenancy::deleteWorkspace),
+                authed(HandlerType.POST, "/v1/admin/api-keys", tenancy::createKey),
+                authed(HandlerType.GET, "/v1/admin/api-keys", tenancy::listKeys),
+                authed(HandlerType.DELETE, "/v1/admin/api-keys/{id}", tenancy::revokeKey),
                 authed(HandlerType.GET, "/v1/admin/webhook-deliveries", workspace::listDeliveries),
                 authed(HandlerType.POST, "/v1/admin/webhook-deliveries/{id}/retry", workspace::retry));
     }
 
     private static Route open(HandlerType method, String path, io.javalin.http.Handler h) {
-        return new Route(method, path, false, (ctx, tenant) -> h.handle(ctx));
+        return new Route(method, path, Route.Access.PUBLIC, (ctx, tenant) -> h.handle(ctx));
     }
 
     private static Route authed(HandlerType method, String path, TenantHandler h) {
-        return new Route(method, path, true, h);
+        return new Route(method, path, Route.Access.KEY, h);
     }
 
     private static io.javalin.http.Handler wrap(Route r, Authenticator auth, Envelope envelope, HttpMetrics metrics) {
@@ -137,9 +149,13 @@ public final class ApiServer implements AutoCloseable {
         return ctx -> {
             long start = System.nanoTime();
             try {
-                Tenant tenant = r.authenticated()
-                        ? auth.authenticate(ctx.header("Authorization"), ctx.header("organization"), ctx.header("workspace"))
-                        : null;
+                checkQueryAndPath(ctx);
+                Tenant tenant = switch (r.access()) {
+                    case PUBLIC -> null;
+                    case KEY -> auth.authenticate(ctx.header("Authorization"), ctx.header("organization"), ctx.header("workspace"));
+                    case KEY_CHECKED_BY_WRITE ->
+                            auth.authenticateForWrite(ctx.header("Authorization"), ctx.header("organization"), ctx.header("workspace"));
+                };
                 r.handler().handle(ctx, tenant);
             } catch (Problem p) {
                 envelope.problem(ctx, p);
@@ -152,6 +168,17 @@ public final class ApiServer implements AutoCloseable {
                 metrics.record(method, r.path(), ctx.statusCode(), System.nanoTime() - start);
             }
         };
+    }
+
+    /** Query and path values reach SQL in many handlers: none may carry text the database cannot store. */
+    private static void checkQueryAndPath(Context ctx) {
+        for (Map.Entry<String, List<String>> q : ctx.queryParamMap().entrySet()) {
+            StorableText.check("a query parameter name", q.getKey());
+            for (String v : q.getValue()) {
+                StorableText.check(q.getKey(), v);
+            }
+        }
+        ctx.pathParamMap().forEach(StorableText::check);
     }
 
     private static void unexpected(Context ctx, Exception e, Envelope envelope) {

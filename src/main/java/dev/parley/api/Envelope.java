@@ -33,11 +33,38 @@ final class Envelope {
     public void error(Context ctx, int status, String code, String message, Map<String, Object> details) {
         ObjectNode body = json.createObjectNode();
         body.put("success", false);
-        body.put("message", message);
+        body.put("message", wellFormed(message));
         ObjectNode error = body.putObject("error");
         error.put("code", code);
-        details.forEach((k, v) -> error.set(k, json.valueToTree(v)));
+        details.forEach((k, v) -> error.set(k, v instanceof String text ? json.getNodeFactory().textNode(wellFormed(text))
+                : json.valueToTree(v)));
         write(ctx, status, body);
+    }
+
+    /**
+     * Messages may quote what the client sent; an unpaired surrogate in one would make the JSON
+     * writer fail and turn a 400 into a 500, so it is replaced (requests are checked for them, this
+     * is the last guard).
+     */
+    private static String wellFormed(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                StringBuilder b = new StringBuilder(s);
+                for (int j = i; j < b.length(); j++) {
+                    char d = b.charAt(j);
+                    if (Character.isHighSurrogate(d) && j + 1 < b.length() && Character.isLowSurrogate(b.charAt(j + 1))) {
+                        j++;
+                    } else if (Character.isSurrogate(d)) {
+                        b.setCharAt(j, '\uFFFD');
+                    }
+                }
+                return b.toString();
+            }
+        }
+        return s;
     }
 
     private void write(Context ctx, int status, ObjectNode body) {

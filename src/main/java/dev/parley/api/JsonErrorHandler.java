@@ -18,9 +18,13 @@ final class JsonErrorHandler extends ErrorHandler {
         int status = response.getStatus() <= 0 ? 500 : response.getStatus();
         String message = status == 431 ? "The request headers are too large"
                 : status >= 500 ? "Parley failed to handle this request"
-                : "The HTTP request is malformed";
+                // Jetty hands us a stand-in request (/badMessage): what was wrong is not known here.
+                : "The HTTP request is malformed: check its request line and headers (NUL characters, %00, are not allowed in a path)";
         String body = "{\"success\":false,\"message\":\"" + message + "\",\"error\":{\"code\":\"http_" + status + "\"}}";
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        // Jetty drops the connection after such an error (the rest of the request cannot be trusted);
+        // saying so keeps clients from sending their next request on it and losing it.
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
         response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
         return true;
     }

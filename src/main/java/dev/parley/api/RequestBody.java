@@ -11,7 +11,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Locale;
 
-/** Reads a JSON request body: media type, size and syntax checked, in that order. */
+/** Reads a JSON request body: media type, size, syntax and storable text checked, in that order. */
 final class RequestBody {
     private static final int LIMIT = ParleyConfig.Http.MAX_BODY_BYTES;
 
@@ -30,8 +30,9 @@ final class RequestBody {
         if (bytes.length == 0) {
             throw new Problem(Problem.Kind.INVALID, "malformed_json", "The request body is empty; send a JSON object");
         }
+        JsonNode tree;
         try {
-            return json.readTree(bytes);
+            tree = json.readTree(bytes);
         } catch (JacksonException e) {
             String where = e.getLocation() == null ? ""
                     : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
@@ -40,6 +41,8 @@ final class RequestBody {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        BodyText.check(tree);
+        return tree;
     }
 
     static void checkMediaType(String contentType) {

@@ -72,6 +72,9 @@ final class WorkspaceRoutes {
         int limit = Page.limit(ctx.queryParam("limit"));
         long before = Page.decodeCursor(ctx.queryParam("cursor"));
         Optional<String> callId = Optional.ofNullable(ctx.queryParam("call_id")).filter(s -> !s.isBlank()).map(String::strip);
+        if (callId.isPresent() && !callId.get().matches("c_[0-9a-f]{24}")) {
+            throw Problem.invalid("call_id", "'call_id' looks like c_ followed by 24 hexadecimal characters");
+        }
         List<WebhookStore.Delivery> rows = deliveries.page(tenant.workspaceId(), callId, before, limit + 1);
         boolean more = rows.size() > limit;
         List<WebhookStore.Delivery> shown = more ? rows.subList(0, limit) : rows;

@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * by itself while the previous batch commits. A request is answered only after its batch has
  * committed, so a 200 still means the call is on disk.
  *
- * <p>Per row the statement checks that the assistant exists in the caller's workspace, is enabled
+ * <p>Per row the statement checks that the request's API key is still valid and its workspace not
+ * deleted (authentication of this route reads both from a cache: this makes a revocation hold at
+ * once at no cost), that the assistant exists in the caller's workspace, is enabled
  * and gets every variable its flow uses (kept in {@code assistants.flow_variables}), exactly as a single insert would, and reports which check failed. Rows are validated
  * before they are queued, so one row cannot fail the batch; a batch fails only when the database
  * does, and then every request in it gets that error (nothing of it was committed).
@@ -49,13 +51,16 @@ public final class CallInserts implements AutoCloseable {
     private static final String INSERT_BATCH = """
             WITH input AS (
                 SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                                     ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[])
+                                     ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[])
                     AS t(id, workspace_id, assistant_id, to_number, to_country, from_number, variables, metadata,
-                         webhook_url, event_id, delivery_id, scheduled_at)
+                         webhook_url, event_id, delivery_id, key_id, scheduled_at)
             ), checked AS (
                 SELECT i.*, a.enabled, COALESCE(i.webhook_url, a.config->>'webhook_url', w.webhook_url) AS target,
                        (SELECT v FROM unnest(a.flow_variables) WITH ORDINALITY AS f(v, n)
-                        WHERE NOT (CAST(i.variables AS jsonb) ?? v) ORDER BY n LIMIT 1) AS missing_variable
+                        WHERE NOT (CAST(i.variables AS jsonb) ?? v) ORDER BY n LIMIT 1) AS missing_variable,
+                       COALESCE((SELECT k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
+                                 FROM api_keys k WHERE k.key_id = i.key_id), false) AS key_live,
+                       (w.id IS NOT NULL AND w.deleted_at IS NULL) AS workspace_live
                 FROM input i
                 LEFT JOIN assistants a ON a.id = i.assistant_id AND a.workspace_id = i.workspace_id AND a.deleted_at IS NULL
                 LEFT JOIN workspaces w ON w.id = i.workspace_id
@@ -64,7 +69,7 @@ public final class CallInserts implements AutoCloseable {
                                    variables, metadata, webhook_url, scheduled_at)
                 SELECT id, workspace_id, assistant_id, to_number, to_country, from_number, 'queued',
                        CAST(variables AS jsonb), CAST(metadata AS jsonb), webhook_url, scheduled_at
-                FROM checked WHERE enabled AND missing_variable IS NULL
+                FROM checked WHERE enabled AND missing_variable IS NULL AND key_live AND workspace_live
                 RETURNING id, workspace_id, assistant_id, to_number, from_number, variables, metadata, created_at, scheduled_at
             ), e AS (
                 INSERT INTO call_events (call_id, status, reason, at)
@@ -90,14 +95,21 @@ public final class CallInserts implements AutoCloseable {
                 SELECT k.delivery_id, ev.id, ev.seq, ev.workspace_id, ev.call_id, k.target, ev.created_at, ev.created_at
                 FROM ev JOIN checked k ON k.id = ev.call_id
             )
-            SELECT id, enabled, missing_variable FROM checked""";
+            SELECT id, enabled, missing_variable, key_live, workspace_live FROM checked""";
 
-    record Row(String callId, String workspaceId, CreateCallRequest request) {}
+    /** @param keyId the API key of the request: the statement refuses the row if it was revoked or expired meanwhile */
+    record Row(String callId, String workspaceId, String keyId, CreateCallRequest request) {}
 
     sealed interface Outcome {
         record Created() implements Outcome {}
 
         record NoAssistant() implements Outcome {}
+
+        /** The request's key was revoked or expired after authentication read it (see Authenticator#authenticateForWrite). */
+        record KeyRefused() implements Outcome {}
+
+        /** The workspace was deleted after authentication read it. */
+        record WorkspaceGone() implements Outcome {}
 
         record AssistantDisabled() implements Outcome {}
 
@@ -200,7 +212,7 @@ public final class CallInserts implements AutoCloseable {
      */
     static Map<String, Outcome> insert(Connection c, List<Row> rows) throws SQLException {
         int n = rows.size();
-        String[][] columns = new String[11][n];
+        String[][] columns = new String[12][n];
         java.sql.Timestamp[] scheduled = new java.sql.Timestamp[n];
         for (int i = 0; i < n; i++) {
             Row r = rows.get(i);
@@ -216,6 +228,7 @@ public final class CallInserts implements AutoCloseable {
             columns[8][i] = q.webhookUrl().orElse(null);
             columns[9][i] = "evt_" + Ids.next();
             columns[10][i] = "whd_" + Ids.next();
+            columns[11][i] = r.keyId();
             scheduled[i] = q.scheduledAt().map(java.sql.Timestamp::from).orElse(null);
         }
         Map<String, Outcome> outcomes = new HashMap<>(n * 2);
@@ -231,7 +244,9 @@ public final class CallInserts implements AutoCloseable {
                     boolean enabled = rs.getBoolean(2);
                     boolean noAssistant = rs.wasNull();
                     String missing = rs.getString(3);
-                    outcomes.put(id, noAssistant ? new Outcome.NoAssistant()
+                    outcomes.put(id, !rs.getBoolean(4) ? new Outcome.KeyRefused()
+                            : !rs.getBoolean(5) ? new Outcome.WorkspaceGone()
+                            : noAssistant ? new Outcome.NoAssistant()
                             : !enabled ? new Outcome.AssistantDisabled()
                             : missing != null ? new Outcome.MissingVariable(missing) : new Outcome.Created());
                 }

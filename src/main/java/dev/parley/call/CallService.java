@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.error.Problem;
 import dev.parley.store.Page;
 import dev.parley.webhook.WebhookUrlPolicy;
+import dev.parley.tenancy.AuthException;
 import dev.parley.tenancy.Tenant;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -55,7 +56,7 @@ public final class CallService implements AutoCloseable {
         request.webhookUrl().ifPresent(u -> webhookUrls.checkAccepted("webhook_url", u));
         if (key.isEmpty()) {
             try {
-                check(inserts.insert(new CallInserts.Row(callId, tenant.workspaceId(), request)), request);
+                check(inserts.insert(new CallInserts.Row(callId, tenant.workspaceId(), tenant.keyId(), request)), request);
                 return new Accepted(callId, false);
             } catch (SQLException e) {
                 throw new DatabaseException("create call", e);
@@ -85,13 +86,16 @@ public final class CallService implements AutoCloseable {
         if (!store.claimIdempotencyKey(c, tenant.workspaceId(), key, hash, callId)) {
             var first = store.findIdempotencyKey(c, tenant.workspaceId(), key).orElseThrow(
                     () -> new IllegalStateException("idempotency key vanished between claim and read"));
+            if (!keyStillValid(c, tenant.keyId())) {
+                throw keyRefused();
+            }
             if (!MessageDigest.isEqual(first.requestHash(), hash)) {
                 throw Problem.conflict("idempotency_key_reused", "This Idempotency-Key was already used with a"
                         + " different request body in the last 24 hours; send a new key for a new call");
             }
             return new Accepted(first.callId(), true);
         }
-        var row = new CallInserts.Row(callId, tenant.workspaceId(), request);
+        var row = new CallInserts.Row(callId, tenant.workspaceId(), tenant.keyId(), request);
         check(CallInserts.insert(c, List.of(row)).get(callId), request);
         return new Accepted(callId, false);
     }
@@ -129,6 +133,9 @@ public final class CallService implements AutoCloseable {
     private static void check(CallInserts.Outcome outcome, CreateCallRequest r) {
         switch (outcome) {
             case CallInserts.Outcome.Created c -> { }
+            case CallInserts.Outcome.KeyRefused k -> throw keyRefused();
+            case CallInserts.Outcome.WorkspaceGone w -> throw new AuthException("The workspace in the workspace header has been"
+                    + " deleted; send the id of one of the organization's workspaces (GET /v1/admin/workspaces lists them)");
             case CallInserts.Outcome.NoAssistant n -> throw Problem.notFound("assistant_not_found", "No assistant " + r.assistantId()
                     + " in this workspace: check assistant_id and the workspace header (GET /v1/admin/assistant lists them)");
             case CallInserts.Outcome.AssistantDisabled d -> throw Problem.conflict("assistant_disabled", "Assistant " + r.assistantId()
@@ -138,6 +145,21 @@ public final class CallService implements AutoCloseable {
                     "the assistant's flow uses {{" + m.name() + "}} but the request's variables has no '" + m.name()
                     + "'; add \"variables\": {\"" + m.name() + "\": \"...\"}");
         }
+    }
+
+    /** A replayed response is still a response: the key must be as valid as for a new call. */
+    private static boolean keyStillValid(Connection c, String keyId) throws SQLException {
+        try (var st = c.prepareStatement("SELECT revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) FROM api_keys WHERE key_id = ?")) {
+            st.setString(1, keyId);
+            try (var rs = st.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    private static AuthException keyRefused() {
+        return new AuthException("The API key has been revoked or has expired; create a new one with POST /v1/admin/api-keys"
+                + " or 'parley keys create'");
     }
 
     private static String checkKey(String key) {

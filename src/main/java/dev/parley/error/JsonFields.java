@@ -128,6 +128,9 @@ public final class JsonFields {
         String printable = s.codePoints().allMatch(c -> c >= 0x20 && c != 0x7f)
                 ? s : s.codePoints().map(c -> c < 0x20 || c == 0x7f ? '?' : c)
                         .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
-        return printable.length() > 60 ? printable.substring(0, 60) + "..." : printable;
+        if (printable.length() <= 60) {
+            return printable;
+        }
+        return printable.substring(0, Character.isLowSurrogate(printable.charAt(60)) ? 59 : 60) + "..."; // never split a pair
     }
 }

@@ -10,7 +10,7 @@ import java.util.Map;
 public final class Problem extends RuntimeException {
 
     public enum Kind {
-        INVALID(400), UNAUTHORIZED(401), NOT_FOUND(404), CONFLICT(409), PAYLOAD_TOO_LARGE(413),
+        INVALID(400), UNAUTHORIZED(401), FORBIDDEN(403), NOT_FOUND(404), CONFLICT(409), PAYLOAD_TOO_LARGE(413),
         UNSUPPORTED_MEDIA_TYPE(415), UNAVAILABLE(503);
 
         public final int status;
@@ -42,6 +42,11 @@ public final class Problem extends RuntimeException {
 
     public static Problem notFound(String code, String message) {
         return new Problem(Kind.NOT_FOUND, code, message);
+    }
+
+    /** The key is valid but may not do this; the message says which key may. */
+    public static Problem forbidden(String code, String message) {
+        return new Problem(Kind.FORBIDDEN, code, message);
     }
 
     public static Problem conflict(String code, String message) {

@@ -109,7 +109,7 @@ public final class WorkspaceService {
 
     /** Every workspace's sandbox password that has been created, by workspace id: what the registrar checks. */
     public java.util.Map<String, String> sandboxPasswords() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT id, sandbox_password FROM workspaces WHERE sandbox_password IS NOT NULL")
+        return jdbi.withHandle(h -> h.createQuery("SELECT id, sandbox_password FROM workspaces WHERE sandbox_password IS NOT NULL AND deleted_at IS NULL")
                 .map((rs, ctx) -> java.util.Map.entry(rs.getString(1), secrets.open(rs.getBytes(2)))).list()
                 .stream().collect(java.util.stream.Collectors.toMap(java.util.Map.Entry::getKey, java.util.Map.Entry::getValue)));
     }

@@ -100,7 +100,7 @@ class TenantIsolationTest {
         String secret = token.split("_", 3)[2];
         assertThat(secret).hasSizeGreaterThanOrEqualTo(43);
         long plain = server.count("SELECT count(*) FROM api_keys WHERE strpos(encode(secret_sha256, 'escape'), '" + secret + "') > 0"
-                + " OR strpos(label, '" + secret + "') > 0");
+                + " OR strpos(name, '" + secret + "') > 0");
         assertThat(plain).isZero();
         assertThat(server.count("SELECT min(length(secret_sha256)) FROM api_keys")).isEqualTo(32);
     }
