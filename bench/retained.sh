@@ -40,5 +40,5 @@ done
 sleep 2
 JPID=$(pgrep -f "dev.parley.cli.Main serve --port $PORT")
 echo "$done_n of $N calls completed; call objects still alive after a full GC:"
-"$JCMD" "$JPID" GC.class_histogram | awk '$4 ~ /^dev\.parley\.(conversation\.Conversation|media\.RtpSession|dialer\.Dialer\$Run)$/ {print "  " $2 " " $4; found=1} END {if (!found) print "  none"}'
+"$JCMD" "$JPID" GC.class_histogram | awk '$4 ~ /^dev\.parley\.(conversation\.Conversation|media\.(Pacer|RtpTransport|Recorder)|dialer\.PlacedCall)$/ {print "  " $2 " " $4; found=1} END {if (!found) print "  none"}'
 "$JCMD" "$JPID" GC.heap_info | grep -o 'used [0-9]*K' | head -1 | sed 's/^/heap in use after GC: /'
