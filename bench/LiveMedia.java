@@ -5,6 +5,7 @@ import dev.parley.call.EndReason;
 import dev.parley.call.TranscriptTurn;
 import dev.parley.conversation.Conversation;
 import dev.parley.conversation.TurnTaking;
+import dev.parley.media.MediaClock;
 import dev.parley.media.Pacer;
 import dev.parley.media.Recorder;
 import dev.parley.media.RtpTransport;
@@ -163,6 +164,7 @@ public class LiveMedia {
      */
     static final class ParleyCall {
         static final RtpTransport.Stats STATS = RtpTransport.Stats.create();
+        static final MediaClock CLOCK = new MediaClock();
         static final AtomicLong callerTurns = new AtomicLong(), assistantTurns = new AtomicLong(), hangups = new AtomicLong();
         static final String LINE = "thank you, I have noted that. is there anything else?";
 
@@ -173,7 +175,7 @@ public class LiveMedia {
 
         ParleyCall(int i, DatagramSocket socket, InetSocketAddress far, short[] prompt) {
             transport = new RtpTransport(socket, new SdpAnswer(far, SdpAnswer.PCMU, 101), digit -> { }, STATS);
-            pacer = new Pacer(transport, recorder);
+            pacer = new Pacer(transport, recorder, CLOCK);
             pacer.answered();
             Responder.Session responder = (input, transcript) -> Responder.Reply.of(List.of(
                     new Responder.Part.Say(LINE, true),

@@ -4,6 +4,7 @@ import dev.parley.call.CallTransitions;
 import dev.parley.call.EndReason;
 import dev.parley.call.TranscriptStore;
 import dev.parley.conversation.Conversation;
+import dev.parley.media.MediaClock;
 import dev.parley.recording.RecordingStore;
 import dev.parley.telephony.TelephonyProvider;
 import io.micrometer.core.instrument.Counter;
@@ -57,6 +58,7 @@ public final class Dialer implements AutoCloseable {
     private final Map<String, PlacedCall> active = new ConcurrentHashMap<>();
     private final Wakeup wakeup = new Wakeup();
     private final ScheduledThreadPoolExecutor timers = callTimers();
+    private final MediaClock clock = new MediaClock();
     private final DialerNode node;
     private final Thread loop;
     private volatile boolean running = true;
@@ -81,7 +83,7 @@ public final class Dialer implements AutoCloseable {
         this.provider = provider;
         this.settings = settings;
         this.lines = new Semaphore(settings.maxCalls());
-        this.node = new DialerNode(name, queue, transitions, provider, conversations, transcripts, recordings, timers,
+        this.node = new DialerNode(name, queue, transitions, provider, conversations, transcripts, recordings, timers, clock,
                 settings.ringTimeout(),
                 Timer.builder("parley.dial.latency").description("Accepted to INVITE sent").publishPercentileHistogram().register(metrics),
                 Timer.builder("parley.setup.latency").description("INVITE sent to first 180/183/200")
@@ -165,6 +167,7 @@ public final class Dialer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         timers.shutdownNow();
+        clock.close();
         provider.close();
         conversations.close();
     }

@@ -195,7 +195,7 @@ final class PlacedCall implements CallListener, Conversation.Line {
         if (pacer == null) {
             transport = media;
             recorder = new Recorder();
-            pacer = new Pacer(media, recorder);
+            pacer = new Pacer(media, recorder, node.clock());
         }
         return pacer;
     }

@@ -64,7 +64,7 @@ class PacerTest {
     void onceAnsweredAFrameGoesOutOnEveryTickSilenceWhenTheAssistantHasNothing() {
         FakeTransport transport = new FakeTransport();
         Recorder recorder = new Recorder();
-        Pacer pacer = new Pacer(transport, recorder, false);
+        Pacer pacer = new Pacer(transport, recorder);
         ArrayDeque<short[]> said = new ArrayDeque<>(List.of(tone((short) 1000), tone((short) 1000)));
         pacer.speak(said::poll);
 
@@ -85,7 +85,7 @@ class PacerTest {
     void theCallerIsHeardEveryTickSilenceWhenNothingArrivedAndBothSidesAreRecorded() throws Exception {
         FakeTransport transport = new FakeTransport();
         Recorder recorder = new Recorder();
-        Pacer pacer = new Pacer(transport, recorder, false);
+        Pacer pacer = new Pacer(transport, recorder);
         List<Long> heardAt = new ArrayList<>();
         List<Short> heardLevel = new ArrayList<>();
         pacer.listen((frame, at) -> {
@@ -115,7 +115,7 @@ class PacerTest {
     @Test
     void clearAndWhatIsUnplayedComeFromTheTransport() {
         FakeTransport transport = new FakeTransport();
-        Pacer pacer = new Pacer(transport, new Recorder(), false);
+        Pacer pacer = new Pacer(transport, new Recorder());
         transport.unplayed = 800;
         pacer.clear();
         assertThat(transport.cleared).isEqualTo(1);
