@@ -1,23 +1,34 @@
 package dev.parley;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.ai.freetts.FreeTtsVoices;
+import dev.parley.ai.sphinx.RecognizerPool;
+import dev.parley.ai.sphinx.SphinxSpeechToText;
 import dev.parley.api.ApiServer;
 import dev.parley.api.Json;
 import dev.parley.assistant.AssistantService;
 import dev.parley.assistant.AssistantStore;
 import dev.parley.call.CallInserts;
 import dev.parley.call.CallService;
+import dev.parley.call.CallStore;
 import dev.parley.call.CallTransitions;
+import dev.parley.call.TranscriptStore;
+import dev.parley.call.TurnLatency;
+import dev.parley.config.ConfigException;
+import dev.parley.config.ParleyConfig;
+import dev.parley.conversation.Conversation;
+import dev.parley.conversation.Conversations;
 import dev.parley.dialer.DialQueue;
 import dev.parley.dialer.Dialer;
 import dev.parley.dialer.Hangups;
+import dev.parley.logging.JulToSlf4j;
+import dev.parley.media.RtpPorts;
 import dev.parley.number.PhoneNumberService;
 import dev.parley.number.SandboxRegistrations;
 import dev.parley.recording.RecordingStore;
+import dev.parley.store.Database;
 import dev.parley.telephony.sip.SipTelephonyProvider;
 import dev.parley.telephony.sip.SipUserAgent;
-import dev.parley.call.CallStore;
-import dev.parley.config.ParleyConfig;
-import dev.parley.store.Database;
 import dev.parley.tenancy.ApiKeyService;
 import dev.parley.tenancy.Authenticator;
 import dev.parley.tenancy.KeyUsage;
@@ -29,12 +40,19 @@ import dev.parley.webhook.Outbox;
 import dev.parley.webhook.WebhookDispatcher;
 import dev.parley.webhook.WebhookStore;
 import dev.parley.webhook.WebhookUrlPolicy;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
 import java.time.InstantSource;
 
 /** The running platform: database, services and HTTP API, wired by hand in this one place. */
@@ -61,7 +79,7 @@ public final class ParleyApp implements AutoCloseable {
     }
 
     public static ParleyApp start(ParleyConfig config) {
-        dev.parley.logging.JulToSlf4j.install(); // before any library logs through java.util.logging
+        JulToSlf4j.install(); // before any library logs through java.util.logging
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmThreadMetrics().bindTo(metrics);
@@ -120,28 +138,28 @@ public final class ParleyApp implements AutoCloseable {
 
     private static Dialer startDialer(ParleyConfig config, Database database, CallTransitions transitions,
                                       WorkspaceService workspaces, PhoneNumberService phoneNumbers, RecordingStore recordings,
-                                      io.micrometer.core.instrument.MeterRegistry metrics,
-                                      com.fasterxml.jackson.databind.ObjectMapper json) {
+                                      MeterRegistry metrics,
+                                      ObjectMapper json) {
         ParleyConfig.Telephony t = config.telephony();
         var ua = new SipUserAgent(new SipUserAgent.Settings(t.sipHost(), t.sipPort(), t.externalHost(), "Parley/0.1"));
         var sandbox = new SandboxRegistrations(database.jdbi());
         if (t.trunk().isEmpty()) {
             ua.enableSandbox(sandbox, workspaces::sandboxPasswords);
         }
-        java.net.InetAddress rtpHost;
+        InetAddress rtpHost;
         try {
-            rtpHost = java.net.InetAddress.getByName(t.sipHost());
-        } catch (java.net.UnknownHostException e) {
-            throw new dev.parley.config.ConfigException("sip.listen host '" + t.sipHost() + "' does not resolve");
+            rtpHost = InetAddress.getByName(t.sipHost());
+        } catch (UnknownHostException e) {
+            throw new ConfigException("sip.listen host '" + t.sipHost() + "' does not resolve");
         }
         var provider = new SipTelephonyProvider(ua, t.sipHost(), t.trunk(), sandbox,
-                new dev.parley.media.RtpPorts(rtpHost, t.rtpFirst(), t.rtpLast()), phoneNumbers::trunkFor);
+                new RtpPorts(rtpHost, t.rtpFirst(), t.rtpLast()), phoneNumbers::trunkFor);
         provider.bindMetrics(metrics);
         var conversations = conversations(config.speech(), database, json, metrics);
         return new Dialer(new DialQueue(database.jdbi()), transitions, provider,
                 new Dialer.ConversationFactory() {
                     @Override
-                    public dev.parley.conversation.Conversation open(DialQueue.Job job, dev.parley.conversation.Conversation.Line line) {
+                    public Conversation open(DialQueue.Job job, Conversation.Line line) {
                         return conversations.open(job.callId(), job.workspaceId(), job.assistantId(), job.variables(), line);
                     }
 
@@ -150,7 +168,7 @@ public final class ParleyApp implements AutoCloseable {
                         conversations.close();
                     }
                 },
-                new dev.parley.call.TranscriptStore(database.jdbi()),
+                new TranscriptStore(database.jdbi()),
                 recordings,
                 new Dialer.Settings(t.maxCalls(), t.ringTimeout(), t.lease()), metrics);
     }
@@ -159,10 +177,10 @@ public final class ParleyApp implements AutoCloseable {
      * The offline speech engines, made once per node: voices at once, recognizers on background
      * threads (a second or two each), primed with a few seconds of the voice's speech.
      */
-    private static dev.parley.conversation.Conversations conversations(ParleyConfig.Speech speech, Database database,
-                                                                       com.fasterxml.jackson.databind.ObjectMapper json,
-                                                                       io.micrometer.core.instrument.MeterRegistry metrics) {
-        var voices = new dev.parley.ai.freetts.FreeTtsVoices(speech.voices());
+    private static Conversations conversations(ParleyConfig.Speech speech, Database database,
+                                                                       ObjectMapper json,
+                                                                       MeterRegistry metrics) {
+        var voices = new FreeTtsVoices(speech.voices());
         short[] primer;
         try {
             primer = voices.pcm("Hello, this is Parley. Thank you for taking my call. Can you hear me well? Goodbye.");
@@ -170,34 +188,34 @@ public final class ParleyApp implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting", e);
         }
-        var pool = new dev.parley.ai.sphinx.RecognizerPool(speech.recognizers(), primer);
-        io.micrometer.core.instrument.Gauge.builder("parley.speech.recognizers", pool, p -> p.free())
+        var pool = new RecognizerPool(speech.recognizers(), primer);
+        Gauge.builder("parley.speech.recognizers", pool, p -> p.free())
                 .tag("state", "free").register(metrics);
-        io.micrometer.core.instrument.Gauge.builder("parley.speech.recognizers", pool, p -> p.inUse())
+        Gauge.builder("parley.speech.recognizers", pool, p -> p.inUse())
                 .tag("state", "in_use").register(metrics);
-        io.micrometer.core.instrument.FunctionCounter.builder("parley.speech.recognizer.waits.timed_out", pool,
+        FunctionCounter.builder("parley.speech.recognizer.waits.timed_out", pool,
                 p -> p.timedOutBorrows()).description("Utterances that found no recognizer free in time").register(metrics);
-        var bargeIn = io.micrometer.core.instrument.Timer.builder("parley.conversation.barge_in")
+        var bargeIn = Timer.builder("parley.conversation.barge_in")
                 .description("Caller speech onset to the assistant's audio stopping").publishPercentileHistogram().register(metrics);
-        var platform = io.micrometer.core.instrument.Timer.builder("parley.conversation.platform_latency")
+        var platform = Timer.builder("parley.conversation.platform_latency")
                 .description("Parley's own share of a turn's response time").publishPercentileHistogram().register(metrics);
-        var total = io.micrometer.core.instrument.Timer.builder("parley.conversation.response_latency")
+        var total = Timer.builder("parley.conversation.response_latency")
                 .description("The caller's last word (or the answer) to the assistant's first audio").publishPercentileHistogram()
                 .register(metrics);
-        var observer = new dev.parley.conversation.Conversation.Observer() {
+        var observer = new Conversation.Observer() {
             @Override
             public void bargeIn(long stopMillis) {
-                bargeIn.record(java.time.Duration.ofMillis(stopMillis));
+                bargeIn.record(Duration.ofMillis(stopMillis));
             }
 
             @Override
-            public void turn(dev.parley.call.TurnLatency l) {
-                platform.record(java.time.Duration.ofMillis(l.platformMs()));
-                total.record(java.time.Duration.ofMillis(l.totalMs()));
+            public void turn(TurnLatency l) {
+                platform.record(Duration.ofMillis(l.platformMs()));
+                total.record(Duration.ofMillis(l.totalMs()));
             }
         };
-        return new dev.parley.conversation.Conversations(new dev.parley.assistant.AssistantStore(database.jdbi(), json), json,
-                new dev.parley.ai.sphinx.SphinxSpeechToText(pool, speech.recognizerWait()), voices, observer, pool);
+        return new Conversations(new AssistantStore(database.jdbi(), json), json,
+                new SphinxSpeechToText(pool, speech.recognizerWait()), voices, observer, pool);
     }
 
     public int port() {

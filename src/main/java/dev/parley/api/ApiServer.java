@@ -7,6 +7,9 @@ import dev.parley.config.ParleyConfig;
 import dev.parley.dialer.Hangups;
 import dev.parley.error.Problem;
 import dev.parley.error.StorableText;
+import dev.parley.number.PhoneNumberService;
+import dev.parley.number.SandboxRegistrations;
+import dev.parley.recording.RecordingStore;
 import dev.parley.store.Database;
 import dev.parley.tenancy.ApiKeyService;
 import dev.parley.tenancy.AuthException;
@@ -14,11 +17,8 @@ import dev.parley.tenancy.Authenticator;
 import dev.parley.tenancy.Tenant;
 import dev.parley.tenancy.WorkspaceService;
 import dev.parley.tenancy.Workspaces;
-import dev.parley.number.PhoneNumberService;
 import dev.parley.webhook.WebhookStore;
 import io.javalin.Javalin;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.ServerConnector;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
@@ -27,6 +27,8 @@ import java.sql.SQLTransientConnectionException;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +45,7 @@ public final class ApiServer implements AutoCloseable {
                            Hangups hangups, WorkspaceService workspaces, PhoneNumberService phoneNumbers, WebhookStore deliveries,
                            Workspaces workspaceAdmin, ApiKeyService apiKeys,
                            Database database, PrometheusMeterRegistry metrics, ObjectMapper json,
-                           dev.parley.recording.RecordingStore recordings, String sipHost, int sipPort) {}
+                           RecordingStore recordings, String sipHost, int sipPort) {}
 
     private final Javalin javalin;
 
@@ -101,7 +103,7 @@ public final class ApiServer implements AutoCloseable {
         var system = new SystemRoutes(s.database(), s.metrics(), envelope);
         var numbers = new PhoneNumberRoutes(s.phoneNumbers(), envelope, s.json());
         var workspace = new WorkspaceRoutes(s.workspaces(), s.deliveries(),
-                workspaceId -> new dev.parley.number.SandboxRegistrations(s.database().jdbi()).registered(workspaceId), envelope, s.json(), s.sipHost(), s.sipPort());
+                workspaceId -> new SandboxRegistrations(s.database().jdbi()).registered(workspaceId), envelope, s.json(), s.sipHost(), s.sipPort());
         var tenancy = new TenancyRoutes(s.workspaceAdmin(), s.apiKeys(), envelope, s.json());
         return List.of(
                 open(HandlerType.GET, "/healthz", system::health),

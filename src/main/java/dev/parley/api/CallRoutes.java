@@ -6,11 +6,13 @@ import dev.parley.call.Call;
 import dev.parley.call.CallService;
 import dev.parley.call.CreateCallRequest;
 import dev.parley.dialer.Hangups;
+import dev.parley.error.Problem;
 import dev.parley.recording.Recording;
 import dev.parley.recording.RecordingStore;
 import dev.parley.store.Page;
 import dev.parley.tenancy.Tenant;
 import io.javalin.http.Context;
+import java.io.IOException;
 import java.util.Optional;
 
 /** Make a Call, exactly as the seed documents it, and reading calls back. */
@@ -64,10 +66,10 @@ final class CallRoutes {
      * The stereo WAV (caller left, Parley right) once the call has ended, from whichever node placed
      * it (the store is shared; files of versions before it are served by the node that holds them).
      */
-    void recording(Context ctx, Tenant tenant) throws java.io.IOException {
+    void recording(Context ctx, Tenant tenant) throws IOException {
         String id = calls.get(tenant, ctx.pathParam("call_id")).id();
         // Written here rather than handed to ctx.result(), so that an S3 connection is closed once read.
-        try (Recording recording = recordings.open(id).orElseThrow(() -> dev.parley.error.Problem.notFound("recording_not_found",
+        try (Recording recording = recordings.open(id).orElseThrow(() -> Problem.notFound("recording_not_found",
                 "Call " + id + " has no recording: it was not answered or has not ended yet"))) {
             ctx.contentType(recording.contentType()).header("Content-Length", Long.toString(recording.sizeBytes()))
                     .header("Content-Disposition", "attachment; filename=\"" + id + ".wav\"");

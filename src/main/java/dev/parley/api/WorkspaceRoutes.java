@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.error.Problem;
+import dev.parley.number.SandboxRegistrations;
 import dev.parley.store.Page;
 import dev.parley.tenancy.Tenant;
 import dev.parley.tenancy.WorkspaceService;
@@ -12,12 +13,13 @@ import io.javalin.http.Context;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /** The workspace's settings and signing secret, and what became of its webhook deliveries. */
 final class WorkspaceRoutes {
     private final WorkspaceService workspaces;
     /** The workspace's live sandbox registrations. */
-    private final java.util.function.Function<String, List<dev.parley.number.SandboxRegistrations.Registration>> registrations;
+    private final Function<String, List<SandboxRegistrations.Registration>> registrations;
     private final WebhookStore deliveries;
     private final Envelope envelope;
     private final ObjectMapper json;
@@ -25,7 +27,7 @@ final class WorkspaceRoutes {
     private final int sipPort;
 
     WorkspaceRoutes(WorkspaceService workspaces, WebhookStore deliveries,
-                    java.util.function.Function<String, List<dev.parley.number.SandboxRegistrations.Registration>> registrations,
+                    Function<String, List<SandboxRegistrations.Registration>> registrations,
                     Envelope envelope, ObjectMapper json, String sipHost, int sipPort) {
         this.registrations = registrations;
         this.workspaces = workspaces;

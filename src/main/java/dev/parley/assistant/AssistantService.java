@@ -11,6 +11,7 @@ import dev.parley.webhook.WebhookUrlPolicy;
 import java.time.InstantSource;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -136,7 +137,7 @@ public final class AssistantService {
 
     /** Ids are case-insensitive hex; a malformed one is a 400, not a 404, so typos are told apart from absences. */
     public static String checkId(String id) {
-        String lower = id == null ? "" : id.strip().toLowerCase(java.util.Locale.ROOT);
+        String lower = id == null ? "" : id.strip().toLowerCase(Locale.ROOT);
         if (!Ids.isValid(lower)) {
             throw Problem.invalid("assistant_id", "An assistant id is 24 hexadecimal characters, like 68c128a658cd7d0668bce78d");
         }

@@ -3,6 +3,7 @@ package dev.parley.call;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.webhook.Outbox;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
@@ -25,10 +26,10 @@ public final class CallTransitions {
     private final ObjectMapper json;
     private final InstantSource clock;
     private final Runnable eventsWritten;
-    private final io.micrometer.core.instrument.MeterRegistry metrics;
+    private final MeterRegistry metrics;
 
     public CallTransitions(Jdbi jdbi, CallStore calls, Outbox outbox, ObjectMapper json, InstantSource clock,
-                           Runnable eventsWritten, io.micrometer.core.instrument.MeterRegistry metrics) {
+                           Runnable eventsWritten, MeterRegistry metrics) {
         this.metrics = metrics;
         this.jdbi = jdbi;
         this.calls = calls;

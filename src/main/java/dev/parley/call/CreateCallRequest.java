@@ -1,13 +1,17 @@
 package dev.parley.call;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.parley.number.PhoneNumbers;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.assistant.AssistantConfigJson;
 import dev.parley.assistant.AssistantService;
 import dev.parley.error.JsonFields;
 import dev.parley.error.Problem;
+import dev.parley.number.PhoneNumbers;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
@@ -20,10 +24,10 @@ import java.util.Set;
  */
 public record CreateCallRequest(String assistantId, PhoneNumbers.E164Number to, Optional<String> fromNumber,
                                 ObjectNode variables, ObjectNode metadata, Optional<String> webhookUrl,
-                                Optional<java.time.Instant> scheduledAt) {
+                                Optional<Instant> scheduledAt) {
     static final Set<String> FIELDS = Set.of("assistant_id", "to_number", "from_number", "variables", "metadata", "webhook_url",
             "scheduled_at");
-    static final java.time.Duration MAX_SCHEDULE = java.time.Duration.ofDays(30);
+    static final Duration MAX_SCHEDULE = Duration.ofDays(30);
     private static final int MAX_VARIABLES = 100;
 
     public static CreateCallRequest parse(JsonNode body) {
@@ -42,20 +46,20 @@ public record CreateCallRequest(String assistantId, PhoneNumbers.E164Number to, 
         ObjectNode metadata = JsonFields.optionalObject(root, "metadata", "").orElseGet(JsonNodeFactory.instance::objectNode);
         Optional<String> webhook = JsonFields.optionalString(root, "webhook_url", "", 2_000)
                 .map(u -> AssistantConfigJson.checkWebhookUrl("webhook_url", u));
-        Optional<java.time.Instant> scheduled = JsonFields.optionalString(root, "scheduled_at", "", 64).map(CreateCallRequest::schedule);
+        Optional<Instant> scheduled = JsonFields.optionalString(root, "scheduled_at", "", 64).map(CreateCallRequest::schedule);
         return new CreateCallRequest(assistantId, to, from, variables, metadata, webhook, scheduled);
     }
 
     /** An ISO 8601 time with a zone, at most 30 days ahead; a time in the past means now. */
-    private static java.time.Instant schedule(String raw) {
-        java.time.Instant at;
+    private static Instant schedule(String raw) {
+        Instant at;
         try {
-            at = java.time.OffsetDateTime.parse(raw.strip()).toInstant();
-        } catch (java.time.format.DateTimeParseException e) {
+            at = OffsetDateTime.parse(raw.strip()).toInstant();
+        } catch (DateTimeParseException e) {
             throw Problem.invalid("scheduled_at", "'scheduled_at' must be an ISO 8601 time with a zone, like 2026-12-01T09:30:00Z"
                     + " or 2026-12-01T15:00:00+05:30");
         }
-        if (at.isAfter(java.time.Instant.now().plus(MAX_SCHEDULE))) {
+        if (at.isAfter(Instant.now().plus(MAX_SCHEDULE))) {
             throw Problem.invalid("scheduled_at", "'scheduled_at' is more than 30 days ahead; schedule it later");
         }
         return at;

@@ -4,12 +4,19 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,7 +84,7 @@ public final class ConfigLoader {
         DEFAULTS.put(RECORDINGS_S3_SECRET_KEY, "");
     }
     /** Environment variables the launcher itself uses; not settings. */
-    private static final java.util.Set<String> LAUNCHER_VARIABLES = java.util.Set.of("PARLEY_JAVA_OPTS", "PARLEY_CONFIG");
+    private static final Set<String> LAUNCHER_VARIABLES = Set.of("PARLEY_JAVA_OPTS", "PARLEY_CONFIG");
 
     private ConfigLoader() {}
 
@@ -154,7 +161,7 @@ public final class ConfigLoader {
                 new ParleyConfig.Database(dbUrl, pool), Path.of(dir.strip()).toAbsolutePath().normalize(),
                 webhooks(v, dbUrl.isEmpty()), secrets(v), telephony(v),
                 new ParleyConfig.Speech(intIn(v, SPEECH_RECOGNIZERS, 1, 64, "Sphinx4 recognizers (about 0.5 GB of heap each)"),
-                        java.time.Duration.ofMillis(intIn(v, SPEECH_RECOGNIZER_WAIT_MS, 50, 30_000, "milliseconds")),
+                        Duration.ofMillis(intIn(v, SPEECH_RECOGNIZER_WAIT_MS, 50, 30_000, "milliseconds")),
                         intIn(v, SPEECH_VOICES, 1, 16, "FreeTTS voices")),
                 RecordingsUrl.parse(v.get(RECORDINGS_URL), v.get(RECORDINGS_S3_ACCESS_KEY), v.get(RECORDINGS_S3_SECRET_KEY)));
     }
@@ -176,7 +183,7 @@ public final class ConfigLoader {
             throw new ConfigException(DIALER_ENABLED + " is '" + enabled + "': use true or false");
         }
         String ports = v.get(RTP_PORTS).strip();
-        java.util.regex.Matcher range = java.util.regex.Pattern.compile("(\\d{1,5})-(\\d{1,5})").matcher(ports);
+        Matcher range = Pattern.compile("(\\d{1,5})-(\\d{1,5})").matcher(ports);
         if (!range.matches() || Integer.parseInt(range.group(1)) < 1024 || Integer.parseInt(range.group(2)) > 65535
                 || Integer.parseInt(range.group(1)) > Integer.parseInt(range.group(2))) {
             throw new ConfigException(RTP_PORTS + " is '" + ports + "': give a range of UDP ports like 16384-32767 (from 1024 up)");
@@ -191,15 +198,15 @@ public final class ConfigLoader {
                 Integer.parseInt(range.group(1)), Integer.parseInt(range.group(2)),
                 trunk.isEmpty() ? Optional.empty() : Optional.of(trunk),
                 intIn(v, DIALER_MAX_CALLS, 1, 100_000, "calls at once on this node"),
-                java.time.Duration.ofSeconds(intIn(v, DIALER_RING_TIMEOUT_SECONDS, 5, 600, "seconds")),
-                java.time.Duration.ofMillis(lease));
+                Duration.ofSeconds(intIn(v, DIALER_RING_TIMEOUT_SECONDS, 5, 600, "seconds")),
+                Duration.ofMillis(lease));
     }
 
     private static ParleyConfig.Webhooks webhooks(Map<String, String> v, boolean embedded) {
         // Development mode is the embedded database: a production deployment (an external database)
         // never sends webhooks over plain http to this machine unless webhook.allowed.hosts says so.
         boolean devMode = embedded;
-        java.util.List<String> hosts = java.util.Arrays.stream(v.get(WEBHOOK_ALLOWED_HOSTS).split(","))
+        List<String> hosts = Arrays.stream(v.get(WEBHOOK_ALLOWED_HOSTS).split(","))
                 .map(String::strip).filter(h -> !h.isEmpty()).toList();
         int timeout = intIn(v, WEBHOOK_TIMEOUT_MS, 100, 60_000, "milliseconds");
         int retry = intIn(v, WEBHOOK_RETRY_INITIAL_MS, 10, 3_600_000, "milliseconds");
@@ -209,8 +216,8 @@ public final class ConfigLoader {
                     + " (" + timeout + "), or a slow delivery would be taken over while still being sent");
         }
         int concurrency = intIn(v, WEBHOOK_CONCURRENCY, 1, 1_000, "deliveries in flight per node");
-        return new ParleyConfig.Webhooks(devMode, hosts, java.time.Duration.ofMillis(timeout),
-                java.time.Duration.ofMillis(retry), java.time.Duration.ofMillis(lease), concurrency);
+        return new ParleyConfig.Webhooks(devMode, hosts, Duration.ofMillis(timeout),
+                Duration.ofMillis(retry), Duration.ofMillis(lease), concurrency);
     }
 
     private static ParleyConfig.Secrets secrets(Map<String, String> v) {
@@ -220,7 +227,7 @@ public final class ConfigLoader {
         }
         byte[] raw;
         try {
-            raw = java.util.Base64.getDecoder().decode(key);
+            raw = Base64.getDecoder().decode(key);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(SECRETS_MASTER_KEY + " is not base64; make one with: head -c 32 /dev/urandom | base64");
         }

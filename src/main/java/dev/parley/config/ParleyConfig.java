@@ -1,6 +1,9 @@
 package dev.parley.config;
 
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -36,8 +39,8 @@ public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks 
      * @param lease how long a worker owns a delivery it is sending; a crashed node's deliveries are
      *     taken over after it
      */
-    public record Webhooks(boolean devMode, java.util.List<String> allowedHosts, java.time.Duration timeout,
-                           java.time.Duration retryInitial, java.time.Duration lease, int concurrency) {}
+    public record Webhooks(boolean devMode, List<String> allowedHosts, Duration timeout,
+                           Duration retryInitial, Duration lease, int concurrency) {}
 
     /**
      * SIP and the dialer.
@@ -52,7 +55,7 @@ public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks 
      *     as {@code node-lost} after it
      */
     public record Telephony(boolean dialerEnabled, String sipHost, int sipPort, String externalHost, int rtpFirst, int rtpLast, Optional<String> trunk, int maxCalls,
-                            java.time.Duration ringTimeout, java.time.Duration lease) {}
+                            Duration ringTimeout, Duration lease) {}
 
     /**
      * The offline speech engines of a node that dials, created at start and shared by its calls.
@@ -61,7 +64,7 @@ public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks 
      * @param recognizerWait how long an utterance waits for a free recognizer before it counts as not understood
      * @param voices FreeTTS voices; phrases are cached by text, so most turns need none
      */
-    public record Speech(int recognizers, java.time.Duration recognizerWait, int voices) {}
+    public record Speech(int recognizers, Duration recognizerWait, int voices) {}
 
     /**
      * Where call recordings are kept, chosen by {@code recordings.url}: in PostgreSQL (empty, the
@@ -75,7 +78,7 @@ public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks 
          *     ({@code <endpoint>/<bucket>/<prefix>/<call id>.wav}), which MinIO, Ceph and AWS all take
          * @param prefix the key prefix without leading or trailing slash; may be empty
          */
-        record S3(java.net.URI endpoint, String region, String bucket, String prefix, String accessKey, String secretKey)
+        record S3(URI endpoint, String region, String bucket, String prefix, String accessKey, String secretKey)
                 implements Recordings {
             /** Never shows the secret key: configs get logged and printed in error messages. */
             @Override

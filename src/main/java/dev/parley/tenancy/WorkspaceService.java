@@ -13,8 +13,10 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -108,10 +110,10 @@ public final class WorkspaceService {
     }
 
     /** Every workspace's sandbox password that has been created, by workspace id: what the registrar checks. */
-    public java.util.Map<String, String> sandboxPasswords() {
+    public Map<String, String> sandboxPasswords() {
         return jdbi.withHandle(h -> h.createQuery("SELECT id, sandbox_password FROM workspaces WHERE sandbox_password IS NOT NULL AND deleted_at IS NULL")
-                .map((rs, ctx) -> java.util.Map.entry(rs.getString(1), secrets.open(rs.getBytes(2)))).list()
-                .stream().collect(java.util.stream.Collectors.toMap(java.util.Map.Entry::getKey, java.util.Map.Entry::getValue)));
+                .map((rs, ctx) -> Map.entry(rs.getString(1), secrets.open(rs.getBytes(2)))).list()
+                .stream().collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
     }
 
     private Settings settings(Handle h, String workspaceId) {

@@ -1,15 +1,21 @@
 package dev.parley.telephony.sip;
 
 import dev.parley.call.EndReason;
+import dev.parley.media.RtpPorts;
 import dev.parley.media.RtpTransport;
 import dev.parley.media.SdpAnswer;
+import dev.parley.number.PhoneNumberService;
+import dev.parley.number.SandboxRegistrations;
 import dev.parley.telephony.CallEnd;
 import dev.parley.telephony.CallListener;
 import dev.parley.telephony.TelephonyProvider;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.DatagramSocket;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,17 +33,17 @@ public final class SipTelephonyProvider implements TelephonyProvider {
     private final SipUserAgent ua;
     private final String host;
     private final Optional<String> trunk;
-    private final dev.parley.number.SandboxRegistrations sandbox;
-    private final dev.parley.media.RtpPorts ports;
+    private final SandboxRegistrations sandbox;
+    private final RtpPorts ports;
     private final RtpTransport.Stats rtpStats = RtpTransport.Stats.create();
-    private final java.util.function.BiFunction<String, Optional<String>, Optional<dev.parley.number.PhoneNumberService.Trunk>> numbers;
+    private final BiFunction<String, Optional<String>, Optional<PhoneNumberService.Trunk>> numbers;
     private final AtomicLong sessions = new AtomicLong(System.currentTimeMillis() / 1000);
 
     /** @param trunk where calls go; without one, to softphones registered in the sandbox */
     public SipTelephonyProvider(SipUserAgent ua, String host, Optional<String> trunk,
-                                dev.parley.number.SandboxRegistrations sandbox,
-                                dev.parley.media.RtpPorts ports,
-                                java.util.function.BiFunction<String, Optional<String>, Optional<dev.parley.number.PhoneNumberService.Trunk>> numbers) {
+                                SandboxRegistrations sandbox,
+                                RtpPorts ports,
+                                BiFunction<String, Optional<String>, Optional<PhoneNumberService.Trunk>> numbers) {
         this.ua = ua;
         this.ports = ports;
         this.numbers = numbers;
@@ -47,14 +53,14 @@ public final class SipTelephonyProvider implements TelephonyProvider {
     }
 
     /** RTP packets in and out, lost (sequence gaps) and late (reordered), over every call of this node. */
-    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
-        io.micrometer.core.instrument.FunctionCounter.builder("parley.rtp.packets", rtpStats, s -> s.in().sum())
+    public void bindMetrics(MeterRegistry registry) {
+        FunctionCounter.builder("parley.rtp.packets", rtpStats, s -> s.in().sum())
                 .tag("direction", "in").register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("parley.rtp.packets", rtpStats, s -> s.out().sum())
+        FunctionCounter.builder("parley.rtp.packets", rtpStats, s -> s.out().sum())
                 .tag("direction", "out").register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("parley.rtp.packets.lost", rtpStats, s -> s.lost().sum())
+        FunctionCounter.builder("parley.rtp.packets.lost", rtpStats, s -> s.lost().sum())
                 .register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("parley.rtp.packets.late", rtpStats, s -> s.late().sum())
+        FunctionCounter.builder("parley.rtp.packets.late", rtpStats, s -> s.late().sum())
                 .register(registry);
     }
 
@@ -64,7 +70,7 @@ public final class SipTelephonyProvider implements TelephonyProvider {
         Optional<SipUserAgent.Credentials> credentials = Optional.empty();
         String callerId = dial.fromNumber().orElse("parley");
         String transport = "udp";
-        Optional<dev.parley.number.PhoneNumberService.Trunk> own = numbers.apply(dial.workspaceId(), dial.fromNumber());
+        Optional<PhoneNumberService.Trunk> own = numbers.apply(dial.workspaceId(), dial.fromNumber());
         if (own.isPresent()) {
             // The workspace's own number and trunk: its caller id, its credentials.
             var t = own.get();
