@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * 200 calls, 20 ms at 500). One wake-up per tick for every call costs a tick's work and nothing
  * more. A tick's work per call is short and never blocks (a frame from the jitter buffer, an event
  * posted to the conversation, a frame from the speaker, one UDP send), so one slow call cannot
- * hold up the others for long; a tick that overruns is logged once.
+ * hold up the others for long; a clock that falls a tick behind while calls are live is logged once.
  */
 public final class MediaClock implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MediaClock.class);
@@ -50,10 +50,10 @@ public final class MediaClock implements AutoCloseable {
             long wait = next - System.nanoTime();
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
-            } else if (wait < -FRAME_NANOS && !overrunLogged) {
-                overrunLogged = true;
-                log.warn("The media clock ran {} ms late: {} calls' ticks take longer than 20 ms on this node",
-                        -wait / 1_000_000L, pacers.size());
+            } else if (wait < -FRAME_NANOS && !overrunLogged && !pacers.isEmpty()) {
+                overrunLogged = true; // once: a node short of CPU would say it 50 times a second
+                log.warn("The media clock woke {} ms late with {} calls on this node, so their audio went out late"
+                        + " (the node is short of CPU, or the JVM paused)", -wait / 1_000_000L, pacers.size());
             }
             // Every call's packet goes out first, then every caller's frame is taken in: the sends
             // leave at a steady point of the tick, whatever handing frames to the conversations costs.
