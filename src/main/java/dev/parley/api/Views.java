@@ -10,7 +10,6 @@ import dev.parley.call.CallEvent;
 import dev.parley.call.CallJson;
 import dev.parley.call.TranscriptJson;
 import dev.parley.store.Page;
-import java.time.Instant;
 import java.util.function.Function;
 
 /** How assistants and calls look in responses. */
@@ -28,8 +27,8 @@ final class Views {
         o.put("name", a.name());
         o.put("enabled", a.enabled());
         o.set("config", AssistantConfigJson.write(a.config()));
-        time(o, "created_at", a.createdAt());
-        time(o, "updated_at", a.updatedAt());
+        CallJson.time(o, "created_at", a.createdAt());
+        CallJson.time(o, "updated_at", a.updatedAt());
         return o;
     }
 
@@ -38,9 +37,9 @@ final class Views {
         o.put("workspace_id", c.workspaceId());
         o.set("variables", c.variables());
         o.put("webhook_url", c.webhookUrl());
-        time(o, "created_at", c.createdAt());
-        time(o, "updated_at", c.updatedAt());
-        time(o, "scheduled_at", c.scheduledAt());
+        CallJson.time(o, "created_at", c.createdAt());
+        CallJson.time(o, "updated_at", c.updatedAt());
+        CallJson.time(o, "scheduled_at", c.scheduledAt());
         c.durationSeconds().ifPresentOrElse(d -> o.put("duration_seconds", d), () -> o.putNull("duration_seconds"));
         o.put("dtmf", c.dtmf());
         if (withHistory) {
@@ -51,7 +50,7 @@ final class Views {
                 ObjectNode h = history.addObject();
                 h.put("status", e.status().wire());
                 h.put("reason", e.reason());
-                time(h, "at", e.at());
+                CallJson.time(h, "at", e.at());
             }
         }
         return o;
@@ -64,13 +63,5 @@ final class Views {
         o.put("has_more", page.nextCursor() != null);
         o.put("next_cursor", page.nextCursor());
         return o;
-    }
-
-    private static void time(ObjectNode o, String field, Instant at) {
-        if (at == null) {
-            o.putNull(field);
-        } else {
-            o.put(field, at.toString());
-        }
     }
 }

@@ -8,29 +8,26 @@ import java.util.Optional;
 
 /**
  * For users upgrading: versions before the store wrote each recording to
- * {@code <data-dir>/recordings/<call id>.wav} on the node that placed the call. A recording the
- * store does not have is looked for there, so those calls stay playable from the node that holds
- * the file. New recordings go to the store only.
+ * {@code <data-dir>/recordings/<call id>.wav} on the node that placed the call. This is the last
+ * place a {@link StoreWithFallback} looks, so those calls stay playable from the node that holds
+ * the file. Read only: new recordings go to the store.
  */
 final class LegacyRecordingFiles implements RecordingStore {
-    private final RecordingStore store;
     private final Path directory;
 
-    LegacyRecordingFiles(RecordingStore store, Path directory) {
-        this.store = store;
+    LegacyRecordingFiles(Path directory) {
         this.directory = directory;
     }
 
     @Override
     public void put(String callId, byte[] wav) {
-        store.put(callId, wav);
+        throw new UnsupportedOperationException("recordings are no longer written as files");
     }
 
     @Override
     public Optional<Recording> open(String callId) {
-        Optional<Recording> stored = store.open(callId);
-        if (stored.isPresent() || !callId.matches("[A-Za-z0-9_-]{1,64}")) { // never a path outside the directory
-            return stored;
+        if (!callId.matches("[A-Za-z0-9_-]{1,64}")) { // never a path outside the directory
+            return Optional.empty();
         }
         Path file = directory.resolve(callId + ".wav");
         try {

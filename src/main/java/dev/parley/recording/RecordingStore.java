@@ -33,11 +33,13 @@ public interface RecordingStore {
      * versions before the store wrote under {@code legacyFiles} ({@code <data-dir>/recordings}).
      */
     static RecordingStore of(ParleyConfig.Recordings config, Jdbi jdbi, Path legacyFiles) {
-        RecordingStore store = switch (config) {
-            case ParleyConfig.Recordings.InDatabase d -> new PostgresRecordingStore(jdbi);
+        RecordingStore files = new LegacyRecordingFiles(legacyFiles);
+        return switch (config) {
+            case ParleyConfig.Recordings.InDatabase d -> new StoreWithFallback(
+                    new RetryingRecordingStore(new PostgresRecordingStore(jdbi), PATIENCE), files);
             case ParleyConfig.Recordings.S3 s3 -> new StoreWithFallback(
-                    new S3RecordingStore(s3, java.time.InstantSource.system()), new PostgresRecordingStore(jdbi));
+                    new RetryingRecordingStore(new S3RecordingStore(s3, java.time.InstantSource.system()), PATIENCE),
+                    new StoreWithFallback(new PostgresRecordingStore(jdbi), files));
         };
-        return new LegacyRecordingFiles(new RetryingRecordingStore(store, PATIENCE), legacyFiles);
     }
 }

@@ -4,7 +4,8 @@ import java.util.Optional;
 
 /**
  * Writes to the configured store and reads from it, then from the one used before: a deployment
- * that moves from PostgreSQL to S3 keeps serving the recordings already in the database.
+ * that moves from PostgreSQL to S3 keeps serving the recordings already in the database, and one
+ * upgraded from files keeps serving those ({@link LegacyRecordingFiles}).
  */
 final class StoreWithFallback implements RecordingStore {
     private final RecordingStore store;

@@ -38,8 +38,8 @@ class S3RecordingStoreTest {
 
     /** What {@link RecordingStore#of} builds for S3, less the database it falls back on (see RecordingStoreTest). */
     static RecordingStore withRetriesAndLegacyFiles(ParleyConfig.Recordings.S3 config, Path legacy) {
-        return new LegacyRecordingFiles(new RetryingRecordingStore(new S3RecordingStore(config, InstantSource.system()),
-                RecordingStore.PATIENCE), legacy);
+        return new StoreWithFallback(new RetryingRecordingStore(new S3RecordingStore(config, InstantSource.system()),
+                RecordingStore.PATIENCE), new LegacyRecordingFiles(legacy));
     }
 
     static byte[] wav(int bytes) {
