@@ -38,11 +38,6 @@ public final class MediaClock implements AutoCloseable {
         pacers.remove(p);
     }
 
-    /** Calls on this clock now. */
-    public int size() {
-        return pacers.size();
-    }
-
     private void run() {
         long next = System.nanoTime();
         while (!closed) {

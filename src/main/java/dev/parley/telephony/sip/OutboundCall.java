@@ -63,10 +63,6 @@ final class OutboundCall {
         return localSdp;
     }
 
-    synchronized State state() {
-        return state;
-    }
-
     /** CANCEL before an answer, BYE after; nothing once ended or already hanging up. */
     public void hangup() {
         State was;
