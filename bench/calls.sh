@@ -18,7 +18,7 @@ SERVER=$!
 sipp -sf src/test/resources/sipp/uas-answer.xml -i 127.0.0.1 -p "$TRUNK" -mp 16000 -rtp_echo -m "$N" -nostdin \
   -timeout 120s > "$WORK/sipp.log" 2>&1 &
 SIPP=$!
-trap 'kill $SERVER $SIPP 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill $SERVER $SIPP 2>/dev/null; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
 creds="$(./parley init --json --data-dir "$WORK/data" 2>/dev/null)"
 get() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$creds" "$1"; }

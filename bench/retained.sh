@@ -19,7 +19,7 @@ SERVER=$!
 sipp -sf src/test/resources/sipp/uas-answer-then-bye.xml -i 127.0.0.1 -p "$TRUNK" -mp 16500 -m "$N" -nostdin \
   -timeout 300s > "$WORK/sipp.log" 2>&1 &
 SIPP=$!
-trap 'kill $SERVER $SIPP 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill $SERVER $SIPP 2>/dev/null; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
 field() { grep "$1:" "$WORK/serve.log" | awk '{print $2}'; }
 H=(-H "workspace: $(field workspace_id)" -H "organization: $(field organization_id)" -H "Authorization: Bearer $(field api_key)")

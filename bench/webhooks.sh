@@ -21,7 +21,7 @@ SINKPID=$!
 # An API-only node: this measures accepting calls, not dialing them (bench/calls.sh does that).
 PARLEY_DIALER_ENABLED=false ./parley serve --port "$PORT" --data-dir "$WORK/data" > "$WORK/serve.log" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER $SINKPID 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill $SERVER $SINKPID 2>/dev/null; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && curl -sf -o /dev/null "http://127.0.0.1:$SINK/stats" && break; sleep 0.5; done
 creds="$(./parley init --json --data-dir "$WORK/data" 2>/dev/null)"
 get() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$creds" "$1"; }
