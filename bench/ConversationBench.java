@@ -249,7 +249,7 @@ public class ConversationBench {
         }
 
         @Override
-        public void hangup(EndReason reason) {
+        public void hangup(EndReason reason, String detail) {
             hungUp = true;
         }
 

@@ -182,7 +182,7 @@ public class LiveMedia {
                     new Responder.Part.Listen(List.of("yes"), Duration.ofSeconds(60))));
             Conversation.Line line = new Conversation.Line() {
                 @Override
-                public void hangup(EndReason reason) {
+                public void hangup(EndReason reason, String detail) {
                     hangups.incrementAndGet();
                 }
 

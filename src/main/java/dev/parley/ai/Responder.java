@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Decides what the assistant says: the offline conversation flow today, a language model later.
+ * Decides what the assistant says: the offline conversation flow, or a language model.
  * {@link #start} opens one call's session; each {@link Input} (the call was answered, the caller
  * said something, pressed a key, or stayed silent) gets a {@link Reply}: a stream of text to speak
  * and actions, read part by part so a streaming model can start speaking before it has finished.
@@ -42,6 +42,9 @@ public interface Responder {
 
         /** The caller said nothing for the listen step's no-input timeout. */
         record NoInput() implements Input {}
+
+        /** A transfer the reply asked for was refused by the far end; the call goes on. */
+        record TransferFailed(String destination, String why) implements Input {}
     }
 
     /** One reply, streamed. Closing it cancels whatever is left (barge-in). */
@@ -78,5 +81,11 @@ public interface Responder {
 
         /** Send these keys to the far end (RFC 4733), e.g. to work a phone menu. */
         record SendDtmf(String digits) implements Part {}
+
+        /**
+         * The responder could not answer (its provider and every fallback failed): the conversation
+         * apologizes and ends the call {@code provider-error}, naming the provider in the history.
+         */
+        record Failed(dev.parley.ai.ProviderFailure failure) implements Part {}
     }
 }

@@ -33,19 +33,77 @@ public record AssistantConfig(
 
     public enum FirstSpeaker { assistant, callee }
 
-    /** The LLM or flow that decides what to say. */
-    public record Model(Provider provider, String model) {
+    /**
+     * The LLM or flow that decides what to say.
+     *
+     * @param baseUrl where an OpenAI-compatible server is (with its version path, as OpenAI's SDKs
+     *                take it); empty means the provider's own
+     * @param fallbacks tried in order when this one fails (each without fallbacks of its own)
+     */
+    public record Model(Provider provider, String model, Optional<String> baseUrl, Optional<Double> temperature,
+                        Optional<Integer> maxTokens, List<Model> fallbacks) {
         public enum Provider { flow, openai }
+
+        public Model(Provider provider, String model) {
+            this(provider, model, Optional.empty(), Optional.empty(), Optional.empty(), List.of());
+        }
     }
 
-    /** Speech to text. */
-    public record Transcriber(Provider provider, String model) {
-        public enum Provider { sphinx, deepgram }
+    /** Speech to text; {@code baseUrl} and {@code fallbacks} as for {@link Model}. */
+    public record Transcriber(Provider provider, String model, Optional<String> baseUrl, List<Transcriber> fallbacks) {
+        public enum Provider { sphinx, deepgram, openai }
+
+        public Transcriber(Provider provider, String model) {
+            this(provider, model, Optional.empty(), List.of());
+        }
     }
 
-    /** Text to speech; {@code voiceId} keeps the vendor's camelCase spelling on the wire. */
-    public record Voice(Provider provider, String voiceId, String model) {
+    /**
+     * Text to speech; {@code voiceId} keeps the vendor's camelCase spelling on the wire;
+     * {@code baseUrl} and {@code fallbacks} as for {@link Model}.
+     */
+    public record Voice(Provider provider, String voiceId, String model, Optional<String> baseUrl, List<Voice> fallbacks) {
         public enum Provider { freetts, elevenlabs, openai }
+
+        public Voice(Provider provider, String voiceId, String model) {
+            this(provider, voiceId, model, Optional.empty(), List.of());
+        }
+    }
+
+    /**
+     * One network provider this assistant uses: {@code field} is where the config names it
+     * ({@code config.model}, {@code config.voice.fallbacks[0]}, ...).
+     */
+    public record ProviderUse(String field, String provider, Optional<String> baseUrl) {}
+
+    /** Every network provider the assistant's calls may reach, fallbacks included (offline engines are not). */
+    public List<ProviderUse> networkProviders() {
+        List<ProviderUse> out = new java.util.ArrayList<>();
+        add(out, "config.model", model);
+        for (int i = 0; i < model.fallbacks().size(); i++) {
+            add(out, "config.model.fallbacks[" + i + "]", model.fallbacks().get(i));
+        }
+        add(out, "config.transcriber", transcriber);
+        for (int i = 0; i < transcriber.fallbacks().size(); i++) {
+            add(out, "config.transcriber.fallbacks[" + i + "]", transcriber.fallbacks().get(i));
+        }
+        add(out, "config.voice", voice);
+        for (int i = 0; i < voice.fallbacks().size(); i++) {
+            add(out, "config.voice.fallbacks[" + i + "]", voice.fallbacks().get(i));
+        }
+        return List.copyOf(out);
+    }
+
+    private static void add(List<ProviderUse> out, String field, Object part) {
+        switch (part) {
+            case Model m when m.provider() != Model.Provider.flow ->
+                    out.add(new ProviderUse(field, m.provider().name(), m.baseUrl()));
+            case Transcriber t when t.provider() != Transcriber.Provider.sphinx ->
+                    out.add(new ProviderUse(field, t.provider().name(), t.baseUrl()));
+            case Voice v when v.provider() != Voice.Provider.freetts ->
+                    out.add(new ProviderUse(field, v.provider().name(), v.baseUrl()));
+            default -> { }
+        }
     }
 
     /**

@@ -30,6 +30,10 @@ public final class AssistantConfigJson {
             "end_call_phrases", "webhook_url", "metadata", "flow", "turn_taking");
     private static final Set<String> TURN_TAKING_FIELDS = Set.of("endpointing_ms", "barge_in", "barge_in_min_ms",
             "min_utterance_ms", "vad_threshold_db", "no_input_timeout_seconds");
+    private static final Set<String> MODEL_FIELDS = Set.of("provider", "model", "base_url", "temperature", "max_tokens",
+            "fallbacks");
+    private static final Set<String> PART_FIELDS = Set.of("provider", "model", "base_url", "fallbacks");
+    private static final Set<String> VOICE_FIELDS = Set.of("provider", "voiceId", "model", "base_url", "fallbacks");
     private static final Pattern LANGUAGE = Pattern.compile("[a-z]{2,3}(-[A-Za-z0-9]{2,8})*");
     private static final int MAX_TEXT = 20_000;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -70,16 +74,9 @@ public final class AssistantConfigJson {
         o.put("system_prompt", c.systemPrompt());
         o.put("end_message", c.endMessage());
         o.set("tool_config", array(c.toolConfig()));
-        ObjectNode model = o.putObject("model");
-        model.put("provider", c.model().provider().name());
-        model.put("model", c.model().model());
-        ObjectNode transcriber = o.putObject("transcriber");
-        transcriber.put("provider", c.transcriber().provider().name());
-        transcriber.put("model", c.transcriber().model());
-        ObjectNode voice = o.putObject("voice");
-        voice.put("provider", c.voice().provider().name());
-        voice.put("voiceId", c.voice().voiceId());
-        voice.put("model", c.voice().model());
+        o.set("model", writeModel(c.model()));
+        o.set("transcriber", writeTranscriber(c.transcriber()));
+        o.set("voice", writeVoice(c.voice()));
         o.set("structured_data", array(c.structuredData()));
         o.put("first_message", c.firstMessage());
         o.put("first_speaker", c.firstSpeaker().name());
@@ -109,6 +106,45 @@ public final class AssistantConfigJson {
         return o;
     }
 
+    private static ObjectNode writeModel(AssistantConfig.Model m) {
+        ObjectNode o = NODES.objectNode();
+        o.put("provider", m.provider().name());
+        o.put("model", m.model());
+        m.baseUrl().ifPresent(u -> o.put("base_url", u));
+        m.temperature().ifPresent(t -> o.put("temperature", t));
+        m.maxTokens().ifPresent(t -> o.put("max_tokens", t));
+        if (!m.fallbacks().isEmpty()) {
+            ArrayNode fallbacks = o.putArray("fallbacks");
+            m.fallbacks().forEach(f -> fallbacks.add(writeModel(f)));
+        }
+        return o;
+    }
+
+    private static ObjectNode writeTranscriber(AssistantConfig.Transcriber t) {
+        ObjectNode o = NODES.objectNode();
+        o.put("provider", t.provider().name());
+        o.put("model", t.model());
+        t.baseUrl().ifPresent(u -> o.put("base_url", u));
+        if (!t.fallbacks().isEmpty()) {
+            ArrayNode fallbacks = o.putArray("fallbacks");
+            t.fallbacks().forEach(f -> fallbacks.add(writeTranscriber(f)));
+        }
+        return o;
+    }
+
+    private static ObjectNode writeVoice(AssistantConfig.Voice v) {
+        ObjectNode o = NODES.objectNode();
+        o.put("provider", v.provider().name());
+        o.put("voiceId", v.voiceId());
+        o.put("model", v.model());
+        v.baseUrl().ifPresent(u -> o.put("base_url", u));
+        if (!v.fallbacks().isEmpty()) {
+            ArrayNode fallbacks = o.putArray("fallbacks");
+            v.fallbacks().forEach(f -> fallbacks.add(writeVoice(f)));
+        }
+        return o;
+    }
+
     private static AssistantConfig.TurnTaking turnTaking(ObjectNode node, String path) {
         String where = join(path, "turn_taking");
         ObjectNode t = optionalObject(node, "turn_taking", path).orElseGet(NODES::objectNode);
@@ -124,41 +160,79 @@ public final class AssistantConfigJson {
     }
 
     private static AssistantConfig.Model model(ObjectNode node, String path) {
-        String where = join(path, "model");
         ObjectNode m = optionalObject(node, "model", path).orElseGet(NODES::objectNode);
-        JsonFields.rejectUnknown(m, where, Set.of("provider", "model"));
+        return model(m, join(path, "model"), true);
+    }
+
+    private static AssistantConfig.Model model(ObjectNode m, String where, boolean primary) {
+        JsonFields.rejectUnknown(m, where, primary ? MODEL_FIELDS : without(MODEL_FIELDS, "fallbacks"));
         var provider = enumValue(m, "provider", where, AssistantConfig.Model.Provider.class)
                 .orElse(AssistantConfig.Model.Provider.flow);
         String name = optionalString(m, "model", where, 200).filter(s -> !s.isBlank()).orElse(switch (provider) {
             case flow -> "default";
             case openai -> "gpt-4o-mini";
         });
+        Optional<String> baseUrl = baseUrl(m, where);
+        Optional<Double> temperature = optionalNumber(m, "temperature", where, 0, 2);
+        Optional<Integer> maxTokens = optionalInt(m, "max_tokens", where, 1, 32_768);
         if (provider == AssistantConfig.Model.Provider.flow) {
             onlyOffered(where, "model", name, "default", "the flow responder runs config.flow and has no models to choose");
+            networkOnly(where, "base_url", baseUrl, "the flow responder runs here, with no server to reach");
+            if (!primary) {
+                throw Problem.invalid(join(where, "provider"), "'" + join(where, "provider")
+                        + "' is 'flow': a fallback is a network provider (openai) tried when the one before it fails");
+            }
         }
-        return new AssistantConfig.Model(provider, name);
+        List<AssistantConfig.Model> fallbacks = new ArrayList<>();
+        if (primary) {
+            List<ObjectNode> items = fallbackObjects(m, where);
+            for (int i = 0; i < items.size(); i++) {
+                fallbacks.add(model(items.get(i), where + ".fallbacks[" + i + "]", false));
+            }
+            if (!fallbacks.isEmpty() && provider == AssistantConfig.Model.Provider.flow) {
+                throw Problem.invalid(join(where, "fallbacks"), "'" + join(where, "fallbacks")
+                        + "' needs a network model: the flow responder runs here and does not fail over");
+            }
+        }
+        return new AssistantConfig.Model(provider, name, baseUrl, temperature, maxTokens, List.copyOf(fallbacks));
     }
 
     private static AssistantConfig.Transcriber transcriber(ObjectNode node, String path) {
-        String where = join(path, "transcriber");
         ObjectNode t = optionalObject(node, "transcriber", path).orElseGet(NODES::objectNode);
-        JsonFields.rejectUnknown(t, where, Set.of("provider", "model"));
+        return transcriber(t, join(path, "transcriber"), true);
+    }
+
+    private static AssistantConfig.Transcriber transcriber(ObjectNode t, String where, boolean primary) {
+        JsonFields.rejectUnknown(t, where, primary ? PART_FIELDS : without(PART_FIELDS, "fallbacks"));
         var provider = enumValue(t, "provider", where, AssistantConfig.Transcriber.Provider.class)
                 .orElse(AssistantConfig.Transcriber.Provider.sphinx);
         String name = optionalString(t, "model", where, 200).filter(s -> !s.isBlank()).orElse(switch (provider) {
             case sphinx -> "en-us";
             case deepgram -> "nova-3";
+            case openai -> "whisper-1";
         });
+        Optional<String> baseUrl = baseUrl(t, where);
         if (provider == AssistantConfig.Transcriber.Provider.sphinx) {
             onlyOffered(where, "model", name, "en-us", "Sphinx4 ships one model, US English");
+            networkOnly(where, "base_url", baseUrl, "Sphinx4 runs here, with no server to reach");
         }
-        return new AssistantConfig.Transcriber(provider, name);
+        List<AssistantConfig.Transcriber> fallbacks = new ArrayList<>();
+        if (primary) {
+            List<ObjectNode> items = fallbackObjects(t, where);
+            for (int i = 0; i < items.size(); i++) {
+                fallbacks.add(transcriber(items.get(i), where + ".fallbacks[" + i + "]", false));
+            }
+        }
+        return new AssistantConfig.Transcriber(provider, name, baseUrl, List.copyOf(fallbacks));
     }
 
     private static AssistantConfig.Voice voice(ObjectNode node, String path) {
-        String where = join(path, "voice");
         ObjectNode v = optionalObject(node, "voice", path).orElseGet(NODES::objectNode);
-        JsonFields.rejectUnknown(v, where, Set.of("provider", "voiceId", "model"));
+        return voice(v, join(path, "voice"), true);
+    }
+
+    private static AssistantConfig.Voice voice(ObjectNode v, String where, boolean primary) {
+        JsonFields.rejectUnknown(v, where, primary ? VOICE_FIELDS : without(VOICE_FIELDS, "fallbacks"));
         var provider = enumValue(v, "provider", where, AssistantConfig.Voice.Provider.class)
                 .orElse(AssistantConfig.Voice.Provider.freetts);
         String voiceId = optionalString(v, "voiceId", where, 200).filter(s -> !s.isBlank()).orElse(switch (provider) {
@@ -171,11 +245,63 @@ public final class AssistantConfigJson {
             case elevenlabs -> "eleven_flash_v2_5";
             case openai -> "gpt-4o-mini-tts";
         });
+        Optional<String> baseUrl = baseUrl(v, where);
         if (provider == AssistantConfig.Voice.Provider.freetts) {
             onlyOffered(where, "voiceId", voiceId, "kevin", "FreeTTS has one telephone-rate voice");
             onlyOffered(where, "model", model, "kevin-8khz", "FreeTTS has one telephone-rate voice");
+            networkOnly(where, "base_url", baseUrl, "FreeTTS runs here, with no server to reach");
         }
-        return new AssistantConfig.Voice(provider, voiceId, model);
+        List<AssistantConfig.Voice> fallbacks = new ArrayList<>();
+        if (primary) {
+            List<ObjectNode> items = fallbackObjects(v, where);
+            for (int i = 0; i < items.size(); i++) {
+                fallbacks.add(voice(items.get(i), where + ".fallbacks[" + i + "]", false));
+            }
+        }
+        return new AssistantConfig.Voice(provider, voiceId, model, baseUrl, List.copyOf(fallbacks));
+    }
+
+    private static Optional<String> baseUrl(ObjectNode node, String where) {
+        return optionalString(node, "base_url", where, 2_000).map(u -> checkWebhookUrl(join(where, "base_url"), u));
+    }
+
+    private static void networkOnly(String where, String field, Optional<String> value, String why) {
+        if (value.isPresent()) {
+            String f = join(where, field);
+            throw Problem.invalid(f, "'" + f + "' is set, but " + why + ". Leave it out, or choose a network provider");
+        }
+    }
+
+    private static List<ObjectNode> fallbackObjects(ObjectNode node, String where) {
+        String f = join(where, "fallbacks");
+        List<JsonNode> items = optionalArray(node, "fallbacks", where, 3).orElse(List.of());
+        List<ObjectNode> out = new ArrayList<>();
+        for (JsonNode item : items) {
+            if (!item.isObject()) {
+                throw Problem.invalid(f, "'" + f + "' must be an array of provider objects, such as"
+                        + " [{\"provider\": \"openai\", \"model\": \"gpt-4o-mini\"}]");
+            }
+            out.add((ObjectNode) item);
+        }
+        return out;
+    }
+
+    private static Optional<Double> optionalNumber(ObjectNode node, String field, String where, double min, double max) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return Optional.empty();
+        }
+        String f = join(where, field);
+        if (!v.isNumber() || v.asDouble() < min || v.asDouble() > max) {
+            throw Problem.invalid(f, "'" + f + "' must be a number from " + min + " to " + max);
+        }
+        return Optional.of(v.asDouble());
+    }
+
+    private static Set<String> without(Set<String> fields, String field) {
+        Set<String> s = new java.util.HashSet<>(fields);
+        s.remove(field);
+        return Set.copyOf(s);
     }
 
     /**

@@ -50,11 +50,26 @@ import org.slf4j.LoggerFactory;
  */
 public final class Conversation {
     private static final Logger log = LoggerFactory.getLogger(Conversation.class);
+    static final String APOLOGY = "I'm sorry, I'm having trouble right now. Please try again later. Goodbye.";
 
     /** What the conversation needs from the call around it. */
     public interface Line {
         /** Hang up for this reason (BYE); the call's end arrives later through {@link #stop}. */
-        void hangup(EndReason reason);
+        default void hangup(EndReason reason) {
+            hangup(reason, null);
+        }
+
+        /** The same, with what the call's history should say about it (the failed provider, say); may be null. */
+        void hangup(EndReason reason, String detail);
+
+        /**
+         * Hand the call to {@code destination} (a number or SIP URI). Returns at once; an accepted
+         * transfer ends the call ({@code transferred}) through {@link #stop}, a refused one reports
+         * back through {@code refused}.
+         */
+        default void transfer(String destination, Runnable refused) {
+            refused.run();
+        }
 
         /** Stores a finished turn (called in order, off the conversation's thread is fine). */
         void record(TranscriptTurn turn);
@@ -80,6 +95,8 @@ public final class Conversation {
 
         record Digit(char digit) implements Event {}
 
+        record TransferRefused(String destination) implements Event {}
+
         record Start(CallAudio audio) implements Event {}
 
         record Stop() implements Event {}
@@ -91,6 +108,7 @@ public final class Conversation {
     private final SpeechToText.Session stt;
     private final TextToSpeech voice;
     private final Line line;
+    private final TextToSpeech apologyVoice;
     private final Observer observer;
     private final boolean assistantFirst;
     private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
@@ -116,6 +134,8 @@ public final class Conversation {
     private final CallerSpeech caller;
     private boolean overlap;               // the caller started speaking over the assistant
     private EndReason ending;              // why, once the reply said to end
+    private String endingDetail;           // what the history says about it (the failed provider)
+    private String transferTo;             // once the reply asked for a transfer, until it is under way
 
     public Conversation(String callId, TurnTaking settings, boolean assistantFirst, Responder.Session responder,
                         SpeechToText.Session stt, TextToSpeech voice, Line line, Observer observer) {
@@ -125,6 +145,7 @@ public final class Conversation {
         this.responder = responder;
         this.stt = stt;
         this.voice = voice;
+        this.apologyVoice = voice;
         this.line = line;
         this.observer = observer;
         this.detector = new TurnDetector(settings);
@@ -261,6 +282,8 @@ public final class Conversation {
             }
             case Event.Played p -> played(p.utterance());
             case Event.Digit d -> digitPressed(d.digit());
+            case Event.TransferRefused t -> startReply(new Responder.Input.TransferFailed(t.destination(),
+                    "the far end refused the transfer"), pendingFromNow());
             case Event.Stop s -> throw new IllegalStateException("handled by the loop");
         }
     }
@@ -460,15 +483,20 @@ public final class Conversation {
             case Responder.Part.EndCall end -> {
                 ending = end.reason();
                 if (!speaker.busy()) {
-                    line.hangup(ending);
+                    line.hangup(ending, endingDetail);
                 }
             }
+            case Responder.Part.Failed f -> providerFailed(f.failure());
             case Responder.Part.SendDtmf d -> {
                 speaker.say(Utterance.keys(d.digits()));
                 noInput.assistantSpeaking();
             }
-            case Responder.Part.Transfer t -> log.warn("The responder asked for a transfer; SIP calls cannot transfer"
-                    + " yet (REFER), so the call goes on");
+            case Responder.Part.Transfer t -> {
+                transferTo = t.destination();
+                if (!speaker.busy()) {
+                    transfer();
+                }
+            }
         }
     }
 
@@ -493,9 +521,38 @@ public final class Conversation {
         if (!speaker.busy()) {
             noInput.assistantIdle(now);
             if (ending != null) {
-                line.hangup(ending);
+                line.hangup(ending, endingDetail);
+            } else if (transferTo != null) {
+                transfer();
             }
         }
+    }
+
+    /** Once everything said before it has played: the call goes to the destination, or the reply hears it could not. */
+    private void transfer() {
+        String to = transferTo;
+        transferTo = null;
+        line.transfer(to, () -> post(new Event.TransferRefused(to)));
+    }
+
+    /**
+     * The responder (a language model and its fallbacks) cannot answer: the caller hears a short
+     * apology rather than dead air, and the call ends {@code provider-error}, naming the provider.
+     */
+    private void providerFailed(dev.parley.ai.ProviderFailure f) {
+        log.warn("A provider failed for good: {}", f.message());
+        if (ending != null) {
+            return;
+        }
+        ending = EndReason.PROVIDER_ERROR;
+        endingDetail = f.message();
+        cancelReply();
+        speaker.interrupt();
+        Utterance sorry = Utterance.speech(APOLOGY, false);
+        unsettled.incrementAndGet();
+        sorry.produce(apologyVoice, unsettled::decrementAndGet);
+        speaker.say(sorry);
+        noInput.assistantSpeaking();
     }
 
     private void bargeIn(boolean bySpeech) {

@@ -49,6 +49,7 @@ public final class Conversations implements AutoCloseable {
         SpeechToText stt = switch (c.transcriber().provider()) {
             case sphinx -> sphinx;
             case deepgram -> throw unavailable("transcriber.provider", "deepgram");
+            case openai -> throw unavailable("transcriber.provider", "openai");
         };
         TextToSpeech tts = switch (c.voice().provider()) {
             case freetts -> freetts;

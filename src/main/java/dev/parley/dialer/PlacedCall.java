@@ -64,6 +64,7 @@ final class PlacedCall implements CallListener, Conversation.Line {
     private final CountDownLatch over = new CountDownLatch(1);
     private final AtomicBoolean ending = new AtomicBoolean();
     private final AtomicReference<EndReason> requested = new AtomicReference<>();
+    private volatile String requestedDetail; // what the history says about our own hang-up (the failed provider)
     private volatile ExecutorService work;
     private volatile TelephonyProvider.Active call;
     private volatile Conversation conversation;
@@ -133,10 +134,12 @@ final class PlacedCall implements CallListener, Conversation.Line {
         }
     }
 
-    /** Hang up for this reason; the first reason asked for is the one recorded. */
+    /** Hang up for this reason; the first reason asked for is the one recorded, with its detail. */
     @Override
-    public void hangup(EndReason reason) {
-        requested.compareAndSet(null, reason);
+    public void hangup(EndReason reason, String detail) {
+        if (requested.compareAndSet(null, reason)) {
+            requestedDetail = detail;
+        }
         signal();
     }
 
@@ -219,13 +222,16 @@ final class PlacedCall implements CallListener, Conversation.Line {
     @Override
     public void ended(CallEnd end) {
         EndReason reason = end.reason();
+        String detail = end.detail();
         EndReason why = requested.get();
         if (end.hungUpHere() && why != null) {
             reason = answered ? why : why.beforeAnswer();
+            detail = requestedDetail != null ? requestedDetail : detail;
         }
         EndReason how = reason;
+        String said = detail;
         try {
-            work.execute(() -> end(how, end.sipCode(), end.detail()));
+            work.execute(() -> end(how, end.sipCode(), said));
         } catch (RejectedExecutionException e) {
             log.warn("The call's end was reported after it was over");
         }

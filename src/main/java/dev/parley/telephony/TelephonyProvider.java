@@ -16,6 +16,18 @@ public interface TelephonyProvider extends AutoCloseable {
     interface Active {
         /** CANCEL before answer, BYE after; safe to call at any time, more than once. The end arrives on the listener. */
         void hangup();
+
+        /**
+         * Hands the answered call to {@code destination} (an E.164 number or a SIP URI): SIP REFER
+         * (RFC 3515), the far end places the new call. Returns once the far end accepted the
+         * transfer (202) or refused it; an accepted transfer ends this call, reported on the
+         * listener with {@code EndReason.TRANSFERRED}.
+         *
+         * @return whether the transfer was accepted
+         */
+        default boolean transfer(String destination) {
+            return false;
+        }
     }
 
     Active dial(Dial dial, CallListener listener);

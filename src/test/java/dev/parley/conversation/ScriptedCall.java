@@ -37,6 +37,7 @@ final class ScriptedCall implements CallAudio, Conversation.Line {
     final List<String> digitsSent = new CopyOnWriteArrayList<>();
     final List<TranscriptTurn> turns = new CopyOnWriteArrayList<>();
     volatile String hungUp;
+    volatile String hangupDetail;
     /** What the far end holds unplayed (a buffering media stream); 0 like RTP unless a test sets it. */
     volatile long unplayed;
     volatile int cleared;
@@ -130,8 +131,9 @@ final class ScriptedCall implements CallAudio, Conversation.Line {
     }
 
     @Override
-    public void hangup(EndReason reason) {
+    public void hangup(EndReason reason, String detail) {
         hungUp = reason.wire();
+        hangupDetail = detail;
         hangupTick = sent.size();
     }
 

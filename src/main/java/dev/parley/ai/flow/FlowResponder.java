@@ -153,6 +153,7 @@ public final class FlowResponder implements Responder {
                     }
                 }
                 case Input.NoInput n -> noInput(listen, parts);
+                case Input.TransferFailed t -> { } // a flow never transfers
             }
             return Reply.of(parts);
         }
