@@ -109,6 +109,7 @@ public final class Conversation {
     private final TextToSpeech voice;
     private final Line line;
     private final TextToSpeech apologyVoice;
+    private final dev.parley.ai.Usage usage;
     private final Observer observer;
     private final boolean assistantFirst;
     private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
@@ -139,6 +140,14 @@ public final class Conversation {
 
     public Conversation(String callId, TurnTaking settings, boolean assistantFirst, Responder.Session responder,
                         SpeechToText.Session stt, TextToSpeech voice, Line line, Observer observer) {
+        this(callId, settings, assistantFirst, responder, stt, voice, line, observer, new dev.parley.ai.Usage());
+    }
+
+    /** @param usage what this call's providers add their usage to (tokens, audio seconds, characters) */
+    public Conversation(String callId, TurnTaking settings, boolean assistantFirst, Responder.Session responder,
+                        SpeechToText.Session stt, TextToSpeech voice, Line line, Observer observer,
+                        dev.parley.ai.Usage usage) {
+        this.usage = usage;
         this.callId = callId;
         this.settings = settings;
         this.assistantFirst = assistantFirst;
@@ -152,6 +161,11 @@ public final class Conversation {
         this.caller = new CallerSpeech(stt);
         this.transcript = new Transcript(line);
         this.noInput = new NoInputTimer(settings.noInputTimeout());
+    }
+
+    /** What the call used of paid providers, read once the call is over. */
+    public dev.parley.ai.Usage usage() {
+        return usage;
     }
 
     /** While the phone rings: ask for the greeting and synthesize it, so it is ready at the answer. */
