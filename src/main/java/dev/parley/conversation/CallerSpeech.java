@@ -12,7 +12,7 @@ import java.util.ArrayDeque;
  */
 final class CallerSpeech {
     private static final int PRE_ROLL_FRAMES = 25;
-    private static final long FINAL_TIMEOUT_SAMPLES = 5 * 8000; // a recognizer that never answers
+    private static final long FINAL_TIMEOUT_SAMPLES = 8 * 8000; // a recognizer that never answers (a network one retries once)
 
     /** What the caller said in one turn, where, and how long its stages took. */
     record Said(String text, String error, long startSample, long endSample, int endpointingMs, int sttMs,
