@@ -74,7 +74,18 @@ public final class CallAnalyst {
             return answer(callId, workspaceId, assistantId, usage, deadline);
         });
         Thread.ofVirtual().name("analysis-" + callId).start(task);
-        Optional<AnswerReader.Answer> answer = outcome(task);
+        String before = MDC.get("call_id");
+        MDC.put("call_id", callId);
+        Optional<AnswerReader.Answer> answer;
+        try {
+            answer = outcome(task);
+        } finally {
+            if (before == null) {
+                MDC.remove("call_id");
+            } else {
+                MDC.put("call_id", before);
+            }
+        }
         return new CallAnalysis(answer.flatMap(AnswerReader.Answer::summary), answer.<ObjectNode>map(AnswerReader.Answer::values),
                 usage.snapshot());
     }
