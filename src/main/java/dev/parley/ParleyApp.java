@@ -1,7 +1,9 @@
 package dev.parley;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.ai.ProviderKeys;
 import dev.parley.ai.freetts.FreeTtsVoices;
+import dev.parley.analysis.CallAnalyst;
 import dev.parley.ai.sphinx.RecognizerPool;
 import dev.parley.ai.sphinx.SphinxSpeechToText;
 import dev.parley.api.ApiServer;
@@ -156,6 +158,9 @@ public final class ParleyApp implements AutoCloseable {
                 new RtpPorts(rtpHost, t.rtpFirst(), t.rtpLast()), phoneNumbers::trunkFor);
         provider.bindMetrics(metrics);
         var conversations = conversations(config.speech(), database, json, metrics);
+        var transcripts = new TranscriptStore(database.jdbi());
+        // No workspace or node keys exist in this version yet: OpenAI-compatible servers that need none are analyzed.
+        var analyst = new CallAnalyst(new AssistantStore(database.jdbi(), json), transcripts, ProviderKeys.NONE, CallAnalyst.LIMIT);
         return new Dialer(new DialQueue(database.jdbi()), transitions, provider,
                 new Dialer.ConversationFactory() {
                     @Override
@@ -168,8 +173,9 @@ public final class ParleyApp implements AutoCloseable {
                         conversations.close();
                     }
                 },
-                new TranscriptStore(database.jdbi()),
+                transcripts,
                 recordings,
+                analyst,
                 new Dialer.Settings(t.maxCalls(), t.ringTimeout(), t.lease()), metrics);
     }
 

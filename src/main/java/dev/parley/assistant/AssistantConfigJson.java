@@ -56,7 +56,8 @@ public final class AssistantConfigJson {
                 model(node, path),
                 transcriber(node, path),
                 voice(node, path),
-                objects(node, "structured_data", path),
+                StructuredFields.parse(node.get("structured_data"), join(path, "structured_data")).stream()
+                        .<JsonNode>map(StructuredFields::write).toList(),
                 optionalString(node, "first_message", path, 2_000).orElse(DEFAULT_FIRST_MESSAGE),
                 enumValue(node, "first_speaker", path, AssistantConfig.FirstSpeaker.class)
                         .orElse(AssistantConfig.FirstSpeaker.assistant),
