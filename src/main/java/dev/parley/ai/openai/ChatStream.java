@@ -14,9 +14,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * One streamed chat completion, read with a watchdog. The SDK's stream blocks its reader, so a
  * virtual thread reads it into a queue and {@link #next} waits on the queue with the stall limits:
- * the first chunk within {@code firstChunk}, each next one within {@code betweenChunks}. A stall or
- * {@link #close} (barge-in) closes the HTTP response, which cancels the request at once; if the
- * response has not even begun, the reader closes it the moment it arrives.
+ * the first chunk within {@code firstChunk}, each next one within {@code betweenChunks}.
+ *
+ * <p>A stall or {@link #close} (barge-in) cancels by interrupting the reader: a virtual thread
+ * blocked on a socket has the socket closed under it (JEP 444), so the request ends at once,
+ * waiting for headers or for a chunk alike. Closing the SDK's response from another thread instead
+ * races OkHttp's reader ("Unbalanced enter/exit") and leaves the connection open; the SDK does not
+ * expose the OkHttp call to cancel. The reader closes the response itself, on its own thread.
  */
 final class ChatStream implements AutoCloseable {
     sealed interface Event {
@@ -31,30 +35,20 @@ final class ChatStream implements AutoCloseable {
     private final Route route;
     private final Options options;
     private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
-    private StreamResponse<ChatCompletionChunk> response; // guarded by this
-    private boolean closed; // guarded by this
+    private final Thread reader;
     private boolean started;
 
     ChatStream(OpenAIClient client, Route route, ChatCompletionCreateParams params, Options options) {
         this.route = route;
         this.options = options;
-        Thread.ofVirtual().name("llm-stream").start(() -> read(client, params));
+        this.reader = Thread.ofVirtual().name("llm-stream").start(() -> read(client, params));
     }
 
     private void read(OpenAIClient client, ChatCompletionCreateParams params) {
         String provider = route.endpoint().provider();
-        try {
-            StreamResponse<ChatCompletionChunk> r = client.chat().completions().createStreaming(params);
-            synchronized (this) {
-                if (closed) {
-                    r.close();
-                    return;
-                }
-                response = r;
-            }
-            try (var chunks = r.stream()) {
-                chunks.forEach(c -> events.add(new Event.Chunk(c)));
-            }
+        try (StreamResponse<ChatCompletionChunk> r = client.chat().completions().createStreaming(params);
+             var chunks = r.stream()) {
+            chunks.forEach(c -> events.add(new Event.Chunk(c)));
             events.add(new Event.Done());
         } catch (OpenAIServiceException e) {
             String retryAfter = e.headers().values("retry-after").stream().findFirst().orElse(null);
@@ -63,8 +57,6 @@ final class ChatStream implements AutoCloseable {
             // Below HTTP (refused, reset, timed out), or our own close; the SDK wraps the IOException.
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             events.add(new Event.Failed(ProviderFailure.ofIo(provider, cause), false));
-        } finally {
-            closeResponse();
         }
     }
 
@@ -82,24 +74,6 @@ final class ChatStream implements AutoCloseable {
 
     @Override
     public void close() {
-        synchronized (this) {
-            closed = true;
-        }
-        closeResponse();
-    }
-
-    private void closeResponse() {
-        StreamResponse<ChatCompletionChunk> r;
-        synchronized (this) {
-            r = response;
-            response = null;
-        }
-        if (r != null) {
-            try {
-                r.close();
-            } catch (RuntimeException ignored) {
-                // closing a response that already broke: nothing left to release
-            }
-        }
+        reader.interrupt();
     }
 }
