@@ -68,8 +68,11 @@ public final class WebhookUrlPolicy {
         return url;
     }
 
-    /** Before a delivery: why it must not be sent, or empty when every address of the host is fine. */
-    Optional<String> refusalAtDelivery(URI uri) {
+    /**
+     * Before a delivery (or a tool call, which goes out the same way): why it must not be sent, or
+     * empty when every address of the host is fine.
+     */
+    public Optional<String> refusalAtDelivery(URI uri) {
         String host = uri.getHost().toLowerCase(Locale.ROOT);
         if (allowedNames.contains(host)) {
             return Optional.empty();
