@@ -1,6 +1,8 @@
 package dev.parley;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.ai.BaseUrlPolicy;
+import dev.parley.ai.ProviderKeys;
 import dev.parley.ai.freetts.FreeTtsVoices;
 import dev.parley.ai.sphinx.RecognizerPool;
 import dev.parley.ai.sphinx.SphinxSpeechToText;
@@ -17,6 +19,7 @@ import dev.parley.call.TurnLatency;
 import dev.parley.config.ConfigException;
 import dev.parley.config.ParleyConfig;
 import dev.parley.conversation.Conversation;
+import dev.parley.credentials.ProviderCredentials;
 import dev.parley.conversation.Conversations;
 import dev.parley.dialer.DialQueue;
 import dev.parley.dialer.Dialer;
@@ -65,9 +68,11 @@ public final class ParleyApp implements AutoCloseable {
     private final ApiServer api;
     private final KeyUsage keyUsage;
     private final JvmGcMetrics gcMetrics;
+    private final ProviderKeys providerKeys;
 
     private ParleyApp(Database database, WebhookDispatcher webhooks, CallService calls, CallTransitions transitions,
-                      Dialer dialer, ApiServer api, KeyUsage keyUsage, JvmGcMetrics gcMetrics) {
+                      Dialer dialer, ApiServer api, KeyUsage keyUsage, JvmGcMetrics gcMetrics, ProviderKeys providerKeys) {
+        this.providerKeys = providerKeys;
         this.keyUsage = keyUsage;
         this.dialer = dialer;
         this.database = database;
@@ -93,6 +98,9 @@ public final class ParleyApp implements AutoCloseable {
             var tenancy = new TenancyStore(database.jdbi());
             var urls = new WebhookUrlPolicy(config.webhooks());
             var secretBox = SecretBox.open(config);
+            var credentials = new ProviderCredentials(database.jdbi(), secretBox, config.providers());
+            var assistantStore = new AssistantStore(database.jdbi(), json);
+            assistantStore.fillRequiredKeys(); // before any call is accepted against them
             var workspaces = new WorkspaceService(database.jdbi(), secretBox, urls, clock);
             var deliveries = new WebhookStore(database.jdbi());
             var webhooks = new WebhookDispatcher(deliveries, workspaces, urls, config.webhooks(), clock, metrics);
@@ -108,19 +116,20 @@ public final class ParleyApp implements AutoCloseable {
                     dialer.wake();
                 }
             };
-            var calls = new CallService(callStore, new CallInserts(database.dataSource(), 2, metrics, accepted), urls, json);
+            var calls = new CallService(callStore,
+                    new CallInserts(database.dataSource(), 2, credentials.nodeKeyProviders(), metrics, accepted), urls, json);
             var hangups = new Hangups(database.jdbi(), transitions, dialer == null ? () -> { } : dialer::wake);
             var keyUsage = new KeyUsage(database.jdbi(), clock); // last here: closed by the catch below
             var services = new ApiServer.Services(
                     new Authenticator(tenancy, keyUsage, clock),
-                    new AssistantService(new AssistantStore(database.jdbi(), json), urls, clock),
+                    new AssistantService(assistantStore, urls, new BaseUrlPolicy(config.providers()), clock),
                     calls, hangups, workspaces, phoneNumbers, deliveries,
                     new Workspaces(database.jdbi()), new ApiKeyService(database.jdbi(), keyUsage, clock),
-                    database, metrics, json, recordings,
+                    database, metrics, json, recordings, credentials,
                     config.telephony().sipHost(), config.telephony().sipPort());
             try {
                 ApiServer api = ApiServer.start(config.http(), services);
-                return new ParleyApp(database, webhooks, calls, transitions, dialer, api, keyUsage, gc);
+                return new ParleyApp(database, webhooks, calls, transitions, dialer, api, keyUsage, gc, credentials);
             } catch (RuntimeException e) {
                 keyUsage.close();
                 calls.close();
@@ -225,6 +234,11 @@ public final class ParleyApp implements AutoCloseable {
     /** Status changes after acceptance: what the dialer and the conversation drive. */
     public CallTransitions transitions() {
         return transitions;
+    }
+
+    /** The keys calls reach network providers with: the workspace's, else this node's. */
+    public ProviderKeys providerKeys() {
+        return providerKeys;
     }
 
     public Database database() {
