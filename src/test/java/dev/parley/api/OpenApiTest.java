@@ -56,7 +56,8 @@ class OpenApiTest {
             // Every documented route answers something other than "no such route".
             for (String op : routed) {
                 String[] parts = op.split(" ", 2);
-                String path = parts[1].replace("{call_id}", "c_000000000000000000000000").replace("{id}", "000000000000000000000000");
+                String path = parts[1].replace("{call_id}", "c_000000000000000000000000").replace("{id}", "000000000000000000000000")
+                        .replace("{provider}", "openai");
                 int status = server.http.request(parts[0], path).send().status();
                 assertThat(status).as(op).isNotIn(404, 405);
             }
