@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.ai.BaseUrlPolicy;
 import dev.parley.ai.ProviderKeys;
 import dev.parley.ai.freetts.FreeTtsVoices;
+import dev.parley.analysis.CallAnalyst;
 import dev.parley.ai.sphinx.RecognizerPool;
 import dev.parley.ai.sphinx.SphinxSpeechToText;
 import dev.parley.api.ApiServer;
@@ -109,7 +110,7 @@ public final class ParleyApp implements AutoCloseable {
             var phoneNumbers = new PhoneNumberService(database.jdbi(), secretBox);
             var recordings = RecordingStore.of(config.recordings(), database.jdbi(), config.dataDir().resolve("recordings"));
             Dialer dialer = config.telephony().dialerEnabled()
-                    ? startDialer(config, database, transitions, workspaces, phoneNumbers, recordings, metrics, json) : null;
+                    ? startDialer(config, database, transitions, workspaces, phoneNumbers, recordings, credentials, metrics, json) : null;
             Runnable accepted = () -> {
                 webhooks.wake();
                 if (dialer != null) {
@@ -147,7 +148,7 @@ public final class ParleyApp implements AutoCloseable {
 
     private static Dialer startDialer(ParleyConfig config, Database database, CallTransitions transitions,
                                       WorkspaceService workspaces, PhoneNumberService phoneNumbers, RecordingStore recordings,
-                                      MeterRegistry metrics,
+                                      ProviderKeys providerKeys, MeterRegistry metrics,
                                       ObjectMapper json) {
         ParleyConfig.Telephony t = config.telephony();
         var ua = new SipUserAgent(new SipUserAgent.Settings(t.sipHost(), t.sipPort(), t.externalHost(), "Parley/0.1"));
@@ -165,6 +166,8 @@ public final class ParleyApp implements AutoCloseable {
                 new RtpPorts(rtpHost, t.rtpFirst(), t.rtpLast()), phoneNumbers::trunkFor);
         provider.bindMetrics(metrics);
         var conversations = conversations(config.speech(), database, json, metrics);
+        var transcripts = new TranscriptStore(database.jdbi());
+        var analyst = new CallAnalyst(new AssistantStore(database.jdbi(), json), transcripts, providerKeys, CallAnalyst.LIMIT);
         return new Dialer(new DialQueue(database.jdbi()), transitions, provider,
                 new Dialer.ConversationFactory() {
                     @Override
@@ -177,8 +180,9 @@ public final class ParleyApp implements AutoCloseable {
                         conversations.close();
                     }
                 },
-                new TranscriptStore(database.jdbi()),
+                transcripts,
                 recordings,
+                analyst,
                 new Dialer.Settings(t.maxCalls(), t.ringTimeout(), t.lease()), metrics);
     }
 

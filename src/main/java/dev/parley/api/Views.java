@@ -42,6 +42,7 @@ final class Views {
         CallJson.time(o, "scheduled_at", c.scheduledAt());
         c.durationSeconds().ifPresentOrElse(d -> o.put("duration_seconds", d), () -> o.putNull("duration_seconds"));
         o.put("dtmf", c.dtmf());
+        CallJson.outcome(o, c);
         if (withHistory) {
             o.put("recording_url", TranscriptJson.recordingPath(c));
             TranscriptJson.write(c.transcript(), o.putArray("transcript"), o.putArray("latency"));

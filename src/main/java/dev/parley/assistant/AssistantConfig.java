@@ -3,6 +3,8 @@ package dev.parley.assistant;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.ai.flow.Flow;
+import dev.parley.ai.tools.Tool;
+import dev.parley.ai.tools.ToolConfig;
 import java.util.List;
 import java.util.Optional;
 
@@ -32,6 +34,11 @@ public record AssistantConfig(
         TurnTaking turnTaking) {
 
     public enum FirstSpeaker { assistant, callee }
+
+    /** {@code tool_config} read into tools (it was checked when the assistant was saved). */
+    public List<Tool> tools() {
+        return ToolConfig.parse(toolConfig, "config.tool_config");
+    }
 
     /**
      * The LLM or flow that decides what to say.

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.ai.flow.FlowJson;
+import dev.parley.ai.tools.ToolConfig;
 import dev.parley.error.JsonFields;
 import dev.parley.error.Problem;
 import java.net.URI;
@@ -52,11 +53,12 @@ public final class AssistantConfigJson {
         return new AssistantConfig(
                 optionalString(node, "system_prompt", path, MAX_TEXT).orElse(DEFAULT_SYSTEM_PROMPT),
                 optionalString(node, "end_message", path, 2_000).orElse(DEFAULT_END_MESSAGE),
-                objects(node, "tool_config", path),
+                toolConfig(node, path),
                 model(node, path),
                 transcriber(node, path),
                 voice(node, path),
-                objects(node, "structured_data", path),
+                StructuredFields.parse(node.get("structured_data"), join(path, "structured_data")).stream()
+                        .<JsonNode>map(StructuredFields::write).toList(),
                 optionalString(node, "first_message", path, 2_000).orElse(DEFAULT_FIRST_MESSAGE),
                 enumValue(node, "first_speaker", path, AssistantConfig.FirstSpeaker.class)
                         .orElse(AssistantConfig.FirstSpeaker.assistant),
@@ -355,6 +357,13 @@ public final class AssistantConfigJson {
             out.add(item.textValue().strip());
         }
         return List.copyOf(out);
+    }
+
+    /** Kept as written (the vendor's shape), but checked now so a call never meets a tool it cannot use. */
+    private static List<JsonNode> toolConfig(ObjectNode node, String path) {
+        List<JsonNode> entries = objects(node, "tool_config", path);
+        ToolConfig.parse(entries, join(path, "tool_config"));
+        return entries;
     }
 
     private static List<JsonNode> objects(ObjectNode node, String field, String path) {

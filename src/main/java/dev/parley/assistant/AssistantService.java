@@ -3,6 +3,7 @@ package dev.parley.assistant;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.ai.BaseUrlPolicy;
+import dev.parley.ai.tools.Tool;
 import dev.parley.error.JsonFields;
 import dev.parley.error.Problem;
 import dev.parley.store.Ids;
@@ -38,6 +39,12 @@ public final class AssistantService {
         config.webhookUrl().ifPresent(u -> webhookUrls.checkAccepted("config.webhook_url", u));
         for (AssistantConfig.ProviderUse use : config.networkProviders()) {
             use.baseUrl().ifPresent(u -> baseUrls.checkAccepted(use.field() + ".base_url", u));
+        }
+        List<Tool> tools = config.tools();
+        for (int i = 0; i < tools.size(); i++) {
+            if (tools.get(i) instanceof Tool.Function f) {
+                webhookUrls.checkAccepted("config.tool_config[" + i + "].url", f.url().toString());
+            }
         }
         return config;
     }

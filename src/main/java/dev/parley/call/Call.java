@@ -1,11 +1,16 @@
 package dev.parley.call;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.ai.Usage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
+/**
+ * A call as stored. {@code summary} and {@code structuredData} are null until the call ended and was
+ * analyzed ({@link CallAnalysis}); {@code usage} is zero until it ended.
+ */
 public record Call(
         String id,
         String workspaceId,
@@ -26,7 +31,10 @@ public record Call(
         Instant scheduledAt,
         String dtmf,
         List<CallEvent> history,
-        List<TranscriptTurn> transcript) {
+        List<TranscriptTurn> transcript,
+        String summary,
+        JsonNode structuredData,
+        Usage.Snapshot usage) {
 
     /** Talk time: from answer to end, once both are known. */
     public Optional<Long> durationSeconds() {

@@ -31,6 +31,21 @@ public final class CallJson {
         return o;
     }
 
+    /**
+     * What the call's end added (in its {@code call.report} and its {@code GET}): {@code summary} and
+     * {@code structured_data} (null unless the call was analyzed) and {@code usage} (zeros until it ended).
+     */
+    public static ObjectNode outcome(ObjectNode o, Call c) {
+        o.put("summary", c.summary());
+        o.set("structured_data", c.structuredData() == null ? o.nullNode() : c.structuredData());
+        ObjectNode usage = o.putObject("usage");
+        usage.put("llm_prompt_tokens", c.usage().llmPromptTokens());
+        usage.put("llm_completion_tokens", c.usage().llmCompletionTokens());
+        usage.put("stt_seconds", c.usage().sttSeconds());
+        usage.put("tts_characters", c.usage().ttsCharacters());
+        return o;
+    }
+
     /** ISO 8601, or null. */
     public static void time(ObjectNode o, String field, Instant at) {
         o.put(field, at == null ? null : at.toString());

@@ -1,6 +1,7 @@
 package dev.parley.call;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.ai.Usage;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,7 +20,8 @@ public final class CallStore {
     private static final String COLUMNS = """
             id, workspace_id, assistant_id, to_number, from_number, status, variables::text AS variables,
             metadata::text AS metadata, webhook_url, ended_reason, sip_code, created_at, updated_at, started_at,
-            answered_at, ended_at, scheduled_at, dtmf, seq""";
+            answered_at, ended_at, scheduled_at, dtmf, seq, summary, structured_data::text AS structured_data,
+            llm_prompt_tokens, llm_completion_tokens, stt_seconds, tts_characters""";
 
     /** Takes over a key older than 24 hours; a key held by an open transaction makes this wait for it. */
     private static final String CLAIM_KEY = """
@@ -108,13 +110,15 @@ public final class CallStore {
         Call c = r.call();
         return new Row(new Call(c.id(), c.workspaceId(), c.assistantId(), c.toNumber(), c.fromNumber(), c.status(),
                 c.variables(), c.metadata(), c.webhookUrl(), c.endedReason(), c.sipCode(), c.createdAt(), c.updatedAt(),
-                c.startedAt(), c.answeredAt(), c.endedAt(), c.scheduledAt(), c.dtmf(), history, transcript), r.seq());
+                c.startedAt(), c.answeredAt(), c.endedAt(), c.scheduledAt(), c.dtmf(), history, transcript, c.summary(),
+                c.structuredData(), c.usage()), r.seq());
     }
 
     private Row row(ResultSet rs, List<CallEvent> history) throws SQLException {
         try {
             int sip = rs.getInt("sip_code");
             Integer sipCode = rs.wasNull() ? null : sip;
+            String structuredData = rs.getString("structured_data");
             Call call = new Call(rs.getString("id"), rs.getString("workspace_id"), rs.getString("assistant_id"),
                     rs.getString("to_number"), rs.getString("from_number"),
                     CallStatus.fromWire(rs.getString("status")).orElseThrow(),
@@ -122,7 +126,10 @@ public final class CallStore {
                     rs.getString("webhook_url"), rs.getString("ended_reason"), sipCode,
                     instant(rs.getTimestamp("created_at")), instant(rs.getTimestamp("updated_at")),
                     instant(rs.getTimestamp("started_at")), instant(rs.getTimestamp("answered_at")),
-                    instant(rs.getTimestamp("ended_at")), instant(rs.getTimestamp("scheduled_at")), rs.getString("dtmf"), history, List.of());
+                    instant(rs.getTimestamp("ended_at")), instant(rs.getTimestamp("scheduled_at")), rs.getString("dtmf"), history, List.of(),
+                    rs.getString("summary"), structuredData == null ? null : json.readTree(structuredData),
+                    new Usage.Snapshot(rs.getLong("llm_prompt_tokens"), rs.getLong("llm_completion_tokens"),
+                            rs.getDouble("stt_seconds"), rs.getLong("tts_characters")));
             return new Row(call, rs.getLong("seq"));
         } catch (IOException e) {
             throw new SQLException("call " + rs.getString("id") + " has unreadable JSON", e);

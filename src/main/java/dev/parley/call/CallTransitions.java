@@ -44,7 +44,7 @@ public final class CallTransitions {
         if (to.isFinal()) {
             throw new IllegalArgumentException("a final status is reached through end(), with its reason");
         }
-        return moved(jdbi.inTransaction(h -> moveIn(h, callId, to, detail, null, null)));
+        return moved(jdbi.inTransaction(h -> moveIn(h, callId, to, detail, null, null, null)));
     }
 
     /**
@@ -52,12 +52,17 @@ public final class CallTransitions {
      * @return the call after the move, or empty when it had already ended (nothing changed)
      */
     public Optional<Call> end(String callId, EndReason reason, Integer sipCode, String detail) {
-        return moved(jdbi.inTransaction(h -> endIn(h, callId, reason, sipCode, detail)));
+        return end(callId, reason, sipCode, detail, CallAnalysis.none(CallAnalysis.NO_USAGE));
+    }
+
+    /** The end of a call this node held: what it used and what the model made of it are stored with it and reported. */
+    public Optional<Call> end(String callId, EndReason reason, Integer sipCode, String detail, CallAnalysis analysis) {
+        return moved(jdbi.inTransaction(h -> moveIn(h, callId, reason.status(), detail, reason, sipCode, analysis)));
     }
 
     /** {@link #end} inside a larger transaction; call {@link #committed()} after it commits. */
     public Optional<Call> endIn(Handle h, String callId, EndReason reason, Integer sipCode, String detail) {
-        return moveIn(h, callId, reason.status(), detail, reason, sipCode);
+        return moveIn(h, callId, reason.status(), detail, reason, sipCode, CallAnalysis.none(CallAnalysis.NO_USAGE));
     }
 
     private Optional<Call> moved(Optional<Call> call) {
@@ -65,7 +70,8 @@ public final class CallTransitions {
         return call;
     }
 
-    private Optional<Call> moveIn(Handle h, String callId, CallStatus to, String detail, EndReason ending, Integer sipCode) {
+    private Optional<Call> moveIn(Handle h, String callId, CallStatus to, String detail, EndReason ending, Integer sipCode,
+                                  CallAnalysis analysis) {
         String current = h.createQuery("SELECT status FROM calls WHERE id = :id FOR UPDATE")
                 .bind("id", callId).mapTo(String.class).findOne().orElse(null);
         if (current == null || !CallStatus.fromWire(current).orElseThrow().canMoveTo(to)) {
@@ -83,6 +89,9 @@ public final class CallTransitions {
                 .bind("answered", to == CallStatus.IN_PROGRESS).bind("final", to.isFinal())
                 .bind("reason", ending == null ? null : ending.wire()).bind("sip", sipCode).bind("id", callId)
                 .execute();
+        if (to.isFinal()) {
+            store(h, callId, analysis);
+        }
         count(to, ending);
         h.createUpdate("INSERT INTO call_events (call_id, status, reason, at) VALUES (:id, :status, :reason, :now)")
                 .bind("id", callId).bind("status", to.wire()).bind("reason", detail).bind("now", now).execute();
@@ -93,6 +102,20 @@ public final class CallTransitions {
         Call call = calls.find(h, callId).orElseThrow();
         writeEvents(h, call, now, to.isFinal() ? TranscriptStore.turns(h, callId) : List.of());
         return Optional.of(call);
+    }
+
+    /** Written once, with the final status: the report is built from the row. */
+    private void store(Handle h, String callId, CallAnalysis a) {
+        h.createUpdate("""
+                        UPDATE calls SET summary = :summary, structured_data = CAST(:data AS jsonb),
+                               llm_prompt_tokens = :prompt, llm_completion_tokens = :completion,
+                               stt_seconds = :stt, tts_characters = :tts
+                         WHERE id = :id""")
+                .bind("summary", a.summary().orElse(null))
+                .bind("data", a.structuredData().map(d -> d.toString()).orElse(null))
+                .bind("prompt", a.usage().llmPromptTokens()).bind("completion", a.usage().llmCompletionTokens())
+                .bind("stt", a.usage().sttSeconds()).bind("tts", a.usage().ttsCharacters())
+                .bind("id", callId).execute();
     }
 
     /** Appends a digit the callee pressed; kept on the call and in its report. */
@@ -127,7 +150,10 @@ public final class CallTransitions {
         return CallJson.summary(json.createObjectNode(), c);
     }
 
-    /** The end-of-call report: the summary, durations, transcript with per-turn latency, DTMF, the recording. */
+    /**
+     * The end-of-call report: the summary, durations, transcript with per-turn latency, DTMF, the
+     * recording, and the call's outcome (the model's summary and fields, usage).
+     */
     private ObjectNode report(Call c, List<TranscriptTurn> turns) {
         ObjectNode o = summary(c);
         ObjectNode durations = o.putObject("durations");
@@ -141,6 +167,7 @@ public final class CallTransitions {
         c.dtmf().chars().forEach(d -> dtmf.add(String.valueOf((char) d)));
         o.put("recording_url", TranscriptJson.recordingPath(c));
         CallJson.time(o, "created_at", c.createdAt());
+        CallJson.outcome(o, c);
         return o;
     }
 

@@ -1,5 +1,6 @@
 package dev.parley.dialer;
 
+import dev.parley.analysis.CallAnalyst;
 import dev.parley.call.CallTransitions;
 import dev.parley.call.EndReason;
 import dev.parley.call.TranscriptStore;
@@ -76,14 +77,15 @@ public final class Dialer implements AutoCloseable {
     }
 
     public Dialer(DialQueue queue, CallTransitions transitions, TelephonyProvider provider, ConversationFactory conversations,
-                  TranscriptStore transcripts, RecordingStore recordings, Settings settings, MeterRegistry metrics) {
+                  TranscriptStore transcripts, RecordingStore recordings, CallAnalyst analyst, Settings settings,
+                  MeterRegistry metrics) {
         this.conversations = conversations;
         this.queue = queue;
         this.transitions = transitions;
         this.provider = provider;
         this.settings = settings;
         this.lines = new Semaphore(settings.maxCalls());
-        this.node = new DialerNode(name, queue, transitions, provider, conversations, transcripts, recordings, timers, clock,
+        this.node = new DialerNode(name, queue, transitions, provider, conversations, transcripts, recordings, analyst, timers, clock,
                 settings.ringTimeout(),
                 Timer.builder("parley.dial.latency").description("Accepted to INVITE sent").publishPercentileHistogram().register(metrics),
                 Timer.builder("parley.setup.latency").description("INVITE sent to first 180/183/200")

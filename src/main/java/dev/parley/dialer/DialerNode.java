@@ -1,5 +1,6 @@
 package dev.parley.dialer;
 
+import dev.parley.analysis.CallAnalyst;
 import dev.parley.call.CallTransitions;
 import dev.parley.call.TranscriptStore;
 import dev.parley.media.MediaClock;
@@ -10,9 +11,13 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 
-/** What every {@link PlacedCall} of a node shares: the node's name, its stores, provider, timers, media clock and meters. */
+/**
+ * What every {@link PlacedCall} of a node shares: the node's name, its stores, provider, the analyst
+ * of finished calls, timers, media clock and meters.
+ */
 record DialerNode(String name, DialQueue queue, CallTransitions transitions, TelephonyProvider provider,
                   Dialer.ConversationFactory conversations, TranscriptStore transcripts, RecordingStore recordings,
+                  CallAnalyst analyst,
                   ScheduledExecutorService timers, MediaClock clock, Duration ringTimeout, Timer dialLatency, Timer setupLatency,
                   Counter dialed, Released released) {
 

@@ -1,5 +1,7 @@
 package dev.parley.dialer;
 
+import dev.parley.ai.Usage;
+import dev.parley.call.CallAnalysis;
 import dev.parley.call.CallStatus;
 import dev.parley.call.EndReason;
 import dev.parley.call.TranscriptTurn;
@@ -13,6 +15,7 @@ import dev.parley.telephony.TelephonyProvider;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -44,8 +47,10 @@ import org.slf4j.MDC;
  *   <li>media: the clock stops and the transport closes, so the recording is complete;
  *   <li>the conversation stops, keeping the utterance the end cut short;
  *   <li>the last turns and digits are stored;
- *   <li>the recording is stored, then the final status with its {@code call.ended} and
- *       {@code call.report} events in one transaction (the report names the recording);
+ *   <li>the recording is stored while the call is analyzed (summary and structured data, at most
+ *       {@link dev.parley.analysis.CallAnalyst#LIMIT}), then the final status, with the analysis and
+ *       the providers' usage, and its {@code call.ended} and {@code call.report} events in one
+ *       transaction (the report names the recording);
  *   <li>then the line is given back.
  * </ol>
  * Each write is retried for {@link Dialer#RECORDING_PATIENCE}, so a database failover as the call
@@ -252,11 +257,16 @@ final class PlacedCall implements CallListener, Conversation.Line {
                 c.stop(); // what was said is recorded before the report is written
             }
             writes.drain(Dialer.RECORDING_PATIENCE);
+            // The transcript is complete: the analysis (bounded by CallAnalyst.LIMIT) runs while the recording is stored.
+            Usage usage = c != null ? c.usage() : new Usage();
+            CompletableFuture<CallAnalysis> analysis = CompletableFuture.supplyAsync(
+                    () -> node.analyst().analyze(job.callId(), job.workspaceId(), job.assistantId(), usage), work);
             if (recording != null) {
                 store(recording);
             }
+            CallAnalysis outcome = analysis.join();
             Retry.until(Dialer.RECORDING_PATIENCE, "record how the call ended",
-                    () -> node.transitions().end(job.callId(), reason, sipCode, detail));
+                    () -> node.transitions().end(job.callId(), reason, sipCode, detail, outcome));
         } finally {
             over.countDown(); // the line is given back even if the end could not be recorded
         }

@@ -14,7 +14,7 @@ import javax.crypto.spec.SecretKeySpec;
  * their secret and reject old timestamps to stop replays. {@link #verify} is the reference check,
  * and what the README's examples do.
  */
-final class WebhookSignature {
+public final class WebhookSignature {
     private WebhookSignature() {}
 
     public static String header(long unixSeconds, byte[] body, List<String> secrets) {

@@ -24,8 +24,11 @@ public final class WebhookUrlPolicy {
         return guard.checkAccepted(field, url);
     }
 
-    /** Before a delivery: why it must not be sent, or empty when every address of the host is fine. */
-    Optional<String> refusalAtDelivery(URI uri) {
+    /**
+     * Before a delivery (or a tool call, which goes out the same way): why it must not be sent, or
+     * empty when every address of the host is fine.
+     */
+    public Optional<String> refusalAtDelivery(URI uri) {
         return guard.refusalBeforeConnect(uri);
     }
 }

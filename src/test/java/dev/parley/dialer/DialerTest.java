@@ -234,6 +234,10 @@ public class DialerTest {
             JsonNode done = await(id, c -> c.get("status").asText().equals("completed"), "completed");
             assertThat(done.get("ended_reason").asText()).isEqualTo("assistant-ended");
             assertThat(trunk.awaitExit(10)).isZero();
+            assertThat(done.get("summary").isNull()).as("a flow assistant has no language model to summarize").isTrue();
+            assertThat(done.get("structured_data").isNull()).isTrue();
+            assertThat(done.at("/usage/llm_prompt_tokens").asLong()).as("offline engines cost nothing").isZero();
+            assertThat(done.at("/usage/tts_characters").asLong()).isZero();
 
             java.net.http.HttpResponse<byte[]> wav = java.net.http.HttpClient.newHttpClient().send(
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + server.app.port()
