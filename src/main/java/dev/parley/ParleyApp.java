@@ -1,6 +1,7 @@
 package dev.parley;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parley.ai.BaseUrlPolicy;
 import dev.parley.ai.ProviderKeys;
 import dev.parley.ai.freetts.FreeTtsVoices;
 import dev.parley.analysis.CallAnalyst;
@@ -19,6 +20,7 @@ import dev.parley.call.TurnLatency;
 import dev.parley.config.ConfigException;
 import dev.parley.config.ParleyConfig;
 import dev.parley.conversation.Conversation;
+import dev.parley.credentials.ProviderCredentials;
 import dev.parley.conversation.Conversations;
 import dev.parley.dialer.DialQueue;
 import dev.parley.dialer.Dialer;
@@ -67,9 +69,11 @@ public final class ParleyApp implements AutoCloseable {
     private final ApiServer api;
     private final KeyUsage keyUsage;
     private final JvmGcMetrics gcMetrics;
+    private final ProviderKeys providerKeys;
 
     private ParleyApp(Database database, WebhookDispatcher webhooks, CallService calls, CallTransitions transitions,
-                      Dialer dialer, ApiServer api, KeyUsage keyUsage, JvmGcMetrics gcMetrics) {
+                      Dialer dialer, ApiServer api, KeyUsage keyUsage, JvmGcMetrics gcMetrics, ProviderKeys providerKeys) {
+        this.providerKeys = providerKeys;
         this.keyUsage = keyUsage;
         this.dialer = dialer;
         this.database = database;
@@ -95,6 +99,9 @@ public final class ParleyApp implements AutoCloseable {
             var tenancy = new TenancyStore(database.jdbi());
             var urls = new WebhookUrlPolicy(config.webhooks());
             var secretBox = SecretBox.open(config);
+            var credentials = new ProviderCredentials(database.jdbi(), secretBox, config.providers());
+            var assistantStore = new AssistantStore(database.jdbi(), json);
+            assistantStore.fillRequiredKeys(); // before any call is accepted against them
             var workspaces = new WorkspaceService(database.jdbi(), secretBox, urls, clock);
             var deliveries = new WebhookStore(database.jdbi());
             var webhooks = new WebhookDispatcher(deliveries, workspaces, urls, config.webhooks(), clock, metrics);
@@ -103,26 +110,27 @@ public final class ParleyApp implements AutoCloseable {
             var phoneNumbers = new PhoneNumberService(database.jdbi(), secretBox);
             var recordings = RecordingStore.of(config.recordings(), database.jdbi(), config.dataDir().resolve("recordings"));
             Dialer dialer = config.telephony().dialerEnabled()
-                    ? startDialer(config, database, transitions, workspaces, phoneNumbers, recordings, metrics, json) : null;
+                    ? startDialer(config, database, transitions, workspaces, phoneNumbers, recordings, credentials, metrics, json) : null;
             Runnable accepted = () -> {
                 webhooks.wake();
                 if (dialer != null) {
                     dialer.wake();
                 }
             };
-            var calls = new CallService(callStore, new CallInserts(database.dataSource(), 2, metrics, accepted), urls, json);
+            var calls = new CallService(callStore,
+                    new CallInserts(database.dataSource(), 2, credentials.nodeKeyProviders(), metrics, accepted), urls, json);
             var hangups = new Hangups(database.jdbi(), transitions, dialer == null ? () -> { } : dialer::wake);
             var keyUsage = new KeyUsage(database.jdbi(), clock); // last here: closed by the catch below
             var services = new ApiServer.Services(
                     new Authenticator(tenancy, keyUsage, clock),
-                    new AssistantService(new AssistantStore(database.jdbi(), json), urls, clock),
+                    new AssistantService(assistantStore, urls, new BaseUrlPolicy(config.providers()), clock),
                     calls, hangups, workspaces, phoneNumbers, deliveries,
                     new Workspaces(database.jdbi()), new ApiKeyService(database.jdbi(), keyUsage, clock),
-                    database, metrics, json, recordings,
+                    database, metrics, json, recordings, credentials,
                     config.telephony().sipHost(), config.telephony().sipPort());
             try {
                 ApiServer api = ApiServer.start(config.http(), services);
-                return new ParleyApp(database, webhooks, calls, transitions, dialer, api, keyUsage, gc);
+                return new ParleyApp(database, webhooks, calls, transitions, dialer, api, keyUsage, gc, credentials);
             } catch (RuntimeException e) {
                 keyUsage.close();
                 calls.close();
@@ -140,7 +148,7 @@ public final class ParleyApp implements AutoCloseable {
 
     private static Dialer startDialer(ParleyConfig config, Database database, CallTransitions transitions,
                                       WorkspaceService workspaces, PhoneNumberService phoneNumbers, RecordingStore recordings,
-                                      MeterRegistry metrics,
+                                      ProviderKeys providerKeys, MeterRegistry metrics,
                                       ObjectMapper json) {
         ParleyConfig.Telephony t = config.telephony();
         var ua = new SipUserAgent(new SipUserAgent.Settings(t.sipHost(), t.sipPort(), t.externalHost(), "Parley/0.1"));
@@ -159,8 +167,7 @@ public final class ParleyApp implements AutoCloseable {
         provider.bindMetrics(metrics);
         var conversations = conversations(config.speech(), database, json, metrics);
         var transcripts = new TranscriptStore(database.jdbi());
-        // No workspace or node keys exist in this version yet: OpenAI-compatible servers that need none are analyzed.
-        var analyst = new CallAnalyst(new AssistantStore(database.jdbi(), json), transcripts, ProviderKeys.NONE, CallAnalyst.LIMIT);
+        var analyst = new CallAnalyst(new AssistantStore(database.jdbi(), json), transcripts, providerKeys, CallAnalyst.LIMIT);
         return new Dialer(new DialQueue(database.jdbi()), transitions, provider,
                 new Dialer.ConversationFactory() {
                     @Override
@@ -231,6 +238,11 @@ public final class ParleyApp implements AutoCloseable {
     /** Status changes after acceptance: what the dialer and the conversation drive. */
     public CallTransitions transitions() {
         return transitions;
+    }
+
+    /** The keys calls reach network providers with: the workspace's, else this node's. */
+    public ProviderKeys providerKeys() {
+        return providerKeys;
     }
 
     public Database database() {

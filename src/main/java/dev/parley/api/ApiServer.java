@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.assistant.AssistantService;
 import dev.parley.call.CallService;
 import dev.parley.config.ParleyConfig;
+import dev.parley.credentials.ProviderCredentials;
 import dev.parley.dialer.Hangups;
 import dev.parley.error.Problem;
 import dev.parley.error.StorableText;
@@ -45,7 +46,7 @@ public final class ApiServer implements AutoCloseable {
                            Hangups hangups, WorkspaceService workspaces, PhoneNumberService phoneNumbers, WebhookStore deliveries,
                            Workspaces workspaceAdmin, ApiKeyService apiKeys,
                            Database database, PrometheusMeterRegistry metrics, ObjectMapper json,
-                           RecordingStore recordings, String sipHost, int sipPort) {}
+                           RecordingStore recordings, ProviderCredentials credentials, String sipHost, int sipPort) {}
 
     private final Javalin javalin;
 
@@ -105,6 +106,7 @@ public final class ApiServer implements AutoCloseable {
         var workspace = new WorkspaceRoutes(s.workspaces(), s.deliveries(),
                 workspaceId -> new SandboxRegistrations(s.database().jdbi()).registered(workspaceId), envelope, s.json(), s.sipHost(), s.sipPort());
         var tenancy = new TenancyRoutes(s.workspaceAdmin(), s.apiKeys(), envelope, s.json());
+        var credentials = new CredentialRoutes(s.credentials(), envelope, s.json());
         return List.of(
                 open(HandlerType.GET, "/healthz", system::health),
                 open(HandlerType.GET, "/readyz", system::ready),
@@ -134,6 +136,9 @@ public final class ApiServer implements AutoCloseable {
                 authed(HandlerType.POST, "/v1/admin/api-keys", tenancy::createKey),
                 authed(HandlerType.GET, "/v1/admin/api-keys", tenancy::listKeys),
                 authed(HandlerType.DELETE, "/v1/admin/api-keys/{id}", tenancy::revokeKey),
+                authed(HandlerType.GET, "/v1/admin/credentials", credentials::list),
+                authed(HandlerType.PUT, "/v1/admin/credentials/{provider}", credentials::put),
+                authed(HandlerType.DELETE, "/v1/admin/credentials/{provider}", credentials::delete),
                 authed(HandlerType.GET, "/v1/admin/webhook-deliveries", workspace::listDeliveries),
                 authed(HandlerType.POST, "/v1/admin/webhook-deliveries/{id}/retry", workspace::retry));
     }

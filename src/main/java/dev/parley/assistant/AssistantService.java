@@ -2,6 +2,7 @@ package dev.parley.assistant;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.ai.BaseUrlPolicy;
 import dev.parley.ai.tools.Tool;
 import dev.parley.error.JsonFields;
 import dev.parley.error.Problem;
@@ -23,16 +24,22 @@ public final class AssistantService {
 
     private final AssistantStore store;
     private final WebhookUrlPolicy webhookUrls;
+    private final BaseUrlPolicy baseUrls;
     private final InstantSource clock;
 
-    public AssistantService(AssistantStore store, WebhookUrlPolicy webhookUrls, InstantSource clock) {
+    public AssistantService(AssistantStore store, WebhookUrlPolicy webhookUrls, BaseUrlPolicy baseUrls, InstantSource clock) {
         this.store = store;
         this.webhookUrls = webhookUrls;
+        this.baseUrls = baseUrls;
         this.clock = clock;
     }
 
+    /** What the config parser cannot check, having no node settings: where its URLs may point. */
     private AssistantConfig checked(AssistantConfig config) {
         config.webhookUrl().ifPresent(u -> webhookUrls.checkAccepted("config.webhook_url", u));
+        for (AssistantConfig.ProviderUse use : config.networkProviders()) {
+            use.baseUrl().ifPresent(u -> baseUrls.checkAccepted(use.field() + ".base_url", u));
+        }
         List<Tool> tools = config.tools();
         for (int i = 0; i < tools.size(); i++) {
             if (tools.get(i) instanceof Tool.Function f) {

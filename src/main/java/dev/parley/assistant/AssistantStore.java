@@ -1,6 +1,8 @@
 package dev.parley.assistant;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.ai.KeyedProvider;
 import java.io.IOException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -24,11 +26,13 @@ public final class AssistantStore {
 
     public void insert(Handle h, Assistant a) {
         h.createUpdate("""
-                        INSERT INTO assistants (id, workspace_id, name, enabled, config, flow_variables, created_at, updated_at)
-                        VALUES (:id, :ws, :name, :enabled, CAST(:config AS jsonb), :vars, :at, :at)""")
+                        INSERT INTO assistants (id, workspace_id, name, enabled, config, flow_variables, required_keys,
+                                                created_at, updated_at)
+                        VALUES (:id, :ws, :name, :enabled, CAST(:config AS jsonb), :vars, CAST(:keys AS jsonb), :at, :at)""")
                 .bind("id", a.id()).bind("ws", a.workspaceId()).bind("name", a.name()).bind("enabled", a.enabled())
                 .bind("config", AssistantConfigJson.write(a.config()).toString()).bind("at", a.createdAt())
                 .bindArray("vars", String.class, flowVariables(a.config()))
+                .bind("keys", requiredKeys(a.config()))
                 .execute();
     }
 
@@ -55,11 +59,12 @@ public final class AssistantStore {
     boolean update(Assistant a) {
         return jdbi.withHandle(h -> h.createUpdate("""
                         UPDATE assistants SET name = :name, enabled = :enabled, config = CAST(:config AS jsonb),
-                               flow_variables = :vars, updated_at = :at
+                               flow_variables = :vars, required_keys = CAST(:keys AS jsonb), updated_at = :at
                         WHERE id = :id AND workspace_id = :ws AND deleted_at IS NULL""")
                 .bind("id", a.id()).bind("ws", a.workspaceId()).bind("name", a.name()).bind("enabled", a.enabled())
                 .bind("config", AssistantConfigJson.write(a.config()).toString()).bind("at", a.updatedAt())
                 .bindArray("vars", String.class, flowVariables(a.config()))
+                .bind("keys", requiredKeys(a.config()))
                 .execute() == 1);
     }
 
@@ -77,6 +82,37 @@ public final class AssistantStore {
     /** Kept beside the config so accepting a call can check the request's variables in SQL (see CallInserts). */
     private static List<String> flowVariables(AssistantConfig config) {
         return config.flow().map(f -> List.copyOf(f.variables())).orElse(List.of());
+    }
+
+    /**
+     * Works out {@code required_keys} for assistants saved before it existed (V11) or by an older
+     * node; run at start, before the API takes calls. Every node may run it at once: each writes
+     * the same value, and only where it is still missing.
+     */
+    public int fillRequiredKeys() {
+        return jdbi.withHandle(h -> {
+            List<Assistant> missing = h.createQuery("SELECT " + COLUMNS + " FROM assistants WHERE required_keys IS NULL")
+                    .map((rs, ctx) -> row(rs).assistant()).list();
+            for (Assistant a : missing) {
+                h.createUpdate("UPDATE assistants SET required_keys = CAST(:keys AS jsonb) WHERE id = :id AND required_keys IS NULL")
+                        .bind("keys", requiredKeys(a.config())).bind("id", a.id()).execute();
+            }
+            return missing.size();
+        });
+    }
+
+    /**
+     * The providers whose API key the assistant's calls need, each with the first field that uses
+     * it ({@code {"openai": "config.model"}}): what accepting a call checks against the workspace's
+     * and the node's keys (see CallInserts). Fallbacks count: one that cannot work is a misconfiguration.
+     */
+    private String requiredKeys(AssistantConfig config) {
+        ObjectNode keys = json.createObjectNode();
+        for (AssistantConfig.ProviderUse use : config.networkProviders()) {
+            KeyedProvider.of(use.provider()).filter(p -> p.needsKey(use.baseUrl()))
+                    .filter(p -> !keys.has(p.name())).ifPresent(p -> keys.put(p.name(), use.field()));
+        }
+        return keys.toString();
     }
 
     private Row row(ResultSet rs) throws SQLException {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -35,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * <p>Per row the statement checks that the request's API key is still valid and its workspace not
  * deleted (authentication of this route reads both from a cache: this makes a revocation hold at
  * once at no cost), that the assistant exists in the caller's workspace, is enabled
- * and gets every variable its flow uses (kept in {@code assistants.flow_variables}), exactly as a single insert would, and reports which check failed. Rows are validated
+ * and gets every variable its flow uses (kept in {@code assistants.flow_variables}), and that the
+ * workspace or the node has a key for every provider the assistant needs one for (kept in
+ * {@code assistants.required_keys}; the node's keys are a parameter), exactly as a single insert would, and reports which check failed. Rows are validated
  * before they are queued, so one row cannot fail the batch; a batch fails only when the database
  * does, and then every request in it gets that error (nothing of it was committed).
  */
@@ -58,10 +61,18 @@ public final class CallInserts implements AutoCloseable {
                 SELECT i.*, a.enabled, COALESCE(i.webhook_url, a.config->>'webhook_url', w.webhook_url) AS target,
                        (SELECT v FROM unnest(a.flow_variables) WITH ORDINALITY AS f(v, n)
                         WHERE NOT (CAST(i.variables AS jsonb) ?? v) ORDER BY n LIMIT 1) AS missing_variable,
+                       CASE WHEN a.required_keys IS NOT NULL AND a.required_keys <> '{}' THEN
+                           (SELECT ARRAY[r.key, r.value] FROM jsonb_each_text(a.required_keys) AS r
+                            WHERE NOT (r.key = ANY (node_keys.providers))
+                              AND NOT EXISTS (SELECT 1 FROM provider_credentials pc
+                                              WHERE pc.workspace_id = i.workspace_id AND pc.provider = r.key)
+                            ORDER BY r.value LIMIT 1)
+                       END AS missing_key,
                        COALESCE((SELECT k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
                                  FROM api_keys k WHERE k.key_id = i.key_id), false) AS key_live,
                        (w.id IS NOT NULL AND w.deleted_at IS NULL) AS workspace_live
                 FROM input i
+                CROSS JOIN (SELECT ?::text[] AS providers) AS node_keys
                 LEFT JOIN assistants a ON a.id = i.assistant_id AND a.workspace_id = i.workspace_id AND a.deleted_at IS NULL
                 LEFT JOIN workspaces w ON w.id = i.workspace_id
             ), c AS (
@@ -69,7 +80,7 @@ public final class CallInserts implements AutoCloseable {
                                    variables, metadata, webhook_url, scheduled_at)
                 SELECT id, workspace_id, assistant_id, to_number, to_country, from_number, 'queued',
                        CAST(variables AS jsonb), CAST(metadata AS jsonb), webhook_url, scheduled_at
-                FROM checked WHERE enabled AND missing_variable IS NULL AND key_live AND workspace_live
+                FROM checked WHERE enabled AND missing_variable IS NULL AND missing_key IS NULL AND key_live AND workspace_live
                 RETURNING id, workspace_id, assistant_id, to_number, from_number, variables, metadata, created_at, scheduled_at
             ), e AS (
                 INSERT INTO call_events (call_id, status, reason, at)
@@ -95,7 +106,7 @@ public final class CallInserts implements AutoCloseable {
                 SELECT k.delivery_id, ev.id, ev.seq, ev.workspace_id, ev.call_id, k.target, ev.created_at, ev.created_at
                 FROM ev JOIN checked k ON k.id = ev.call_id
             )
-            SELECT id, enabled, missing_variable, key_live, workspace_live FROM checked""";
+            SELECT id, enabled, missing_variable, key_live, workspace_live, missing_key FROM checked""";
 
     /** @param keyId the API key of the request: the statement refuses the row if it was revoked or expired meanwhile */
     record Row(String callId, String workspaceId, String keyId, CreateCallRequest request) {}
@@ -115,11 +126,15 @@ public final class CallInserts implements AutoCloseable {
 
         /** The assistant's flow uses {@code {{name}}} and the request's variables lack it. */
         record MissingVariable(String name) implements Outcome {}
+
+        /** The assistant's {@code field} uses {@code provider}, and neither the workspace nor the node has its key. */
+        record MissingKey(String provider, String field) implements Outcome {}
     }
 
     private record Pending(Row row, CompletableFuture<Outcome> outcome) {}
 
     private final DataSource dataSource;
+    private final String[] nodeKeys;
     private final Runnable eventsWritten;
     private final Timer batchTime;
     private final DistributionSummary batchSize;
@@ -127,9 +142,14 @@ public final class CallInserts implements AutoCloseable {
     private final List<Thread> writers = new ArrayList<>();
     private volatile boolean closed;
 
-    /** @param writerCount two suffice on two cores: one batch commits while the next is prepared */
-    public CallInserts(DataSource dataSource, int writerCount, MeterRegistry metrics, Runnable eventsWritten) {
+    /**
+     * @param writerCount two suffice on two cores: one batch commits while the next is prepared
+     * @param nodeKeys the providers this node has an API key for, which every workspace may use
+     */
+    public CallInserts(DataSource dataSource, int writerCount, Set<String> nodeKeys, MeterRegistry metrics,
+                       Runnable eventsWritten) {
         this.dataSource = dataSource;
+        this.nodeKeys = nodeKeys.toArray(String[]::new);
         this.eventsWritten = eventsWritten;
         this.batchTime = Timer.builder("parley.call.insert.batch").description("Time to insert and commit one batch of new calls")
                 .publishPercentileHistogram().register(metrics);
@@ -210,7 +230,7 @@ public final class CallInserts implements AutoCloseable {
      * The one statement that accepts calls, for a batch or for a single row inside a caller's
      * transaction (the Idempotency-Key path): per row, the outcome by call id.
      */
-    static Map<String, Outcome> insert(Connection c, List<Row> rows) throws SQLException {
+    Map<String, Outcome> insert(Connection c, List<Row> rows) throws SQLException {
         int n = rows.size();
         String[][] columns = new String[12][n];
         java.sql.Timestamp[] scheduled = new java.sql.Timestamp[n];
@@ -238,16 +258,20 @@ public final class CallInserts implements AutoCloseable {
                 st.setArray(col + 1, array);
             }
             st.setArray(columns.length + 1, c.createArrayOf("timestamptz", scheduled));
+            st.setArray(columns.length + 2, c.createArrayOf("text", nodeKeys));
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     String id = rs.getString(1);
                     boolean enabled = rs.getBoolean(2);
                     boolean noAssistant = rs.wasNull();
                     String missing = rs.getString(3);
+                    Array missingKey = rs.getArray(6);
+                    String[] key = missingKey == null ? null : (String[]) missingKey.getArray();
                     outcomes.put(id, !rs.getBoolean(4) ? new Outcome.KeyRefused()
                             : !rs.getBoolean(5) ? new Outcome.WorkspaceGone()
                             : noAssistant ? new Outcome.NoAssistant()
                             : !enabled ? new Outcome.AssistantDisabled()
+                            : key != null ? new Outcome.MissingKey(key[0], key[1])
                             : missing != null ? new Outcome.MissingVariable(missing) : new Outcome.Created());
                 }
             }

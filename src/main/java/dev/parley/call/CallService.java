@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -97,7 +98,7 @@ public final class CallService implements AutoCloseable {
             return new Accepted(first.callId(), true);
         }
         var row = new CallInserts.Row(callId, tenant.workspaceId(), tenant.keyId(), request);
-        check(CallInserts.insert(c, List.of(row)).get(callId), request);
+        check(inserts.insert(c, List.of(row)).get(callId), request);
         return new Accepted(callId, false);
     }
 
@@ -142,6 +143,10 @@ public final class CallService implements AutoCloseable {
             case CallInserts.Outcome.AssistantDisabled d -> throw Problem.conflict("assistant_disabled", "Assistant " + r.assistantId()
                     + " is disabled and cannot place calls; enable it with PATCH /v1/admin/assistant/" + r.assistantId()
                     + " {\"enabled\": true}");
+            case CallInserts.Outcome.MissingKey k -> throw new Problem(Problem.Kind.CONFLICT, "provider_key_missing",
+                    "the assistant's " + k.field() + " uses provider '" + k.provider() + "', and this workspace has no API key"
+                    + " for it: add one with PUT /v1/admin/credentials/" + k.provider() + " {\"api_key\": \"...\"}",
+                    Map.of("provider", k.provider(), "assistant_field", k.field()));
             case CallInserts.Outcome.MissingVariable m -> throw Problem.invalid("variables." + m.name(),
                     "the assistant's flow uses {{" + m.name() + "}} but the request's variables has no '" + m.name()
                     + "'; add \"variables\": {\"" + m.name() + "\": \"...\"}");

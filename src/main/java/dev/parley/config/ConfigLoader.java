@@ -1,5 +1,6 @@
 package dev.parley.config;
 
+import dev.parley.ai.KeyedProvider;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -7,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -54,6 +56,8 @@ public final class ConfigLoader {
     public static final String RECORDINGS_URL = "recordings.url";
     public static final String RECORDINGS_S3_ACCESS_KEY = "recordings.s3.access.key";
     public static final String RECORDINGS_S3_SECRET_KEY = "recordings.s3.secret.key";
+    public static final String PROVIDERS_ALLOWED_HOSTS = "providers.allowed.hosts";
+    // and providers.<name>.api.key for each KeyedProvider (providers.openai.api.key, ...)
 
     private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
     static {
@@ -82,6 +86,10 @@ public final class ConfigLoader {
         DEFAULTS.put(RECORDINGS_URL, "");
         DEFAULTS.put(RECORDINGS_S3_ACCESS_KEY, "");
         DEFAULTS.put(RECORDINGS_S3_SECRET_KEY, "");
+        DEFAULTS.put(PROVIDERS_ALLOWED_HOSTS, "");
+        for (KeyedProvider p : KeyedProvider.values()) {
+            DEFAULTS.put(p.configKey(), "");
+        }
     }
     /** Environment variables the launcher itself uses; not settings. */
     private static final Set<String> LAUNCHER_VARIABLES = Set.of("PARLEY_JAVA_OPTS", "PARLEY_CONFIG");
@@ -163,7 +171,28 @@ public final class ConfigLoader {
                 new ParleyConfig.Speech(intIn(v, SPEECH_RECOGNIZERS, 1, 64, "Sphinx4 recognizers (about 0.5 GB of heap each)"),
                         Duration.ofMillis(intIn(v, SPEECH_RECOGNIZER_WAIT_MS, 50, 30_000, "milliseconds")),
                         intIn(v, SPEECH_VOICES, 1, 16, "FreeTTS voices")),
-                RecordingsUrl.parse(v.get(RECORDINGS_URL), v.get(RECORDINGS_S3_ACCESS_KEY), v.get(RECORDINGS_S3_SECRET_KEY)));
+                RecordingsUrl.parse(v.get(RECORDINGS_URL), v.get(RECORDINGS_S3_ACCESS_KEY), v.get(RECORDINGS_S3_SECRET_KEY)),
+                providers(v, dbUrl.isEmpty()));
+    }
+
+    private static ParleyConfig.Providers providers(Map<String, String> v, boolean embedded) {
+        Map<KeyedProvider, String> keys = new EnumMap<>(KeyedProvider.class);
+        for (KeyedProvider p : KeyedProvider.values()) {
+            String key = v.get(p.configKey()).strip();
+            if (key.isEmpty()) {
+                continue;
+            }
+            // Never quote the value: a start-up error is printed, and it would carry the key.
+            KeyedProvider.whyNotAKey(key).ifPresent(why -> {
+                throw new ConfigException(p.configKey() + " " + why);
+            });
+            keys.put(p, key);
+        }
+        return new ParleyConfig.Providers(embedded, hostList(v, PROVIDERS_ALLOWED_HOSTS), keys);
+    }
+
+    private static List<String> hostList(Map<String, String> v, String key) {
+        return Arrays.stream(v.get(key).split(",")).map(String::strip).filter(h -> !h.isEmpty()).toList();
     }
 
     private static ParleyConfig.Telephony telephony(Map<String, String> v) {
@@ -206,8 +235,7 @@ public final class ConfigLoader {
         // Development mode is the embedded database: a production deployment (an external database)
         // never sends webhooks over plain http to this machine unless webhook.allowed.hosts says so.
         boolean devMode = embedded;
-        List<String> hosts = Arrays.stream(v.get(WEBHOOK_ALLOWED_HOSTS).split(","))
-                .map(String::strip).filter(h -> !h.isEmpty()).toList();
+        List<String> hosts = hostList(v, WEBHOOK_ALLOWED_HOSTS);
         int timeout = intIn(v, WEBHOOK_TIMEOUT_MS, 100, 60_000, "milliseconds");
         int retry = intIn(v, WEBHOOK_RETRY_INITIAL_MS, 10, 3_600_000, "milliseconds");
         int lease = intIn(v, WEBHOOK_LEASE_MS, 1_000, 3_600_000, "milliseconds");

@@ -1,9 +1,11 @@
 package dev.parley.config;
 
+import dev.parley.ai.KeyedProvider;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -12,7 +14,7 @@ import java.util.Optional;
  * @param dataDir where the embedded database and generated files live
  */
 public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks webhooks, Secrets secrets,
-                           Telephony telephony, Speech speech, Recordings recordings) {
+                           Telephony telephony, Speech speech, Recordings recordings, Providers providers) {
 
     public record Http(String host, int port) {
         /** Largest request body accepted; larger ones get 413. */
@@ -90,7 +92,35 @@ public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks 
     }
 
     /** @param masterKey base64 of 32 bytes, or empty to use (and create) {@code <data-dir>/master.key} */
-    public record Secrets(Optional<String> masterKey) {}
+    public record Secrets(Optional<String> masterKey) {
+        /** Never shows the key: configs get logged and printed in error messages. */
+        @Override
+        public String toString() {
+            return "Secrets[masterKey=" + (masterKey.isPresent() ? "***" : "generated in the data dir") + "]";
+        }
+    }
+
+    /**
+     * Network providers (language models, recognizers, voices) as this node reaches them.
+     *
+     * @param devMode as for webhooks: a {@code base_url} may use plain http:// to this machine
+     * @param allowedHosts host names or CIDR blocks a {@code base_url} may point at although they are
+     *     private (a model server on the LAN)
+     * @param apiKeys the node's own keys, used by workspaces that set none for that provider
+     */
+    public record Providers(boolean devMode, List<String> allowedHosts, Map<KeyedProvider, String> apiKeys) {
+        public Providers {
+            allowedHosts = List.copyOf(allowedHosts);
+            apiKeys = Map.copyOf(apiKeys);
+        }
+
+        /** Names which keys are set, never the keys: configs get logged and printed in error messages. */
+        @Override
+        public String toString() {
+            return "Providers[devMode=" + devMode + ", allowedHosts=" + allowedHosts + ", apiKeys="
+                    + apiKeys.keySet().stream().map(Enum::name).sorted().toList() + "]";
+        }
+    }
 
     /** The embedded database's files: kept across restarts. */
     public Path embeddedDatabaseDir() {

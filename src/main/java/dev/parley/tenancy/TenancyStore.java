@@ -119,11 +119,15 @@ public final class TenancyStore {
                 .bind("ws", workspaceId).mapTo(Long.class).one();
     }
 
-    /** Marks the workspace deleted and revokes the keys limited to it (they could never work again). */
+    /**
+     * Marks the workspace deleted, revokes the keys limited to it (they could never work again) and
+     * deletes its providers' keys (secrets of someone else's accounts are not kept past their use).
+     */
     void deleteWorkspace(Handle h, String workspaceId) {
         h.createUpdate("UPDATE workspaces SET deleted_at = now() WHERE id = :id").bind("id", workspaceId).execute();
         h.createUpdate("UPDATE api_keys SET revoked_at = now() WHERE workspace_id = :id AND revoked_at IS NULL")
                 .bind("id", workspaceId).execute();
+        h.createUpdate("DELETE FROM provider_credentials WHERE workspace_id = :id").bind("id", workspaceId).execute();
     }
 
     /** One indexed query per authenticated request: the key by its id, and the workspace named in the request. */

@@ -1,71 +1,27 @@
 package dev.parley.webhook;
 
-import dev.parley.config.ConfigException;
 import dev.parley.config.ParleyConfig;
-import dev.parley.error.Problem;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
-import java.net.InetAddress;
+import dev.parley.egress.AddressGuard;
 import java.net.URI;
-import java.net.UnknownHostException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Where events may be sent (the SSRF guard). Only {@code https://}, or {@code http://} to loopback
- * in development mode (the embedded database) or to a host the allow-list names. Addresses that reach the inside of the network are refused: loopback
- * (outside development mode), private (RFC 1918, unique-local), link-local (which holds the cloud
- * metadata service at 169.254.169.254), carrier-grade NAT, unspecified, multicast and broadcast,
- * unless {@code webhook.allowed.hosts} names the host or a block holding the address.
- *
- * <p>Checked twice: when a URL is accepted (scheme, literal addresses: a clear 400), and before every
- * delivery on the addresses the name resolves to then, since DNS can change after acceptance.
+ * Where events may be sent: the SSRF guard ({@link AddressGuard}) with {@code webhook.allowed.hosts}.
+ * Checked when a URL is accepted (a clear 400) and again before every delivery, on the addresses
+ * the name resolves to then.
  */
 public final class WebhookUrlPolicy {
-    private final boolean devMode;
-    private final List<String> allowedNames = new ArrayList<>();
-    private final List<Cidr> allowedBlocks = new ArrayList<>();
+    private static final AddressGuard.Wording WORDING = new AddressGuard.Wording("webhook.allowed.hosts",
+            "a receiver on this machine, such as http://127.0.0.1:9000/hook", "webhooks go to public addresses");
+    private final AddressGuard guard;
 
     public WebhookUrlPolicy(ParleyConfig.Webhooks config) {
-        this.devMode = config.devMode();
-        for (String entry : config.allowedHosts()) {
-            Optional<Cidr> block = Cidr.parse(entry);
-            if (block.isPresent()) {
-                allowedBlocks.add(block.get());
-            } else {
-                allowedNames.add(entry.toLowerCase(Locale.ROOT));
-            }
-        }
+        this.guard = new AddressGuard(config.devMode(), config.allowedHosts(), WORDING);
     }
 
     /** For a URL given through the API: a 400 naming {@code field} when it can never be delivered to. */
     public String checkAccepted(String field, String url) {
-        URI uri = URI.create(url);
-        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
-        String host = uri.getHost().toLowerCase(Locale.ROOT);
-        boolean loopbackName = host.equals("localhost") || host.endsWith(".localhost");
-        Optional<InetAddress> literal = literal(host);
-        boolean loopback = loopbackName || literal.map(InetAddress::isLoopbackAddress).orElse(false);
-        boolean allowListed = allowedNames.contains(host)
-                || literal.map(a -> allowedBlocks.stream().anyMatch(b -> b.contains(a))).orElse(false);
-        if (scheme.equals("http") && !(devMode && loopback) && !allowListed) {
-            throw Problem.invalid(field, "'" + field + "' must use https://" + (devMode
-                    ? " (plain http:// is accepted only to a receiver on this machine, such as http://127.0.0.1:9000/hook)"
-                    : " (plain http:// is accepted in development mode, with the embedded database, or to a host"
-                            + " webhook.allowed.hosts lists)"));
-        }
-        if (literal.isPresent()) {
-            refusal(host, literal.get()).ifPresent(why -> {
-                throw Problem.invalid(field, "'" + field + "' points at " + why + "; webhooks go to public addresses"
-                        + " unless webhook.allowed.hosts lists it");
-            });
-        } else if (loopbackName && !devMode && !allowedNames.contains(host)) {
-            throw Problem.invalid(field, "'" + field + "' points at this machine (localhost); that is allowed only in"
-                    + " development mode or when webhook.allowed.hosts lists it");
-        }
-        return url;
+        return guard.checkAccepted(field, url);
     }
 
     /**
@@ -73,112 +29,6 @@ public final class WebhookUrlPolicy {
      * empty when every address of the host is fine.
      */
     public Optional<String> refusalAtDelivery(URI uri) {
-        String host = uri.getHost().toLowerCase(Locale.ROOT);
-        if (allowedNames.contains(host)) {
-            return Optional.empty();
-        }
-        InetAddress[] addresses;
-        try {
-            addresses = InetAddress.getAllByName(host);
-        } catch (UnknownHostException e) {
-            return Optional.empty(); // not an SSRF question: the attempt fails and is retried
-        }
-        for (InetAddress a : addresses) {
-            Optional<String> why = refusal(host, a);
-            if (why.isPresent()) {
-                return Optional.of("refused by the SSRF guard: " + host + " resolves to " + why.get());
-            }
-        }
-        return Optional.empty();
-    }
-
-    private Optional<String> refusal(String host, InetAddress a) {
-        if (allowedBlocks.stream().anyMatch(b -> b.contains(a))) {
-            return Optional.empty();
-        }
-        if (a.isLoopbackAddress()) {
-            return devMode ? Optional.empty() : Optional.of("a loopback address (" + a.getHostAddress() + ")");
-        }
-        if (a.isLinkLocalAddress()) {
-            return Optional.of("a link-local address (" + a.getHostAddress() + "), where cloud metadata services live");
-        }
-        if (a.isSiteLocalAddress() || a.isAnyLocalAddress() || a.isMulticastAddress() || special(a)) {
-            return Optional.of("a private or reserved address (" + a.getHostAddress() + ")");
-        }
-        return Optional.empty();
-    }
-
-    /** Ranges the JDK's predicates miss: CGNAT 100.64/10, 192.0.0/24, 198.18/15, broadcast, IPv6 unique-local fc00::/7, IPv4-mapped. */
-    private static boolean special(InetAddress a) {
-        byte[] b = a.getAddress();
-        if (a instanceof Inet4Address) {
-            int o0 = b[0] & 0xff;
-            int o1 = b[1] & 0xff;
-            return o0 == 0 || o0 == 100 && (o1 & 0xc0) == 64 || o0 == 192 && o1 == 0 && (b[2] & 0xff) == 0
-                    || o0 == 198 && (o1 & 0xfe) == 18 || o0 >= 240;
-        }
-        if (a instanceof Inet6Address) {
-            if ((b[0] & 0xfe) == 0xfc) {
-                return true;
-            }
-            boolean mapped = true;
-            for (int i = 0; i < 10; i++) {
-                mapped &= b[i] == 0;
-            }
-            if (mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
-                return true; // an IPv4 address written as IPv6: refuse rather than re-check every v4 rule
-            }
-        }
-        return false;
-    }
-
-    /** The address when the host is an IP literal; never a DNS lookup. */
-    private static Optional<InetAddress> literal(String host) {
-        String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-        boolean v4 = h.matches("[0-9.]+");
-        boolean v6 = h.contains(":");
-        if (!v4 && !v6) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(InetAddress.getByName(h));
-        } catch (UnknownHostException e) {
-            return Optional.empty();
-        }
-    }
-
-    record Cidr(byte[] network, int bits) {
-        static Optional<Cidr> parse(String s) {
-            String[] parts = s.split("/", 2);
-            Optional<InetAddress> address = literal(parts[0]);
-            if (address.isEmpty()) {
-                return Optional.empty();
-            }
-            byte[] net = address.get().getAddress();
-            try {
-                int bits = parts.length == 2 ? Integer.parseInt(parts[1]) : net.length * 8;
-                if (bits < 0 || bits > net.length * 8) {
-                    throw new NumberFormatException();
-                }
-                return Optional.of(new Cidr(net, bits));
-            } catch (NumberFormatException e) {
-                throw new ConfigException("webhook.allowed.hosts has '" + s + "': a block is an address"
-                        + " and a prefix length, like 10.0.0.0/8");
-            }
-        }
-
-        boolean contains(InetAddress a) {
-            byte[] b = a.getAddress();
-            if (b.length != network.length) {
-                return false;
-            }
-            for (int i = 0; i < bits; i++) {
-                int mask = 0x80 >> (i % 8);
-                if ((b[i / 8] & mask) != (network[i / 8] & mask)) {
-                    return false;
-                }
-            }
-            return true;
-        }
+        return guard.refusalBeforeConnect(uri);
     }
 }

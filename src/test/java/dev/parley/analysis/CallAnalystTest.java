@@ -32,7 +32,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("db")
 class CallAnalystTest {
     @RegisterExtension
-    static final TestServer server = TestServer.perClass(Map.of(ConfigLoader.WEBHOOK_ALLOWED_HOSTS, "127.0.0.1"));
+    static final TestServer server = TestServer.perClass(Map.of(ConfigLoader.WEBHOOK_ALLOWED_HOSTS, "127.0.0.1",
+            ConfigLoader.PROVIDERS_ALLOWED_HOSTS, "127.0.0.1"));
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String FIELDS = """
             [{"name": "confirmed", "type": "boolean", "description": "Whether the caller confirmed the appointment"},

@@ -76,6 +76,7 @@ class HostileStringsTest {
             case "createAssistant" -> "{\"name\":\"x\",\"config\":{}}";
             case "patchAssistant", "createWorkspace", "renameWorkspace", "createApiKey" -> "{\"name\":\"x\"}";
             case "patchWorkspace" -> "{}";
+            case "setProviderKey" -> "{\"api_key\":\"sk-test\"}";
             case "createPhoneNumber" -> "{\"number\":\"+14155550199\",\"trunk\":{\"host\":\"127.0.0.1\"}}";
             default -> throw new AssertionError("give operation " + operationId + " a base body in HostileStringsTest");
         };
@@ -88,6 +89,9 @@ class HostileStringsTest {
 
     /** Path parameter values that let the handler go past its lookup; deletes get ids that do not exist. */
     private static String pathValue(String method, String path, String param) {
+        if (param.equals("provider")) {
+            return "openai";
+        }
         if (method.equals("DELETE")) {
             return path.contains("api-keys") ? "0".repeat(16) : "0".repeat(24);
         }
