@@ -2,6 +2,10 @@ package dev.parley;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.ai.BaseUrlPolicy;
+import dev.parley.ai.Endpoints;
+import dev.parley.ai.openai.Options;
+import dev.parley.ai.tools.ToolCaller;
+import java.time.InstantSource;
 import dev.parley.ai.ProviderKeys;
 import dev.parley.ai.freetts.FreeTtsVoices;
 import dev.parley.analysis.CallAnalyst;
@@ -110,7 +114,8 @@ public final class ParleyApp implements AutoCloseable {
             var phoneNumbers = new PhoneNumberService(database.jdbi(), secretBox);
             var recordings = RecordingStore.of(config.recordings(), database.jdbi(), config.dataDir().resolve("recordings"));
             Dialer dialer = config.telephony().dialerEnabled()
-                    ? startDialer(config, database, transitions, workspaces, phoneNumbers, recordings, credentials, metrics, json) : null;
+                    ? startDialer(config, database, transitions, workspaces, phoneNumbers, recordings, credentials, urls, metrics, json)
+                    : null;
             Runnable accepted = () -> {
                 webhooks.wake();
                 if (dialer != null) {
@@ -148,7 +153,7 @@ public final class ParleyApp implements AutoCloseable {
 
     private static Dialer startDialer(ParleyConfig config, Database database, CallTransitions transitions,
                                       WorkspaceService workspaces, PhoneNumberService phoneNumbers, RecordingStore recordings,
-                                      ProviderKeys providerKeys, MeterRegistry metrics,
+                                      ProviderKeys providerKeys, WebhookUrlPolicy urls, MeterRegistry metrics,
                                       ObjectMapper json) {
         ParleyConfig.Telephony t = config.telephony();
         var ua = new SipUserAgent(new SipUserAgent.Settings(t.sipHost(), t.sipPort(), t.externalHost(), "Parley/0.1"));
@@ -165,7 +170,9 @@ public final class ParleyApp implements AutoCloseable {
         var provider = new SipTelephonyProvider(ua, t.sipHost(), t.trunk(), sandbox,
                 new RtpPorts(rtpHost, t.rtpFirst(), t.rtpLast()), phoneNumbers::trunkFor);
         provider.bindMetrics(metrics);
-        var conversations = conversations(config.speech(), database, json, metrics);
+        var network = new Conversations.Network(new Endpoints(providerKeys, new BaseUrlPolicy(config.providers())),
+                new ToolCaller(workspaces::signingSecrets, urls::refusalAtDelivery, InstantSource.system()), Options.DEFAULT);
+        var conversations = conversations(config.speech(), database, json, metrics, network);
         var transcripts = new TranscriptStore(database.jdbi());
         var analyst = new CallAnalyst(new AssistantStore(database.jdbi(), json), transcripts, providerKeys, CallAnalyst.LIMIT);
         return new Dialer(new DialQueue(database.jdbi()), transitions, provider,
@@ -190,9 +197,8 @@ public final class ParleyApp implements AutoCloseable {
      * The offline speech engines, made once per node: voices at once, recognizers on background
      * threads (a second or two each), primed with a few seconds of the voice's speech.
      */
-    private static Conversations conversations(ParleyConfig.Speech speech, Database database,
-                                                                       ObjectMapper json,
-                                                                       MeterRegistry metrics) {
+    private static Conversations conversations(ParleyConfig.Speech speech, Database database, ObjectMapper json,
+                                               MeterRegistry metrics, Conversations.Network network) {
         var voices = new FreeTtsVoices(speech.voices());
         short[] primer;
         try {
@@ -228,7 +234,7 @@ public final class ParleyApp implements AutoCloseable {
             }
         };
         return new Conversations(new AssistantStore(database.jdbi(), json), json,
-                new SphinxSpeechToText(pool, speech.recognizerWait()), voices, observer, pool);
+                new SphinxSpeechToText(pool, speech.recognizerWait()), voices, observer, pool, network);
     }
 
     public int port() {

@@ -217,6 +217,12 @@ public final class FakeChatCompletions implements AutoCloseable {
         Request request = new Request(ex.getRequestMethod(), ex.getRequestURI().getPath(), Map.copyOf(headers), body,
                 new CompletableFuture<>());
         requests.add(request);
+        if (!body.path("stream").asBoolean(false)) {
+            try (ex) {
+                complete(ex, request); // the call's analysis after it ended: one JSON answer, not a stream
+            }
+            return;
+        }
         Script script = scripts.size() > 1 ? scripts.pollFirst() : scripts.peekFirst();
         try (ex) {
             if (!ex.getRequestURI().getPath().endsWith("/chat/completions") || script == null) {
@@ -231,6 +237,37 @@ public final class FakeChatCompletions implements AutoCloseable {
             }
             stream(ex, script, request);
         }
+    }
+
+    /**
+     * What a request without {@code stream: true} gets (the after-call analysis): a
+     * {@code chat.completion} whose message is {@code content}. Without it such requests get a 404.
+     */
+    public FakeChatCompletions analysis(String content) {
+        this.analysis = content;
+        return this;
+    }
+
+    private volatile String analysis;
+
+    private void complete(HttpExchange ex, Request request) throws IOException {
+        String content = analysis;
+        if (content == null || !ex.getRequestURI().getPath().endsWith("/chat/completions")) {
+            error(ex, 404, "no analysis scripted", Optional.empty());
+        } else {
+            ObjectNode c = JSON.createObjectNode();
+            c.put("id", "chatcmpl-fake" + ids.incrementAndGet()).put("object", "chat.completion").put("created", 0)
+                    .put("model", "fake-model");
+            ObjectNode choice = c.putArray("choices").addObject();
+            choice.put("index", 0).put("finish_reason", "stop");
+            choice.putObject("message").put("role", "assistant").put("content", content);
+            c.putObject("usage").put("prompt_tokens", 50).put("completion_tokens", 20).put("total_tokens", 70);
+            byte[] b = JSON.writeValueAsBytes(c);
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+        }
+        request.ended().complete(Ending.COMPLETED);
     }
 
     private static void error(HttpExchange ex, int status, String message, Optional<String> retryAfter) throws IOException {
