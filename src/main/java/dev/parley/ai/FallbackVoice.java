@@ -104,6 +104,7 @@ public final class FallbackVoice implements TextToSpeech {
             }
             ProviderFailure.Exception last = null;
             for (TextToSpeech voice : order) {
+                current = null;
                 try {
                     Speech s = voice.synthesize(text);
                     current = s;
