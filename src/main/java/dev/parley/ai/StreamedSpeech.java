@@ -13,8 +13,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Three ways it ends, all seen by {@code next()} after the frames already queued: {@link #end()}
  * (the last frame padded with silence, then {@code null}), {@link #fail} (the failure thrown once
- * the good audio before it was taken), and a stall: no audio for the stall limit since the speech
- * was asked for or since the last audio, which fails it with {@link ProviderFailure#stalled}.
+ * the good audio before it was taken), and a stall: no audio for the stall limit since the text
+ * was sent ({@link #textSent()}) or since the last audio, which fails it with
+ * {@link ProviderFailure#stalled}. Before the text is sent the provider's own connect timeout
+ * applies: a slow handshake is a connection failure, not a stall.
  * {@link #close()} (barge-in) and a stall both run the provider's cancel hook once, which aborts
  * the connection so the provider stops generating; audio arriving after that is dropped.
  */
@@ -32,6 +34,7 @@ public final class StreamedSpeech implements TextToSpeech.Speech {
     private volatile long lastAudioNanos = System.nanoTime();
     private volatile ProviderFailure failure;
     private volatile boolean closed;
+    private volatile boolean sent;
     private volatile List<TextToSpeech.Word> words = List.of();
     private volatile Runnable cancel = () -> {};
 
@@ -49,6 +52,12 @@ public final class StreamedSpeech implements TextToSpeech.Speech {
         if (closed || cancelled.get()) {
             hook.run();
         }
+    }
+
+    /** The text went out to the provider: the stall clock starts now. */
+    public void textSent() {
+        lastAudioNanos = System.nanoTime();
+        sent = true;
     }
 
     /** Audio as it arrives, any number of 8 kHz samples; complete frames are handed out at once. */
@@ -125,7 +134,7 @@ public final class StreamedSpeech implements TextToSpeech.Speech {
             if (f != null) {
                 return f;
             }
-            if (System.nanoTime() - lastAudioNanos >= limit) {
+            if (sent && System.nanoTime() - lastAudioNanos >= limit) {
                 fail(ProviderFailure.stalled(provider, stallLimit));
                 cancelOnce();
             }

@@ -198,6 +198,26 @@ public final class FakeElevenLabs implements AutoCloseable {
         return sessions.get(index);
     }
 
+    /**
+     * The socket that received {@code text} (as sent, e.g. with its trailing space), waiting for it.
+     * A voice keeps one socket ready while another speaks, so the order sockets open in is not the
+     * order they are used in.
+     */
+    public Session sessionReceiving(String text, Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            for (Session s : sessions) {
+                if (s.texts().contains(text)) {
+                    return s;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no stream-input socket received the text within " + wait);
+            }
+            Thread.sleep(5);
+        }
+    }
+
     /** Upgrades refused so far. */
     public int refused() {
         return refused.get();

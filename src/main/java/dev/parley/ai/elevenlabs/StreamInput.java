@@ -92,6 +92,7 @@ final class StreamInput {
         }
         ready.thenCompose(ws -> ws.sendText(chunk, true))
                 .thenApply(ws -> {
+                    into.textSent();
                     usage.ttsText(text.length());
                     return ws;
                 })

@@ -92,6 +92,7 @@ public final class OpenAiVoice implements TextToSpeech {
         if ("http".equalsIgnoreCase(endpoint.baseUrl().getScheme())) {
             b.version(HttpClient.Version.HTTP_1_1); // local servers: no h2c upgrade dance
         }
+        speech.textSent(); // the stall limit covers connecting too: a pooled connection is the normal case
         CompletableFuture<HttpResponse<InputStream>> exchange = HTTP.sendAsync(b.build(), HttpResponse.BodyHandlers.ofInputStream());
         Thread reader = Thread.currentThread();
         speech.onCancel(() -> {
