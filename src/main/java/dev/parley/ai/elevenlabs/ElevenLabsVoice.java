@@ -21,7 +21,7 @@ import java.util.List;
  * and then closes, and its messages carry no utterance id: reusing a socket for several clauses
  * would make a cut clause's late audio indistinguishable from the next one's. So each
  * {@link #synthesize} takes the socket opened ahead ({@link #warm()}, or after the previous
- * utterance), sends the clause flushed and ended, and at once opens the next one. A clause's first
+ * utterance), sends the clause flushed and ended, and opens the next one as soon as this one is open. A clause's first
  * audio then waits only for generation, never for a handshake; a barge-in aborts that clause's
  * socket, which stops ElevenLabs generating and drops anything still in flight. A ready socket
  * idles at most {@code inactivity_timeout} (180 s, the most ElevenLabs allows); one older than
@@ -94,9 +94,12 @@ public final class ElevenLabsVoice implements TextToSpeech {
             }
             warm();
             socket = spare;
-            spare = open(); // the next utterance's, opening while this one speaks
+            spare = null;
         }
         socket.speak(clause, speech, usage);
+        // The next utterance's socket opens while this one speaks, once this one opened: a refused
+        // key or a rate limit is not asked twice.
+        socket.whenReady(this::warm);
         return speech;
     }
 

@@ -69,6 +69,11 @@ final class StreamInput {
                 && !ready.isCompletedExceptionally();
     }
 
+    /** Runs once the socket is open and initialized (never, if it fails). */
+    void whenReady(Runnable r) {
+        ready.thenRun(r);
+    }
+
     synchronized boolean closed() {
         return closed;
     }

@@ -124,6 +124,9 @@ class ElevenLabsVoiceTest {
             assertThat(speech.next()).isNotNull();
         }
         assertThat(next.texts()).containsExactly("And good night. ");
+        FakeElevenLabs.Session ready = fake.session(2, Duration.ofSeconds(2));
+        voice.close();
+        assertThat(ready.closed().get(2, TimeUnit.SECONDS)).as("closing the voice closes its ready socket").isNotNull();
     }
 
     @Test
