@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code /v1/text-to-speech/{voice_id}/stream-input}. Point a voice at {@link #baseUrl()}.
  *
  * <p>What it does: every text flushed ({@code "flush": true}) or ended ({@code {"text": ""}}) is
- * spoken ({@link SpokenAudio#ulaw8k}, real speech) and streamed back as {@code {"audio": base64
+ * spoken ({@link SynthesizedAudio#ulaw8k}, real speech) and streamed back as {@code {"audio": base64
  * μ-law, "alignment": {...}}} messages of {@link #chunk} audio each, the first after
  * {@link #firstAudioAfter}, the next ones paced at {@link #pace} times real time; the characters'
  * alignment is spread evenly over the audio, relative to each message as ElevenLabs does. After the
@@ -225,7 +225,7 @@ public final class FakeElevenLabs implements AutoCloseable {
 
     /** The audio this fake sends for {@code text}, for comparing with what a voice hands out. */
     public static byte[] audioFor(String text) {
-        return SpokenAudio.ulaw8k(text);
+        return SynthesizedAudio.ulaw8k(text);
     }
 
     private void speak(WsContext ctx, Session s) {

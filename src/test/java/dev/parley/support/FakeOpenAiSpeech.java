@@ -22,7 +22,7 @@ import java.util.concurrent.Executors;
  * TTS servers answer it, for tests and benchmarks. Point a voice at {@link #baseUrl()}
  * ({@code http://127.0.0.1:port/v1}).
  *
- * <p>What it does: the request's {@code input} spoken ({@link SpokenAudio#pcm24k}, real speech) as
+ * <p>What it does: the request's {@code input} spoken ({@link SynthesizedAudio#pcm24k}, real speech) as
  * a chunked body of raw 24 kHz 16-bit little-endian mono PCM ({@link #wav} puts a RIFF header
  * first, as some local servers do), {@link #chunk} of audio per write, the first after
  * {@link #firstAudioAfter}, then paced at {@link #pace} times real time.
@@ -120,7 +120,7 @@ public final class FakeOpenAiSpeech implements AutoCloseable {
 
     /** The audio this fake sends for {@code text}. */
     public static short[] audioFor(String text) {
-        return SpokenAudio.pcm24k(text);
+        return SynthesizedAudio.pcm24k(text);
     }
 
     private void answer(HttpExchange exchange) throws IOException {

@@ -16,12 +16,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * or sox is missing (CI installs them) it is a deterministic tone instead, 200 ms per word, so the
  * fakes still stream audio of a length that grows with the text.
  */
-public final class SpokenAudio {
+public final class SynthesizedAudio {
     private static final boolean ESPEAK = Files.isExecutable(Path.of("/usr/bin/espeak-ng")) && Files.isExecutable(Path.of("/usr/bin/sox"));
     private static final Map<String, byte[]> ULAW = new ConcurrentHashMap<>();
     private static final Map<String, short[]> PCM24K = new ConcurrentHashMap<>();
 
-    private SpokenAudio() {}
+    private SynthesizedAudio() {}
 
     /** {@code text} spoken as 8 kHz G.711 μ-law, one byte a sample (ElevenLabs' {@code ulaw_8000}). */
     public static byte[] ulaw8k(String text) {
