@@ -19,6 +19,7 @@ final class CallerSpeech {
                 long lastVoicedNanos) {}
 
     private final SpeechToText.Session stt;
+    private final boolean streaming;       // the recognizer hears every frame, turn or not
     private final ArrayDeque<short[]> preRoll = new ArrayDeque<>();
     private boolean open;
     private long start;
@@ -30,12 +31,13 @@ final class CallerSpeech {
     private long finishNanos;
     private String carry = "";
 
-    CallerSpeech(SpeechToText.Session stt) {
+    CallerSpeech(SpeechToText.Session stt, boolean streaming) {
         this.stt = stt;
+        this.streaming = streaming;
     }
 
     void frame(short[] pcm) {
-        if (open) {
+        if (open || streaming) {
             stt.send(pcm);
             return;
         }
@@ -53,6 +55,9 @@ final class CallerSpeech {
     /** The utterance is a turn: the recognizer gets it from its beginning. */
     void open() {
         open = true;
+        if (streaming) {
+            return; // it has heard everything already
+        }
         for (short[] f : preRoll) {
             stt.send(f);
         }
@@ -70,6 +75,16 @@ final class CallerSpeech {
 
     /** The turn ended {@code framesSinceVoiced} frames ago (the endpointing delay): ask for its text. */
     void close(long now, int framesSinceVoiced) {
+        ended(now, framesSinceVoiced);
+        stt.finish();
+    }
+
+    /** A streaming recognizer's endpointing ended the turn: its text is already on the way. */
+    void closeByRecognizer(long now, int framesSinceVoiced) {
+        ended(now, framesSinceVoiced);
+    }
+
+    private void ended(long now, int framesSinceVoiced) {
         open = false;
         endpointingMs = framesSinceVoiced * TurnDetector.FRAME_MS;
         lastVoicedNanos = System.nanoTime() - endpointingMs * 1_000_000L;
@@ -77,7 +92,6 @@ final class CallerSpeech {
         finishNanos = System.nanoTime();
         awaitingFinal = true;
         finalDeadline = now + FINAL_TIMEOUT_SAMPLES;
-        stt.finish();
     }
 
     boolean awaitingFinal() {

@@ -50,6 +50,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Conversation {
     private static final Logger log = LoggerFactory.getLogger(Conversation.class);
+    /** No-input timeouts in a row after which a conversation that manages its own listening hangs up. */
+    static final int SILENCES_BEFORE_HANGUP = 2;
     static final String APOLOGY = "I'm sorry, I'm having trouble right now. Please try again later. Goodbye.";
 
     /** What the conversation needs from the call around it. */
@@ -97,6 +99,9 @@ public final class Conversation {
 
         record TransferRefused(String destination) implements Event {}
 
+        /** A reply has no more parts. */
+        record ReplyDone(int generation) implements Event {}
+
         record Start(CallAudio audio) implements Event {}
 
         record Stop() implements Event {}
@@ -106,7 +111,9 @@ public final class Conversation {
     private final TurnTaking settings;
     private final Responder.Session responder;
     private final SpeechToText.Session stt;
-    private final TextToSpeech voice;
+    private final WarmVoice voice;
+    private final boolean streaming;       // the recognizer hears the whole call and sends finals as it has them
+    private final AutoCloseable resources;
     private final Line line;
     private final TextToSpeech apologyVoice;
     private final dev.parley.ai.Usage usage;
@@ -137,28 +144,49 @@ public final class Conversation {
     private EndReason ending;              // why, once the reply said to end
     private String endingDetail;           // what the history says about it (the failed provider)
     private String transferTo;             // once the reply asked for a transfer, until it is under way
+    private boolean replyListened;         // the reply said how to listen (a flow's step); else the conversation does
+    private int silences;                  // no-input timeouts in a row the conversation itself armed
+    private final List<Heard> finals = new ArrayList<>(); // a streaming recognizer's finals not yet in a turn
+    private long streamOrigin = -1;        // the recording sample the recognizer's audio began at
+
+    /** A streaming recognizer's final, placed on the recording's timeline (-1: unknown). */
+    private record Heard(String text, long endSample) {}
+
+    /**
+     * One call's providers, opened for it.
+     *
+     * @param apologyVoice says the apology when the call's own providers failed for good (the offline voice)
+     * @param usage what the call's providers add their usage to (tokens, audio seconds, characters)
+     * @param resources what was opened for this call alone (network voices), closed when it ends
+     */
+    public record Providers(Responder.Session responder, SpeechToText.Session stt, TextToSpeech voice,
+                            TextToSpeech apologyVoice, dev.parley.ai.Usage usage, AutoCloseable resources) {
+        public static Providers offline(Responder.Session responder, SpeechToText.Session stt, TextToSpeech voice) {
+            return new Providers(responder, stt, voice, voice, new dev.parley.ai.Usage(), () -> { });
+        }
+    }
 
     public Conversation(String callId, TurnTaking settings, boolean assistantFirst, Responder.Session responder,
                         SpeechToText.Session stt, TextToSpeech voice, Line line, Observer observer) {
-        this(callId, settings, assistantFirst, responder, stt, voice, line, observer, new dev.parley.ai.Usage());
+        this(callId, settings, assistantFirst, Providers.offline(responder, stt, voice), line, observer);
     }
 
-    /** @param usage what this call's providers add their usage to (tokens, audio seconds, characters) */
-    public Conversation(String callId, TurnTaking settings, boolean assistantFirst, Responder.Session responder,
-                        SpeechToText.Session stt, TextToSpeech voice, Line line, Observer observer,
-                        dev.parley.ai.Usage usage) {
-        this.usage = usage;
+    public Conversation(String callId, TurnTaking settings, boolean assistantFirst, Providers providers, Line line,
+                        Observer observer) {
+        this.usage = providers.usage();
+        this.resources = providers.resources();
         this.callId = callId;
         this.settings = settings;
         this.assistantFirst = assistantFirst;
-        this.responder = responder;
-        this.stt = stt;
-        this.voice = voice;
-        this.apologyVoice = voice;
+        this.responder = providers.responder();
+        this.stt = providers.stt();
+        this.streaming = stt.capabilities().streaming();
+        this.voice = new WarmVoice(providers.voice());
+        this.apologyVoice = providers.apologyVoice();
         this.line = line;
         this.observer = observer;
         this.detector = new TurnDetector(settings);
-        this.caller = new CallerSpeech(stt);
+        this.caller = new CallerSpeech(stt, streaming);
         this.transcript = new Transcript(line);
         this.noInput = new NoInputTimer(settings.noInputTimeout());
     }
@@ -204,8 +232,7 @@ public final class Conversation {
             stopped = true;
             if (!started) {
                 over = true;
-                stt.close();
-                responder.close();
+                closeProviders();
                 return;
             }
         }
@@ -296,6 +323,11 @@ public final class Conversation {
             }
             case Event.Played p -> played(p.utterance());
             case Event.Digit d -> digitPressed(d.digit());
+            case Event.ReplyDone d -> {
+                if (d.generation() == generation) {
+                    replyDone();
+                }
+            }
             case Event.TransferRefused t -> startReply(new Responder.Input.TransferFailed(t.destination(),
                     "the far end refused the transfer"), pendingFromNow());
             case Event.Stop s -> throw new IllegalStateException("handled by the loop");
@@ -324,10 +356,31 @@ public final class Conversation {
             return;
         }
         parts.forEach(this::part);
+        replyDone();
+    }
+
+    /**
+     * A reply has said all it will. One that did not say how to listen (a language model's) leaves
+     * the listening to the conversation: the caller gets the assistant's no-input timeout from the
+     * moment it falls silent; a flow's reply carries its own {@code Listen}.
+     */
+    private void replyDone() {
+        reply = null;
+        if (replyListened || ending != null || transferTo != null) {
+            return;
+        }
+        noInput.listen(null);
+        if (!speaker.busy()) {
+            noInput.assistantIdle(now);
+            pending = null;
+        }
     }
 
     private void frame(short[] pcm, long at) {
         now = at;
+        if (streaming && streamOrigin < 0) {
+            streamOrigin = at;
+        }
         if (ending != null) {
             return; // the closing line is playing: nothing the caller says changes the end
         }
@@ -379,10 +432,62 @@ public final class Conversation {
     }
 
     private void sttEvent(SttEvent e) {
-        if (!(e instanceof SttEvent.Final f) || !caller.awaitingFinal()) {
-            return;
+        switch (e) {
+            case SttEvent.Final f when streaming -> {
+                if (f.text() != null && !f.text().isBlank()) {
+                    finals.add(new Heard(f.text().strip(), f.endMs() < 0 ? -1 : streamOrigin + f.endMs() * 8));
+                }
+            }
+            case SttEvent.Final f -> {
+                if (caller.awaitingFinal()) {
+                    heard(f.text() == null ? "" : f.text().strip(), f.error());
+                }
+            }
+            case SttEvent.SpeechEnded x when streaming -> streamedTurnEnded();
+            case SttEvent.SpeechStarted x -> {
+                // The recognizer confirms what our VAD began to hear over the assistant: interrupt now.
+                if (overlap && ending == null && settings.bargeIn() && speaker.busy() && speaker.interruptible()) {
+                    bargeIn(true);
+                    overlap = false;
+                    openTurn();
+                }
+            }
+            case SttEvent.Failed f -> providerFailed(f.failure());
+            case SttEvent.SpeechEnded x -> { }
+            case SttEvent.Interim x -> { }
         }
-        heard(f.text() == null ? "" : f.text().strip(), f.error());
+    }
+
+    /**
+     * A streaming recognizer ended the caller's turn: after our {@code finish()}, or by its own
+     * endpointing while our VAD still heard the turn going on (then the turn ends here). Speech it
+     * heard that our VAD took for no turn counts as one when the assistant is quiet (a soft voice),
+     * and is dropped when the assistant was speaking (a backchannel, or our own echo).
+     */
+    private void streamedTurnEnded() {
+        if (caller.isOpen()) {
+            caller.closeByRecognizer(now, detector.framesSinceVoiced());
+        } else if (!caller.awaitingFinal()) {
+            if (finals.isEmpty() || speaker.busy() || overlap || ending != null) {
+                finals.clear();
+                return;
+            }
+            caller.began(now);
+            caller.closeByRecognizer(now, 0);
+        }
+        heard(takeFinals(caller.startSample()), null);
+    }
+
+    /** The finals of the turn that began at {@code turnStart}; those of speech before it (ignored overlaps) are dropped. */
+    private String takeFinals(long turnStart) {
+        StringBuilder text = new StringBuilder();
+        for (Heard h : finals) {
+            if (h.endSample() < 0 || h.endSample() >= turnStart - 1600) {
+                text.append(text.isEmpty() ? "" : " ").append(h.text());
+            }
+        }
+        finals.clear();
+        return text.toString();
     }
 
     private void heard(String text, String error) {
@@ -390,6 +495,7 @@ public final class Conversation {
         if (turn == null) {
             return; // they are already speaking again: answered once they finish
         }
+        silences = 0;
         transcript.caller(turn.text(), turn.startSample(), turn.endSample(), turn.error());
         if (ending != null) {
             return;
@@ -412,6 +518,7 @@ public final class Conversation {
             bargeIn(false);
         }
         noInput.calleeSpoke();
+        silences = 0;
         startReply(new Responder.Input.Digit(digit), ReplyTiming.from(System.nanoTime()));
     }
 
@@ -427,7 +534,14 @@ public final class Conversation {
         }
         switch (noInput.check(now)) {
             case CALLEE_SILENT -> startReply(new Responder.Input.Answered(), pendingFromNow()); // the assistant begins
-            case NO_INPUT -> startReply(new Responder.Input.NoInput(), pendingFromNow());
+            case NO_INPUT -> {
+                if (!replyListened && ++silences >= SILENCES_BEFORE_HANGUP) {
+                    ending = EndReason.SILENCE_TIMEOUT; // the responder asked again and still nothing
+                    line.hangup(ending, "the caller said nothing after " + silences + " prompts");
+                } else {
+                    startReply(new Responder.Input.NoInput(), pendingFromNow());
+                }
+            }
             case NOT_YET -> { }
         }
     }
@@ -439,6 +553,7 @@ public final class Conversation {
     private void startReply(Responder.Input input, ReplyTiming p) {
         cancelReply();
         generation++;
+        replyListened = false;
         noInput.stopListening();
         pending = p;
         p.replyNanos = System.nanoTime();
@@ -463,10 +578,14 @@ public final class Conversation {
                 while ((part = r.next()) != null) {
                     post(new Event.Part(part, gen));
                 }
+                post(new Event.ReplyDone(gen));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (dev.parley.ai.ProviderFailure.Exception e) {
+                post(new Event.Part(new Responder.Part.Failed(e.failure()), gen));
             } catch (RuntimeException e) {
                 log.error("The responder's reply failed", e);
+                post(new Event.ReplyDone(gen));
             } finally {
                 unsettled.decrementAndGet();
             }
@@ -487,6 +606,7 @@ public final class Conversation {
                 noInput.assistantSpeaking();
             }
             case Responder.Part.Listen l -> {
+                replyListened = true;
                 stt.expect(l.expect());
                 noInput.listen(l.noInputTimeout());
                 if (!speaker.busy()) {
@@ -528,6 +648,10 @@ public final class Conversation {
         } else if (u.digits == null && u.error != null) {
             // The voice failed before a frame: the turn says so rather than vanishing.
             transcript.assistantFailed(now, u.error);
+        }
+        if (u.failure != null && u.text != APOLOGY) {
+            providerFailed(u.failure);
+            return;
         }
         if (pending != null && pending.first == u) {
             pending = null; // canceled or failed before a single frame went out
@@ -605,8 +729,18 @@ public final class Conversation {
             }
         }
         unsettled.addAndGet(-left.size());
+        closeProviders();
+    }
+
+    private void closeProviders() {
         stt.close();
         responder.close();
+        voice.close();
+        try {
+            resources.close();
+        } catch (Exception e) {
+            log.warn("The call's providers did not close cleanly: {}", e.toString());
+        }
     }
 
     private static int millisSince(long nanos) {

@@ -1,7 +1,6 @@
 package dev.parley.conversation;
 
 import dev.parley.ai.Responder;
-import dev.parley.ai.TextToSpeech;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,8 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The assistant's first words, asked for and synthesized while the phone rings (on a thread of its
- * own), so the greeting's first frame goes out on the first tick after the answer. The voice's
- * cache keeps the synthesized audio; the greeting's utterances play from it.
+ * own), so the greeting's first frame goes out on the first tick after the answer: its lines are
+ * synthesized ahead by the call's {@link WarmVoice}, and the greeting's utterances play them.
  */
 final class Greeting {
     private static final Logger log = LoggerFactory.getLogger(Greeting.class);
@@ -19,7 +18,7 @@ final class Greeting {
     private final Thread thread;
     private volatile List<Responder.Part> parts;
 
-    private Greeting(String callId, Responder.Session responder, TextToSpeech voice, Runnable done) {
+    private Greeting(String callId, Responder.Session responder, WarmVoice voice, Runnable done) {
         this.thread = Thread.ofVirtual().name("greeting-" + callId).start(() -> {
             try {
                 prepare(responder, voice);
@@ -30,11 +29,11 @@ final class Greeting {
     }
 
     /** Starts preparing; {@code done} runs once the greeting is ready (or failed). */
-    static Greeting prepare(String callId, Responder.Session responder, TextToSpeech voice, Runnable done) {
+    static Greeting prepare(String callId, Responder.Session responder, WarmVoice voice, Runnable done) {
         return new Greeting(callId, responder, voice, done);
     }
 
-    private void prepare(Responder.Session responder, TextToSpeech voice) {
+    private void prepare(Responder.Session responder, WarmVoice voice) {
         List<Responder.Part> got = new ArrayList<>();
         try (Responder.Reply r = responder.respond(new Responder.Input.Answered(), List.of())) {
             Responder.Part p;
@@ -47,14 +46,8 @@ final class Greeting {
             log.error("The responder failed to produce the greeting", e);
         }
         for (Responder.Part p : got) {
-            if (p instanceof Responder.Part.Say s) {
-                try (TextToSpeech.Speech speech = voice.synthesize(s.text())) {
-                    speech.next(); // warms the voice's cache; the utterance plays from it
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (RuntimeException e) {
-                    log.warn("The greeting could not be synthesized ahead", e);
-                }
+            if (p instanceof Responder.Part.Say say) {
+                voice.prefetch(say.text()); // made while it rings; the greeting's utterance plays it
             }
         }
         parts = got;

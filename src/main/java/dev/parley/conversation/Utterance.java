@@ -26,6 +26,9 @@ final class Utterance {
     volatile int framesProduced;
     volatile int framesPlayed;
     volatile String error;
+    /** Set when the voice (and its fallbacks) failed for good: the call cannot go on speaking. */
+    volatile dev.parley.ai.ProviderFailure failure;
+    private volatile java.util.List<TextToSpeech.Word> words = java.util.List.of();
 
     private Utterance(String text, boolean interruptible, String digits) {
         this.text = text;
@@ -59,14 +62,23 @@ final class Utterance {
                 }
                 short[] f;
                 while (!canceled && (f = s.next()) != null) {
+                    if (framesProduced % 25 == 0) {
+                        words = s.words(); // timings so far: a cut keeps exactly the words heard
+                    }
                     if (framesProduced == 0) {
                         firstAudioNanos = System.nanoTime();
                     }
                     frames.add(f);
                     framesProduced++;
                 }
+                words = s.words();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (dev.parley.ai.ProviderFailure.Exception e) {
+                if (!canceled) {
+                    error = "the voice failed: " + e.failure().message();
+                    failure = e.failure();
+                }
             } catch (RuntimeException e) {
                 // Our own providers' messages say what to fix (e.g. no voice free); others are named by type only.
                 error = "the voice failed: " + (e instanceof IllegalStateException ? e.getMessage() : e.getClass().getSimpleName());
@@ -122,9 +134,9 @@ final class Utterance {
     }
 
     /**
-     * The words the caller heard, when the utterance was cut short: the share of words matching the
-     * share of audio played (the voice gives no word timings; an estimate is better than claiming
-     * the whole sentence was said).
+     * The words the caller heard, when the utterance was cut short: by the voice's word timings when
+     * it gives them, else the share of words matching the share of audio played (an estimate is
+     * better than claiming the whole sentence was said).
      */
     String heardText() {
         if (framesPlayed == 0) {
@@ -132,6 +144,12 @@ final class Utterance {
         }
         if (!canceled || framesProduced == 0 || framesPlayed >= framesProduced && produced) {
             return text;
+        }
+        java.util.List<TextToSpeech.Word> timed = words;
+        if (!timed.isEmpty()) {
+            // The voice said where each word lies: keep those whose audio was played to the end.
+            long playedMs = framesPlayed * 20L;
+            return String.join(" ", timed.stream().filter(w -> w.endMs() <= playedMs).map(TextToSpeech.Word::text).toList());
         }
         String[] words = text.strip().split("\\s+");
         int total = produced ? framesProduced : Math.max(framesProduced, framesPlayed);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.parley.ai.Responder;
 import dev.parley.ai.Responder.Input;
 import dev.parley.ai.Responder.Part;
+import dev.parley.ai.SpeechToText.SttEvent;
 import dev.parley.call.TranscriptTurn;
 import java.time.Duration;
 import java.util.List;
@@ -323,5 +324,127 @@ class ConversationTest {
         }
         assertThat(started).as("clicks shorter than min_utterance_ms").isZero();
         assertThat(d.inUtterance()).as("a steady hum becomes the noise floor").isFalse();
+    }
+
+    @Test
+    void aStreamingRecognizersFinalsMakeTheTurnAndItsEndpointingEndsItBeforeOurs() throws Exception {
+        ScriptedCall call = new ScriptedCall();
+        // The caller speaks on ticks 60-80; the recognizer sends its final and ends the turn at frame 86,
+        // 120 ms after the last word, where our own endpointing would wait 500 ms (tick 105).
+        var stt = new ScriptedCall.StreamingStt()
+                .on(85, new SttEvent.Final("yes please", null, 80 * 20))
+                .on(86, new SttEvent.SpeechEnded());
+        List<Input> inputs = new CopyOnWriteArrayList<>();
+        Conversation c = conversation(call, stt, in -> {
+            inputs.add(in);
+            return in instanceof Input.Answered ? List.of(new Part.Say("hello", true)) : List.of(new Part.Say("good", true));
+        });
+        started(c, call);
+        call.run(140, speaks(60, 80));
+        c.stop();
+        assertThat(inputs).contains(new Input.Heard("yes please"));
+        assertThat(stt.framesSent).as("a streaming recognizer hears the whole call").isGreaterThanOrEqualTo(139);
+        assertThat(stt.finishes).as("the recognizer ended the turn; nothing to flush").isZero();
+        TranscriptTurn answer = call.turns.stream().filter(t -> t.text().equals("good")).findFirst().orElseThrow();
+        assertThat(answer.startMs()).as("answered at the recognizer's end of turn, before our 500 ms").isLessThan(100 * 20);
+    }
+
+    @Test
+    void aStreamingFinalForABackchannelOverTheAssistantIsNotPartOfTheNextTurn() throws Exception {
+        ScriptedCall call = new ScriptedCall();
+        String longLine = "one two three four five six seven eight nine ten eleven twelve";
+        var stt = new ScriptedCall.StreamingStt()
+                .on(30, new SttEvent.Final("mm hmm", null, 26 * 20))
+                .on(31, new SttEvent.SpeechEnded())
+                .on(150, new SttEvent.Final("yes", null, 140 * 20))
+                .on(151, new SttEvent.SpeechEnded());
+        List<Input> inputs = new CopyOnWriteArrayList<>();
+        Conversation c = conversation(call, stt, in -> {
+            inputs.add(in);
+            return in instanceof Input.Answered ? List.of(new Part.Say(longLine, true)) : List.of(new Part.Say("ok", true));
+        });
+        started(c, call);
+        // 120 ms of "mm hmm" over the greeting (shorter than barge_in_min_ms), then "yes" once it is over.
+        call.run(200, t -> (t >= 20 && t < 26) || (t >= 130 && t < 140) ? ScriptedCall.voice(t) : ScriptedCall.QUIET);
+        c.stop();
+        assertThat(inputs).containsExactly(new Input.Answered(), new Input.Heard("yes"));
+        assertThat(call.turns.getFirst().interrupted()).as("a backchannel does not interrupt").isFalse();
+    }
+
+    @Test
+    void aReplyThatDoesNotListenGetsTheAssistantsNoInputTimeoutAndTwoSilencesEndTheCall() throws Exception {
+        ScriptedCall call = new ScriptedCall();
+        List<Input> inputs = new CopyOnWriteArrayList<>();
+        TurnTaking oneSecond = new TurnTaking(500, true, 150, 120, 10, Duration.ofSeconds(1));
+        Conversation c = driven(call, null, new Conversation("c1", oneSecond, true, ScriptedCall.responder(in -> {
+            inputs.add(in);
+            return List.of(new Part.Say(in instanceof Input.Answered ? "hi" : "are you there", true));
+        }), new ScriptedCall.ScriptedStt(), new ScriptedCall.WordVoice(), call, new Conversation.Observer() { }));
+        started(c, call);
+        call.run(400, t -> ScriptedCall.QUIET);
+        c.stop();
+        assertThat(inputs).containsExactly(new Input.Answered(), new Input.NoInput());
+        assertThat(call.hungUp).isEqualTo("silence-timeout");
+        // "hi" plays 200 ms; the re-prompt comes a second later, and the hang-up a second after its 600 ms.
+        int reprompt = (int) call.turns.get(1).startMs();
+        assertThat(reprompt).isBetween(1150, 1300);
+        assertThat(call.hangupTick * 20).isBetween(reprompt + 600 + 1000, reprompt + 600 + 1250);
+    }
+
+    @Test
+    void aResponderThatFailsForGoodApologizesAndEndsTheCallNamingTheProvider() throws Exception {
+        ScriptedCall call = new ScriptedCall();
+        var failure = dev.parley.ai.ProviderFailure.of("openai", true, "openai stalled: nothing arrived for 3000 ms");
+        Conversation c = conversation(call, new ScriptedCall.ScriptedStt("hello"), in -> in instanceof Input.Answered
+                ? List.of(new Part.Say("hi", true), new Part.Listen(List.of(), LONG))
+                : List.of(new Part.Failed(failure)));
+        started(c, call);
+        call.run(600, speaks(30, 50));
+        c.stop();
+        assertThat(call.hungUp).isEqualTo("provider-error");
+        assertThat(call.hangupDetail).contains("openai");
+        assertThat(call.turns).extracting(TranscriptTurn::text).contains(Conversation.APOLOGY);
+        int apologyEnd = (int) call.turns.getLast().endMs();
+        assertThat(call.hangupTick * 20).as("hung up once the apology played").isBetween(apologyEnd, apologyEnd + 100);
+    }
+
+    @Test
+    void aVoiceThatFailsForGoodIsReplacedByTheOfflineVoiceForTheApology() throws Exception {
+        ScriptedCall call = new ScriptedCall();
+        Conversation c = driven(call, null, new Conversation("c1", TurnTaking.DEFAULTS, true, new Conversation.Providers(
+                ScriptedCall.responder(in -> List.of(new Part.Say("hello there", true))), new ScriptedCall.ScriptedStt(),
+                new ScriptedCall.FailingVoice(), new ScriptedCall.WordVoice(), new dev.parley.ai.Usage(), () -> { }),
+                call, new Conversation.Observer() { }));
+        started(c, call);
+        call.run(400, t -> ScriptedCall.QUIET);
+        c.stop();
+        assertThat(call.hungUp).isEqualTo("provider-error");
+        assertThat(call.hangupDetail).contains("elevenlabs");
+        assertThat(call.firstSentTick()).as("the apology is heard, not dead air").isBetween(0, 5);
+        assertThat(call.turns).extracting(TranscriptTurn::text).contains(Conversation.APOLOGY);
+    }
+
+    @Test
+    void aTransferGoesOutOnceTheLineBeforeItPlayedAndARefusalIsToldToTheResponder() throws Exception {
+        ScriptedCall call = new ScriptedCall();
+        call.refuseTransfers = true;
+        List<Input> inputs = new CopyOnWriteArrayList<>();
+        Conversation c = conversation(call, new ScriptedCall.ScriptedStt(), in -> {
+            inputs.add(in);
+            return switch (in) {
+                case Input.Answered a -> List.of(new Part.Say("connecting you now", false), new Part.Transfer("+14155550100"));
+                case Input.TransferFailed f -> List.of(new Part.Say("sorry nobody is there", false),
+                        new Part.EndCall(EndReason.ASSISTANT_ENDED));
+                default -> List.of();
+            };
+        });
+        started(c, call);
+        call.run(200, t -> ScriptedCall.QUIET);
+        c.stop();
+        assertThat(call.transfers).containsExactly("+14155550100");
+        assertThat(inputs).hasSize(2);
+        assertThat(inputs.get(1)).isInstanceOf(Input.TransferFailed.class);
+        assertThat(call.turns).extracting(TranscriptTurn::text).containsExactly("connecting you now", "sorry nobody is there");
+        assertThat(call.hungUp).isEqualTo("assistant-ended");
     }
 }

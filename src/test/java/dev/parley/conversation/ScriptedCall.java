@@ -142,6 +142,66 @@ final class ScriptedCall implements CallAudio, Conversation.Line {
         turns.add(turn);
     }
 
+    final List<String> transfers = new CopyOnWriteArrayList<>();
+    volatile boolean refuseTransfers;
+
+    @Override
+    public void transfer(String destination, Runnable refused) {
+        transfers.add(destination);
+        if (refuseTransfers) {
+            refused.run();
+        } else {
+            hangup(EndReason.TRANSFERRED, "transferred to " + destination);
+        }
+    }
+
+    /** A voice that fails as a network provider does once it and its fallbacks are out of service. */
+    static final class FailingVoice implements TextToSpeech {
+        @Override
+        public Speech synthesize(String text) {
+            throw new dev.parley.ai.ProviderFailure.Exception(
+                    dev.parley.ai.ProviderFailure.of("elevenlabs", true, "elevenlabs answered HTTP 503"));
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /**
+     * A streaming recognizer with its own endpointing: it hears every frame of the call and sends
+     * the events a test scripts for the frame it has just received (its n-th frame since the answer).
+     */
+    static final class StreamingStt extends ScriptedStt {
+        private final java.util.Map<Integer, List<SttEvent>> at = new java.util.concurrent.ConcurrentHashMap<>();
+        volatile int finishes;
+
+        StreamingStt on(int frame, SttEvent... events) {
+            at.put(frame, List.of(events));
+            return this;
+        }
+
+        @Override
+        public Capabilities capabilities() {
+            return new Capabilities(true, true, true);
+        }
+
+        @Override
+        public void send(short[] frame) {
+            List<SttEvent> due = at.remove(framesSent);
+            super.send(frame);
+            if (due != null) {
+                due.forEach(this::emit);
+            }
+        }
+
+        @Override
+        public void finish() {
+            finishes++;
+            emit(new SttEvent.SpeechEnded()); // nothing held back: its finals came already
+        }
+    }
+
     /** A voice that makes ten 20 ms frames per word, at once. */
     static final class WordVoice implements TextToSpeech {
         @Override
@@ -198,9 +258,13 @@ final class ScriptedCall implements CallAudio, Conversation.Line {
         @Override
         public void finish() {
             String text = answers.poll();
-            given.addAndGet(2);
-            events.add(SttEvent.Final.heard(text == null ? "" : text));
-            events.add(new SttEvent.SpeechEnded());
+            emit(SttEvent.Final.heard(text == null ? "" : text));
+            emit(new SttEvent.SpeechEnded());
+        }
+
+        void emit(SttEvent e) {
+            given.incrementAndGet();
+            events.add(e);
         }
 
         /** Events this recognizer has answered with so far. */
