@@ -113,7 +113,7 @@ class ElevenLabsVoiceTest {
     void warmingOpensTheSocketAheadAndTheFirstUtteranceUsesIt() throws Exception {
         voice.warm();
         FakeElevenLabs.Session warmed = fake.session(0, Duration.ofSeconds(2));
-        assertThat(warmed.messages).isEmpty(); // not yet: the initialization follows the handshake
+        assertThat(warmed.texts()).as("open, nothing to say yet").isEmpty();
         try (Speech speech = voice.synthesize("Good morning.")) {
             assertThat(speech.next()).isNotNull();
         }
