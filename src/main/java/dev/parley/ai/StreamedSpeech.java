@@ -39,11 +39,16 @@ public final class StreamedSpeech implements TextToSpeech.Speech {
     private volatile Runnable cancel = () -> {};
 
     public StreamedSpeech(String provider, Duration stallLimit) {
-        if (stallLimit.isNegative() || stallLimit.isZero()) {
-            throw new IllegalArgumentException("the stall limit must be positive, not " + stallLimit);
-        }
         this.provider = provider;
-        this.stallLimit = stallLimit;
+        this.stallLimit = checkedStallLimit(stallLimit);
+    }
+
+    /** For a voice's constructor, so a bad limit fails where it is configured, not at the first utterance. */
+    public static Duration checkedStallLimit(Duration limit) {
+        if (limit == null || limit.isNegative() || limit.isZero()) {
+            throw new IllegalArgumentException("the stall limit must be positive, not " + limit);
+        }
+        return limit;
     }
 
     /** What stops the provider's work (aborting its connection); runs at once if already closed. */

@@ -57,10 +57,9 @@ public final class ElevenLabsVoice implements TextToSpeech {
         }
         this.endpoint = endpoint;
         this.usage = usage;
-        this.stallLimit = stallLimit;
+        this.stallLimit = StreamedSpeech.checkedStallLimit(stallLimit);
         this.uri = endpoint.webSocket("/v1/text-to-speech/" + encode(voiceId) + "/stream-input?model_id=" + encode(model)
                 + "&output_format=ulaw_8000&sync_alignment=true&auto_mode=true&inactivity_timeout=180");
-        new StreamedSpeech(StreamInput.PROVIDER, stallLimit); // validates the limit where it is set
     }
 
     @Override
@@ -89,8 +88,7 @@ public final class ElevenLabsVoice implements TextToSpeech {
         StreamInput socket;
         synchronized (this) {
             if (closed) {
-                speech.end();
-                return speech;
+                throw new IllegalStateException("the ElevenLabs voice was closed (its call ended)");
             }
             warm();
             socket = spare;

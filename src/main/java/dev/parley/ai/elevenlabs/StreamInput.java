@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -42,7 +43,7 @@ final class StreamInput {
     private ProviderFailure closedWith; // guarded by this: why it closed before an utterance was given
     private long samples;           // audio received, for word offsets; listener thread only
 
-    private StreamInput(HttpClient http, URI uri, java.util.Optional<String> key, Duration connectTimeout) {
+    private StreamInput(HttpClient http, URI uri, Optional<String> key, Duration connectTimeout) {
         WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(connectTimeout);
         key.ifPresent(k -> b.header("xi-api-key", k));
         this.opening = b.buildAsync(uri, new Listener());
@@ -59,7 +60,7 @@ final class StreamInput {
         });
     }
 
-    static StreamInput open(HttpClient http, URI uri, java.util.Optional<String> key, Duration connectTimeout) {
+    static StreamInput open(HttpClient http, URI uri, Optional<String> key, Duration connectTimeout) {
         return new StreamInput(http, uri, key, connectTimeout);
     }
 

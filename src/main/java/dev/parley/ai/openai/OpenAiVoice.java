@@ -15,7 +15,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -46,6 +48,8 @@ public final class OpenAiVoice implements TextToSpeech {
     private final String model;
     private final Usage usage;
     private final Duration stallLimit;
+    private final Set<StreamedSpeech> speaking = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     public OpenAiVoice(Endpoint endpoint, String voice, String model, Usage usage) {
         this(endpoint, voice, model, usage, DEFAULT_STALL);
@@ -63,8 +67,7 @@ public final class OpenAiVoice implements TextToSpeech {
         this.voice = voice;
         this.model = model;
         this.usage = usage;
-        this.stallLimit = stallLimit;
-        new StreamedSpeech(PROVIDER, stallLimit); // validates the limit where it is set
+        this.stallLimit = StreamedSpeech.checkedStallLimit(stallLimit);
     }
 
     @Override
@@ -80,7 +83,17 @@ public final class OpenAiVoice implements TextToSpeech {
             speech.end();
             return speech;
         }
-        Thread.ofVirtual().name("openai-tts").start(() -> stream(clause, speech));
+        if (closed) {
+            throw new IllegalStateException("the OpenAI voice was closed (its call ended)");
+        }
+        speaking.add(speech);
+        Thread.ofVirtual().name("openai-tts").start(() -> {
+            try {
+                stream(clause, speech);
+            } finally {
+                speaking.remove(speech);
+            }
+        });
         return speech;
     }
 
@@ -144,9 +157,11 @@ public final class OpenAiVoice implements TextToSpeech {
         }
     }
 
+    /** Drops the exchanges still streaming (the call ended mid-utterance). */
     @Override
     public void close() {
-        // Nothing per call: each utterance's exchange is closed with its Speech.
+        closed = true;
+        speaking.forEach(StreamedSpeech::close);
     }
 
     @Override

@@ -100,6 +100,18 @@ class OpenAiVoiceTest {
     }
 
     @Test
+    void closingTheVoiceDropsWhatItIsStillStreaming() throws Exception {
+        fake.pace(1.0);
+        OpenAiVoice voice = voice(Optional.of(KEY), OpenAiVoice.DEFAULT_STALL);
+        Speech speech = voice.synthesize(HELLO);
+        assertThat(speech.next()).isNotNull();
+        voice.close();
+        assertThat(fake.request(0, Duration.ofSeconds(1)).outcome().get(2, TimeUnit.SECONDS))
+                .isEqualTo(FakeOpenAiSpeech.Outcome.ABORTED_BY_CLIENT);
+        assertThat(speech.next()).isNull();
+    }
+
+    @Test
     void aRefusedKeyIsNotRetryableAndAServerErrorIs() throws Exception {
         OpenAiVoice voice = voice(Optional.of(KEY), OpenAiVoice.DEFAULT_STALL);
         fake.failWith(401);
