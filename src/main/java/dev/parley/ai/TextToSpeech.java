@@ -11,6 +11,14 @@ public interface TextToSpeech extends AutoCloseable {
 
     Speech synthesize(String text);
 
+    /**
+     * Gets ready to speak without saying anything yet: a network voice opens its connection, so the
+     * first {@link #synthesize} (the greeting, while the phone rings) does not pay the handshake.
+     * Returns at once; idempotent. Offline voices have nothing to do.
+     */
+    default void warm() {
+    }
+
     /** The rate the provider itself produces (informational: frames handed out are always 8 kHz). */
     default int sampleRate() {
         return 8000;
