@@ -58,7 +58,9 @@ import org.slf4j.MDC;
  *
  * <p><b>Why we hung up</b> is kept here only: the provider reports that the end was ours
  * ({@link CallEnd#hungUpHere()}) and this object names the reason. A hang-up before anyone answered
- * is a cancel ({@link EndReason#beforeAnswer()}).
+ * is a cancel ({@link EndReason#beforeAnswer()}). A transfer the far end accepted is the one end of
+ * ours the provider names itself ({@link CallEnd#transferred}): it happens inside the provider's
+ * {@code transfer}, so no reason recorded here could reliably come first, and none should win over it.
  */
 final class PlacedCall implements CallListener, Conversation.Line {
     private static final Logger log = LoggerFactory.getLogger(PlacedCall.class);
@@ -162,6 +164,30 @@ final class PlacedCall implements CallListener, Conversation.Line {
             work.execute(c::hangup);
         } catch (RejectedExecutionException e) {
             // the call's work is closed: it has ended
+        }
+    }
+
+    /**
+     * Hands the answered call to {@code destination} on a thread of the call's own: the provider
+     * waits there for the far end's answer, never on the conversation's thread or the SIP stack's.
+     * Accepted, the provider ends the call itself ({@code transferred}, naming the destination) and
+     * the end arrives through {@link #ended} like any other; refused, the conversation hears so.
+     */
+    @Override
+    public void transfer(String destination, Runnable refused) {
+        TelephonyProvider.Active c = call;
+        if (c == null || !answered || ending.get()) {
+            refused.run();
+            return;
+        }
+        try {
+            work.execute(() -> {
+                if (!c.transfer(destination)) {
+                    refused.run();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // the call's work is closed: it has ended, and the conversation with it
         }
     }
 

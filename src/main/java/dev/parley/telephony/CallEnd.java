@@ -15,6 +15,14 @@ public record CallEnd(EndReason reason, Integer sipCode, String detail, boolean 
         return new CallEnd(reason, sipCode, detail, false);
     }
 
+    /**
+     * The far end accepted our REFER and takes the call over. The BYE that follows is part of the
+     * transfer, not a hang-up whose reason the owner would substitute, so this counts as the far end's.
+     */
+    public static CallEnd transferred(String detail) {
+        return new CallEnd(EndReason.TRANSFERRED, null, detail, false);
+    }
+
     /** Our CANCEL or BYE ended it. */
     public static CallEnd hungUpHere(EndReason shown, Integer sipCode, String detail) {
         return new CallEnd(shown, sipCode, detail, true);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.error.JsonFields;
 import dev.parley.error.Problem;
+import dev.parley.telephony.TransferDestination;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,7 +30,8 @@ public final class FlowJson {
     private static final Pattern STEP_ID = Pattern.compile("[a-z0-9_-]{1,64}");
     private static final Pattern DTMF_KEY = Pattern.compile("[0-9*#]");
     private static final Set<String> FLOW_FIELDS = Set.of("steps");
-    private static final Set<String> STEP_FIELDS = Set.of("id", "say", "listen", "goto", "end");
+    private static final Set<String> STEP_FIELDS = Set.of("id", "say", "listen", "goto", "end", "transfer",
+            "on_transfer_failed");
     private static final Set<String> LISTEN_FIELDS = Set.of("intents", "dtmf", "no_match", "no_input");
     private static final Set<String> INTENT_FIELDS = Set.of("name", "phrases", "goto");
     private static final Set<String> NO_MATCH_FIELDS = Set.of("say", "retries", "goto");
@@ -80,19 +82,25 @@ public final class FlowJson {
         rejectUnknown(s, at, STEP_FIELDS);
         Optional<Template> say = present(s, "say").map(v -> template(v, at.field("say")));
         List<String> actions = new ArrayList<>();
-        for (String f : List.of("listen", "goto", "end")) {
+        for (String f : List.of("listen", "goto", "end", "transfer")) {
             if (present(s, f).isPresent()) {
                 actions.add(f);
             }
         }
         if (actions.size() > 1) {
             throw at.field(actions.get(1)).bad("is given together with " + actions.get(0)
-                    + "; a step does exactly one of listen, goto or end (or none of them, to continue with the next step)");
+                    + "; a step does exactly one of listen, goto, end or transfer (or none of them, to continue with the next step)");
+        }
+        if (present(s, "on_transfer_failed").isPresent() && !actions.contains("transfer")) {
+            throw at.field("on_transfer_failed").bad("is given without transfer; it names the step to go to when a"
+                    + " transfer is refused");
         }
         Step.Next next = switch (actions.isEmpty() ? "" : actions.getFirst()) {
             case "listen" -> listen(s.get("listen"), at.field("listen"), refs);
             case "goto" -> new Step.GoTo(refs.check(s.get("goto"), at.field("goto")));
             case "end" -> end(s.get("end"), at.field("end"));
+            case "transfer" -> new Step.Transfer(destination(s.get("transfer"), at.field("transfer")),
+                    present(s, "on_transfer_failed").map(v -> refs.check(v, at.field("on_transfer_failed"))));
             default -> {
                 if (last) {
                     throw at.bad("is the last step but neither listens, jumps (goto) nor ends; add \"end\": {} to hang up");
@@ -192,9 +200,21 @@ public final class FlowJson {
         return new Step.End(say, reason);
     }
 
+    /** An E.164 number or a SIP URI, checked as a transfer at call time checks it, with the step named. */
+    private static String destination(JsonNode raw, At at) {
+        String value = string(raw, at, 300);
+        try {
+            return TransferDestination.parse("transfer", value).text();
+        } catch (Problem p) {
+            throw at.restate(p);
+        }
+    }
+
     /**
      * Steps that neither listen nor end hand over at once; if they lead back to themselves the
-     * assistant would talk (or spin) forever without ever hearing the caller.
+     * assistant would talk (or spin) forever without ever hearing the caller. A refused transfer hands
+     * over too (the caller said nothing), so a transfer retried in a loop must listen somewhere, or it
+     * would send the far end REFER after REFER.
      */
     private static void checkNoSilentLoops(Flow flow, At stepsAt) {
         List<Step> steps = flow.steps();
@@ -207,7 +227,11 @@ public final class FlowJson {
                 Step s = cur.get();
                 path.add(s.id());
                 if (s == first) {
-                    String field = first.next() instanceof Step.GoTo ? "goto" : "";
+                    String field = switch (first.next()) {
+                        case Step.GoTo g -> "goto";
+                        case Step.Transfer t -> "on_transfer_failed";
+                        default -> "";
+                    };
                     At at = stepsAt.index(i).inStep(first.id());
                     throw (field.isEmpty() ? at : at.field(field)).bad("starts a loop of steps that never listens or ends ("
                             + String.join(" -> ", path) + "); add a listen or an end to one of them");
@@ -224,6 +248,7 @@ public final class FlowJson {
         return switch (s.next()) {
             case Step.GoTo g -> flow.step(g.step());
             case Step.Continue c -> flow.after(s);
+            case Step.Transfer t -> t.onFailed().flatMap(flow::step);
             case Listen l -> Optional.empty();
             case Step.End e -> Optional.empty();
         };
@@ -242,6 +267,7 @@ public final class FlowJson {
                 case Step.GoTo g -> targets.add(g.step());
                 case Step.Continue c -> flow.after(s).ifPresent(n -> targets.add(n.id()));
                 case Step.End e -> { }
+                case Step.Transfer t -> t.onFailed().ifPresent(targets::add);
                 case Listen l -> {
                     l.intents().forEach(in -> targets.add(in.goTo()));
                     targets.addAll(l.dtmf().values());
@@ -274,6 +300,10 @@ public final class FlowJson {
                     ObjectNode end = step.putObject("end");
                     e.say().ifPresent(t -> end.put("say", t.source()));
                     end.put("ended_reason", e.reason().wire());
+                }
+                case Step.Transfer t -> {
+                    step.put("transfer", t.destination());
+                    t.onFailed().ifPresent(f -> step.put("on_transfer_failed", f));
                 }
                 case Listen l -> step.set("listen", listen(l));
             }
@@ -349,6 +379,11 @@ public final class FlowJson {
         Problem bad(String what) {
             String subject = step == null ? "'" + rel + "'" : "step '" + step + "':" + (rel.isEmpty() ? "" : " " + rel);
             return Problem.invalid(field, subject + " " + what);
+        }
+
+        /** A check made elsewhere, whose message already names the field: placed at this field, in this step. */
+        Problem restate(Problem p) {
+            return Problem.invalid(field, (step == null ? "" : "step '" + step + "': ") + p.getMessage());
         }
     }
 

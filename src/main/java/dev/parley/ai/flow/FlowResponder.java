@@ -140,9 +140,23 @@ public final class FlowResponder implements Responder {
                 enter(flow.start(), parts);
                 return Reply.of(parts);
             }
-            Listen listen = (Listen) current.next();
+            switch (current.next()) {
+                case Listen listen -> answer(listen, input, parts);
+                case Step.Transfer t -> {
+                    if (input instanceof Input.TransferFailed) {
+                        transferFailed(t, parts);
+                    } // anything else while the transfer is under way waits for its outcome
+                }
+                case Step.GoTo g -> throw new IllegalStateException("the flow rests only on steps that listen or transfer");
+                case Step.End e -> throw new IllegalStateException("an ended flow answers nothing");
+                case Step.Continue c -> throw new IllegalStateException("the flow rests only on steps that listen or transfer");
+            }
+            return Reply.of(parts);
+        }
+
+        private void answer(Listen listen, Input input, List<Part> parts) {
             switch (input) {
-                case Input.Answered a -> throw new IllegalStateException("handled above");
+                case Input.Answered a -> throw new IllegalStateException("handled by respond");
                 case Input.Heard h -> heard(Words.of(h.text()), listen, parts);
                 case Input.Digit d -> {
                     String target = listen.dtmf().get(String.valueOf(d.digit()));
@@ -153,9 +167,17 @@ public final class FlowResponder implements Responder {
                     }
                 }
                 case Input.NoInput n -> noInput(listen, parts);
-                case Input.TransferFailed t -> { } // a flow never transfers
+                case Input.TransferFailed t -> { } // not this step's: it listens
             }
-            return Reply.of(parts);
+        }
+
+        /** The far end refused the transfer: the step's on_transfer_failed, or goodbye. */
+        private void transferFailed(Step.Transfer t, List<Part> parts) {
+            if (t.onFailed().isPresent()) {
+                enter(step(t.onFailed().get()), parts);
+            } else {
+                end(Optional.empty(), Step.EndedReason.ASSISTANT_ENDED, parts);
+            }
         }
 
         private void heard(Words words, Listen listen, List<Part> parts) {
@@ -204,7 +226,7 @@ public final class FlowResponder implements Responder {
         }
 
         /**
-         * Say each step's line and follow its jumps until a step listens or ends. The flow was
+         * Say each step's line and follow its jumps until a step listens, ends or transfers. The flow was
          * checked for jump loops when it was saved; the bound only guards flows built in code.
          */
         private void enter(Step step, List<Part> parts) {
@@ -221,6 +243,12 @@ public final class FlowResponder implements Responder {
                     case Step.End e -> {
                         step.say().ifPresent(t -> say(t, parts));
                         end(e.say(), e.reason(), parts);
+                        return;
+                    }
+                    case Step.Transfer t -> {
+                        // Heard whole, like a closing line: the call leaves once it has played.
+                        step.say().ifPresent(line -> say(line, false, parts));
+                        parts.add(new Part.Transfer(t.destination()));
                         return;
                     }
                     case Step.GoTo g -> {
@@ -245,9 +273,13 @@ public final class FlowResponder implements Responder {
         }
 
         private void say(Template t, List<Part> parts) {
+            say(t, true, parts);
+        }
+
+        private void say(Template t, boolean interruptible, List<Part> parts) {
             String text = t.render(variables).strip();
             if (!text.isEmpty()) {
-                parts.add(new Part.Say(text, true));
+                parts.add(new Part.Say(text, interruptible));
             }
         }
 

@@ -9,13 +9,19 @@ import java.util.Set;
 public record Step(String id, Optional<Template> say, Next next) {
 
     /** What happens once the step's line is said. */
-    public sealed interface Next permits Listen, GoTo, End, Continue {}
+    public sealed interface Next permits Listen, GoTo, End, Transfer, Continue {}
 
     /** Jump to another step. */
     public record GoTo(String step) implements Next {}
 
     /** Say the closing line and hang up; without {@code say} the assistant's {@code end_message} is said. */
     public record End(Optional<Template> say, EndedReason reason) implements Next {}
+
+    /**
+     * Hand the call to an E.164 number or SIP URI once the line is said. If the far end refuses,
+     * go to {@code onFailed}, or without one say the assistant's {@code end_message} and hang up.
+     */
+    public record Transfer(String destination, Optional<String> onFailed) implements Next {}
 
     /** Carry on with the next step in the list. */
     public record Continue() implements Next {}
@@ -59,6 +65,7 @@ public record Step(String id, Optional<Template> say, Next next) {
             }
             case End e -> e.say().ifPresent(t -> names.addAll(t.variables()));
             case GoTo g -> { }
+            case Transfer t -> { }
             case Continue c -> { }
         }
         return names;

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.assistant.AssistantConfigJson;
 import dev.parley.error.JsonFields;
 import dev.parley.error.Problem;
-import dev.parley.number.PhoneNumbers;
+import dev.parley.telephony.TransferDestination;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -181,15 +181,6 @@ public final class ToolConfig {
         } else {
             throw Problem.invalid(at, "'" + at + "' must be an E.164 number or a SIP URI, not " + JsonFields.typeName(item));
         }
-        String d = raw.strip();
-        String lower = d.toLowerCase(Locale.ROOT);
-        if (lower.startsWith("sip:") || lower.startsWith("sips:")) {
-            String rest = d.substring(d.indexOf(':') + 1);
-            if (rest.isBlank() || rest.chars().anyMatch(c -> c <= ' ' || c == '<' || c == '>' || c == '"')) {
-                throw Problem.invalid(at, "'" + at + "' is not a SIP URI such as sip:desk@example.com");
-            }
-            return d;
-        }
-        return PhoneNumbers.parse(at, d).number();
+        return TransferDestination.parse(at, raw).text(); // the check a transfer meets on the call
     }
 }

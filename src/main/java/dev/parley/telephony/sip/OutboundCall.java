@@ -1,11 +1,22 @@
 package dev.parley.telephony.sip;
 
 import dev.parley.call.EndReason;
+import dev.parley.error.Problem;
 import dev.parley.telephony.CallEnd;
+import dev.parley.telephony.TelephonyProvider;
+import dev.parley.telephony.TransferDestination;
 import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.sip.ClientTransaction;
 import javax.sip.Dialog;
+import javax.sip.SipException;
+import javax.sip.address.SipURI;
 import javax.sip.header.CSeqHeader;
 import javax.sip.message.Request;
 import javax.sip.message.Response;
@@ -16,24 +27,40 @@ import org.slf4j.LoggerFactory;
  * One outbound INVITE dialog, from the INVITE to its end. Its life is one {@link State}:
  *
  * <pre>
- *   TRYING --1xx--> RINGING --2xx--> ANSWERED --BYE (either way)--> ENDED
- *     |  hangup        | hangup                                      ^
- *     v                v                                              |
- *   CANCEL_PENDING --1xx--> CANCELING --487 (or a 2xx: BYE at once)---+
- *   any final >= 300, or no response ----------------------------------+
+ *   TRYING --1xx--> RINGING --2xx--> ANSWERED --hangup, or a REFER accepted--> HANGING_UP --BYE sent--> ENDED
+ *     |  hangup        | hangup         |                                                               ^
+ *     v                v                +--BYE from the far end------------------------------------------+
+ *   CANCEL_PENDING --1xx--> CANCELING --487 (or a 2xx: BYE at once)-----------------------------------+
+ *   any final >= 300, or no response ------------------------------------------------------------------+
  * </pre>
  *
  * A CANCEL may only follow a provisional response (RFC 3261 9.1), so a hang-up before one is kept
  * as {@code CANCEL_PENDING} and sent when it arrives. A 200 that crosses our CANCEL makes a call
- * that must be ended at once with a BYE. {@link #hangup()} is safe in every state.
+ * that must be ended at once with a BYE. {@link #hangup()} is safe in every state, and sends one BYE.
+ *
+ * <p><b>Transfer</b> (RFC 3515): an answered call may send one REFER at a time. The owner's thread
+ * waits for its final response ({@link #REFER_PATIENCE}, outside the monitor; the stack's thread only
+ * completes the wait). A 2xx means the far end takes the call over: we hang up at once with BYE,
+ * without waiting for its NOTIFYs about the new call, and the call ends {@code transferred}. Anything
+ * else, or silence, leaves the call as it was. A 2xx that comes after we stopped waiting still ends
+ * the call: the far end is placing the new call whatever we told the conversation.
  *
  * <p>Threading: the stack's thread and the owner's hang-up meet here; the state is guarded by this
  * object's monitor and listener callbacks run outside it. {@code ended} is reported exactly once.
  */
-final class OutboundCall {
+final class OutboundCall implements TelephonyProvider.Active {
     private static final Logger log = LoggerFactory.getLogger(OutboundCall.class);
 
-    enum State { TRYING, RINGING, CANCEL_PENDING, CANCELING, ANSWERED, ENDED }
+    /** How long a transfer waits for the far end to accept or refuse the REFER. */
+    static final Duration REFER_PATIENCE = Duration.ofSeconds(5);
+
+    enum State { TRYING, RINGING, CANCEL_PENDING, CANCELING, ANSWERED, HANGING_UP, ENDED }
+
+    /** One REFER: where to, and its final response's code once it came. */
+    record Referral(String destination, CompletableFuture<Integer> answer) {}
+
+    /** What a REFER's answer becomes when we stop waiting for it: the call ended, or it took too long. */
+    private static final int GAVE_UP = -1;
 
     private final SipUserAgent ua;
     private final String sipCallId;
@@ -43,6 +70,7 @@ final class OutboundCall {
     private volatile ClientTransaction invite; // replaced when a challenge is answered
     private State state = State.TRYING;
     private boolean challengeAnswered;
+    private Referral referral; // the REFER under way, if any
     private Dialog dialog;
 
     OutboundCall(SipUserAgent ua, String sipCallId, ClientTransaction invite, SipUserAgent.SipCallListener listener,
@@ -64,6 +92,7 @@ final class OutboundCall {
     }
 
     /** CANCEL before an answer, BYE after; nothing once ended or already hanging up. */
+    @Override
     public void hangup() {
         State was;
         synchronized (this) {
@@ -71,14 +100,89 @@ final class OutboundCall {
             switch (state) {
                 case TRYING -> state = State.CANCEL_PENDING;
                 case RINGING -> state = State.CANCELING;
-                case ANSWERED, CANCEL_PENDING, CANCELING, ENDED -> { }
+                case ANSWERED -> state = State.HANGING_UP;
+                case CANCEL_PENDING, CANCELING, HANGING_UP, ENDED -> { }
             }
         }
         switch (was) {
             case RINGING -> sendCancel();
-            case ANSWERED -> sendBye();
-            case TRYING, CANCEL_PENDING, CANCELING, ENDED -> { }
+            case ANSWERED -> hangUpAnswered();
+            case TRYING, CANCEL_PENDING, CANCELING, HANGING_UP, ENDED -> { }
         }
+    }
+
+    /**
+     * Asks the far end to call {@code destination} (an E.164 number, sent to the host this call went
+     * to, or a SIP URI) and returns once it accepted, refused, let {@link #REFER_PATIENCE} pass or the
+     * call ended. Blocks the calling thread, which must not be the stack's.
+     */
+    @Override
+    public boolean transfer(String destination) {
+        TransferDestination to;
+        try {
+            to = TransferDestination.parse("destination", destination);
+        } catch (Problem e) {
+            log.warn("A transfer to something that is neither an E.164 number nor a SIP URI was refused");
+            return false;
+        }
+        SipURI dialed = (SipURI) invite.getRequest().getRequestURI();
+        Referral r = new Referral(to.text(), new CompletableFuture<>());
+        Dialog d;
+        synchronized (this) {
+            if (state != State.ANSWERED || referral != null) {
+                return false; // not answered yet, over, hanging up, or a transfer already under way
+            }
+            referral = r;
+            d = dialog;
+        }
+        try {
+            ua.refer(d, ReferTarget.uri(to, dialed.getHost(), dialed.getPort()), r);
+            int code = r.answer().get(REFER_PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            if (code >= 300) {
+                log.info("The far end refused the transfer ({})", code);
+            }
+            return code >= 200 && code < 300 && takenOver(r);
+        } catch (TimeoutException e) {
+            // From now on a 2xx is late: onReferAnswer still ends the call, since the far end acts on it.
+            log.warn("The far end did not answer the REFER within {} s; the call goes on", REFER_PATIENCE.toSeconds());
+            return !r.answer().complete(GAVE_UP) && r.answer().join() / 100 == 2 && takenOver(r);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (SipException | ParseException | ExecutionException e) {
+            log.warn("The REFER could not be sent", e);
+            return false;
+        } finally {
+            synchronized (this) {
+                referral = null;
+            }
+        }
+    }
+
+    /** The final response to a REFER of this call (408 when none came within the transaction's time). */
+    void onReferAnswer(Referral r, int code) {
+        if (!r.answer().complete(code) && code / 100 == 2) {
+            log.warn("The far end accepted a transfer after we stopped waiting; it takes the call");
+            takenOver(r);
+        }
+    }
+
+    /** The far end accepted the REFER: hang up now, the call is the far end's. False if it was over already. */
+    private boolean takenOver(Referral r) {
+        synchronized (this) {
+            if (state != State.ANSWERED) {
+                return false; // ended, or hung up, while the REFER was out
+            }
+            state = State.HANGING_UP;
+        }
+        sendBye();
+        end(CallEnd.transferred("transferred to " + r.destination()));
+        return true;
+    }
+
+    /** BYE for an answered call we end, and its end: the owner knows why. */
+    private void hangUpAnswered() {
+        end(CallEnd.hungUpHere(EndReason.API_HANGUP, null, sendBye() ? "BYE sent" : "BYE could not be sent"));
     }
 
     void onResponse(Response r, Dialog d) {
@@ -129,14 +233,14 @@ final class OutboundCall {
         State was;
         synchronized (this) {
             was = state;
-            if (state == State.ENDED || state == State.ANSWERED) {
+            if (state == State.ENDED || state == State.ANSWERED || state == State.HANGING_UP) {
                 return; // a retransmitted 200: ACKed again, nothing else
             }
-            state = State.ANSWERED;
+            state = state == State.CANCELING || state == State.CANCEL_PENDING ? State.HANGING_UP : State.ANSWERED;
             dialog = d;
         }
         if (was == State.CANCELING || was == State.CANCEL_PENDING) {
-            sendBye(); // a 200 crossed our CANCEL: the call exists now and must be ended
+            hangUpAnswered(); // a 200 crossed our CANCEL: the call exists now and must be ended
             return;
         }
         byte[] body = r.getRawContent();
@@ -153,7 +257,7 @@ final class OutboundCall {
             was = state;
         }
         switch (was) {
-            case ANSWERED, ENDED -> { }
+            case ANSWERED, HANGING_UP, ENDED -> { }
             // We gave up before anything came back: the end is ours, not the carrier's fault.
             case CANCEL_PENDING -> end(CallEnd.hungUpHere(EndReason.CANCELED, null, "no response to the INVITE"));
             case TRYING, RINGING, CANCELING -> end(CallEnd.remote(EndReason.CARRIER_ERROR, null, "no response to the INVITE"));
@@ -168,17 +272,18 @@ final class OutboundCall {
         }
     }
 
-    private void sendBye() {
+    /** @return whether it went out; the call ends either way */
+    private boolean sendBye() {
         Dialog d;
         synchronized (this) {
             d = dialog;
         }
         try {
             d.sendRequest(ua.provider.getNewClientTransaction(d.createRequest(Request.BYE)));
-            end(CallEnd.hungUpHere(EndReason.API_HANGUP, null, "BYE sent"));
+            return true;
         } catch (Exception e) {
             log.warn("BYE could not be sent", e);
-            end(CallEnd.hungUpHere(EndReason.API_HANGUP, null, "BYE could not be sent"));
+            return false;
         }
     }
 
@@ -229,11 +334,16 @@ final class OutboundCall {
     }
 
     private void end(CallEnd end) {
+        Referral waiting;
         synchronized (this) {
             if (state == State.ENDED) {
                 return;
             }
             state = State.ENDED;
+            waiting = referral;
+        }
+        if (waiting != null) {
+            waiting.answer().complete(GAVE_UP); // the transfer's thread need not wait out its patience
         }
         ua.calls.remove(sipCallId);
         listener.ended(end);

@@ -135,7 +135,7 @@ public final class SipTelephonyProvider implements TelephonyProvider {
         String offer = SdpOffer.audio(ua.externalHost(), rtp.getLocalPort(), sessions.incrementAndGet());
         SipUserAgent.Invite invite = new SipUserAgent.Invite(target, callerId, offer, credentials, transport);
         try {
-            return ua.dial(invite, sip)::hangup;
+            return ua.dial(invite, sip); // hangs up, and transfers once answered (REFER)
         } catch (RuntimeException e) {
             rtp.close();
             throw e;

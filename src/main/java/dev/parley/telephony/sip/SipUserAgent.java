@@ -3,6 +3,8 @@ package dev.parley.telephony.sip;
 import dev.parley.number.SandboxRegistrations;
 import dev.parley.telephony.CallEnd;
 import gov.nist.core.CommonLogger;
+import gov.nist.javax.sip.header.HeaderFactoryExt;
+import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +21,7 @@ import javax.sip.ListeningPoint;
 import javax.sip.RequestEvent;
 import javax.sip.ResponseEvent;
 import javax.sip.ServerTransaction;
+import javax.sip.SipException;
 import javax.sip.SipFactory;
 import javax.sip.SipListener;
 import javax.sip.SipProvider;
@@ -30,6 +33,7 @@ import javax.sip.address.AddressFactory;
 import javax.sip.address.SipURI;
 import javax.sip.header.CSeqHeader;
 import javax.sip.header.CallIdHeader;
+import javax.sip.header.ContactHeader;
 import javax.sip.header.HeaderFactory;
 import javax.sip.header.ToHeader;
 import javax.sip.header.ViaHeader;
@@ -44,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * signalling straight. Per call: INVITE with an SDP offer; 1xx reports ringing; 2xx is ACKed and
  * reports the answer; any other final response ends the call through {@link SipOutcomes} (the stack
  * ACKs those itself). {@link OutboundCall} keeps one call's state. A BYE from the far end is
- * answered 200 and ends the call; OPTIONS is answered 200. Ring timeouts belong to the call's owner,
+ * answered 200 and ends the call; OPTIONS is answered 200. An answered call can be handed to
+ * another number or URI with REFER (RFC 3515); the far end's NOTIFYs about it are answered 200. Ring timeouts belong to the call's owner,
  * which hangs up (CANCEL) when it wants.
  *
  * <p>Threading: the stack delivers events on its own thread; state per call is guarded by the
@@ -195,7 +200,34 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
         OutboundCall call = id == null ? null : calls.get(id.getCallId());
         if (call != null && method.equals(Request.INVITE)) {
             call.onResponse(r, event.getDialog());
+        } else if (call != null && r.getStatusCode() >= 200 && event.getClientTransaction() != null
+                && event.getClientTransaction().getApplicationData() instanceof OutboundCall.Referral referral) {
+            call.onReferAnswer(referral, r.getStatusCode());
         }
+    }
+
+    /**
+     * Sends a REFER (RFC 3515) in the call's dialog, asking the far end to call {@code referTo}; its
+     * final response reaches the call through {@link OutboundCall#onReferAnswer}, found by the
+     * transaction's application data. Referred-By names us
+     * as the INVITE did (RFC 3892), so the new call can show who handed it over.
+     */
+    void refer(Dialog dialog, String referTo, OutboundCall.Referral referral) throws SipException, ParseException {
+        Request refer = dialog.createRequest(Request.REFER);
+        refer.addHeader(headers.createReferToHeader(addresses.createAddress(addresses.createURI(referTo))));
+        refer.addHeader(((HeaderFactoryExt) headers).createReferredByHeader(dialog.getLocalParty()));
+        refer.setHeader(contact());
+        refer.addHeader(headers.createUserAgentHeader(List.of(settings.userAgent())));
+        ClientTransaction tx = provider.getNewClientTransaction(refer);
+        tx.setApplicationData(referral);
+        dialog.sendRequest(tx);
+    }
+
+    /** Where the far end reaches us inside a call: answers to re-INVITEs, and our REFERs. */
+    private ContactHeader contact() throws ParseException {
+        SipURI contactUri = addresses.createSipURI("parley", settings.externalHost());
+        contactUri.setPort(port());
+        return headers.createContactHeader(addresses.createAddress(contactUri));
     }
 
     @Override
@@ -224,6 +256,7 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
                     }
                 }
                 case Request.ACK -> { }
+                case Request.NOTIFY -> notify(request, tx);
                 case Request.INVITE -> reInvite(request, tx);
                 default -> tx.sendResponse(messages.createResponse(Response.METHOD_NOT_ALLOWED, request));
             }
@@ -246,11 +279,20 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
             return;
         }
         Response ok = messages.createResponse(Response.OK, request);
-        SipURI contactUri = addresses.createSipURI("parley", settings.externalHost());
-        contactUri.setPort(port());
-        ok.addHeader(headers.createContactHeader(addresses.createAddress(contactUri)));
+        ok.addHeader(contact());
         ok.setContent(call.localSdp(), headers.createContentTypeHeader("application", "sdp"));
         tx.sendResponse(ok);
+    }
+
+    /**
+     * The far end reports how a transfer we asked for goes (RFC 3515 2.4.4: a message/sipfrag of the
+     * new call's responses). The call takes its REFER's 2xx as the answer and hangs up at once, so the
+     * reports only need a 200, or they are retransmitted; one for a call already over gets 481.
+     */
+    private void notify(Request request, ServerTransaction tx) throws Exception {
+        CallIdHeader id = (CallIdHeader) request.getHeader(CallIdHeader.NAME);
+        int code = calls.containsKey(id.getCallId()) ? Response.OK : Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST;
+        tx.sendResponse(messages.createResponse(code, request));
     }
 
     @Override
@@ -260,6 +302,8 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
             OutboundCall call = calls.get(((CallIdHeader) r.getHeader(CallIdHeader.NAME)).getCallId());
             if (call != null && r.getMethod().equals(Request.INVITE)) {
                 call.onTimeout();
+            } else if (call != null && event.getClientTransaction().getApplicationData() instanceof OutboundCall.Referral referral) {
+                call.onReferAnswer(referral, Response.REQUEST_TIMEOUT);
             }
         }
     }

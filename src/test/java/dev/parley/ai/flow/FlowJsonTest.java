@@ -118,11 +118,11 @@ class FlowJsonTest {
     @Test
     void aStepDoesExactlyOneThingAndTheLastOneMustStop() {
         assertInvalid(() -> parse("{\"steps\": [{\"id\": \"a\", \"goto\": \"b\", \"end\": {}}, {\"id\": \"b\", \"end\": {}}]}"),
-                "config.flow.steps[0].end", "step 'a': end is given together with goto; a step does exactly one of listen, goto or end");
+                "config.flow.steps[0].end", "step 'a': end is given together with goto; a step does exactly one of listen, goto, end or transfer");
         assertInvalid(() -> parse("{\"steps\": [{\"id\": \"a\", \"say\": \"hi\"}, {\"id\": \"b\", \"say\": \"bye\"}]}"),
                 "config.flow.steps[1]", "step 'b': is the last step but neither listens, jumps (goto) nor ends");
         assertInvalid(() -> parse("{\"steps\": [{\"id\": \"a\", \"sya\": \"hi\", \"end\": {}}]}"),
-                "config.flow.steps[0].sya", "step 'a': sya is not a field here (allowed: end, goto, id, listen, say)");
+                "config.flow.steps[0].sya", "step 'a': sya is not a field here (allowed: end, goto, id, listen, on_transfer_failed, say, transfer)");
         assertInvalid(() -> parse("{\"steps\": [{\"id\": \"a\", \"end\": {\"ended_reason\": \"customer-ended\"}}]}"),
                 "config.flow.steps[0].end.ended_reason",
                 "step 'a': end.ended_reason is 'customer-ended'; it must be one of: assistant-ended, silence-timeout");
@@ -188,6 +188,48 @@ class FlowJsonTest {
                 {"steps": [{"id": "a", "goto": "b"},
                            {"id": "b", "listen": {"intents": [{"name": "again", "phrases": ["again"], "goto": "a"}], "no_match": {"goto": "c"}}},
                            {"id": "c", "end": {}}]}""").steps()).hasSize(3);
+    }
+
+    @Test
+    void aTransferStepIsReadWrittenAndCheckedLikeANumberParleyDials() throws Exception {
+        Flow flow = parse("""
+                {"steps": [
+                  {"id": "agent", "say": "Connecting you to a person.", "transfer": " +14155550100 ", "on_transfer_failed": "sorry"},
+                  {"id": "sorry", "say": "Nobody is free.", "transfer": "sip:desk@example.com"}]}""");
+        assertThat(flow.start().next()).isEqualTo(new Step.Transfer("+14155550100", Optional.of("sorry")));
+        assertThat(flow.step("sorry").orElseThrow().next()).as("a transfer may be the last step")
+                .isEqualTo(new Step.Transfer("sip:desk@example.com", Optional.empty()));
+        JsonNode written = FlowJson.write(flow);
+        assertThat(written.at("/steps/0/transfer").asText()).isEqualTo("+14155550100");
+        assertThat(written.at("/steps/0/on_transfer_failed").asText()).isEqualTo("sorry");
+        assertThat(written.at("/steps/1/on_transfer_failed").isMissingNode()).isTrue();
+        assertThat(FlowJson.parse(written, "config.flow")).isEqualTo(flow);
+
+        String one = "{\"steps\": [{\"id\": \"agent\", \"transfer\": %s}]}";
+        assertInvalid(() -> parse(one.formatted("\"4155550100\"")), "config.flow.steps[0].transfer",
+                "step 'agent': 'transfer' must be a phone number in E.164 format, like +14155550100, or a SIP URI");
+        assertInvalid(() -> parse(one.formatted("\"+1 415 555 0100\"")), "config.flow.steps[0].transfer",
+                "did you mean +14155550100?");
+        assertInvalid(() -> parse(one.formatted("\"+1415555\"")), "config.flow.steps[0].transfer",
+                "has the wrong number of digits for country code +1");
+        assertInvalid(() -> parse(one.formatted("\"sip:desk@example.com?Replaces=abc\"")), "config.flow.steps[0].transfer",
+                "step 'agent': 'transfer' is not a SIP URI Parley can transfer to");
+        assertInvalid(() -> parse(one.formatted("42")), "config.flow.steps[0].transfer",
+                "step 'agent': transfer must be a string, not a number");
+        assertInvalid(() -> parse("""
+                {"steps": [{"id": "a", "transfer": "+14155550100", "end": {}}]}"""),
+                "config.flow.steps[0].transfer", "step 'a': transfer is given together with end");
+        assertInvalid(() -> parse("""
+                {"steps": [{"id": "a", "say": "hi", "on_transfer_failed": "b", "goto": "b"}, {"id": "b", "end": {}}]}"""),
+                "config.flow.steps[0].on_transfer_failed", "step 'a': on_transfer_failed is given without transfer");
+        assertInvalid(() -> parse("""
+                {"steps": [{"id": "a", "transfer": "+14155550100", "on_transfer_failed": "nope"}]}"""),
+                "config.flow.steps[0].on_transfer_failed", "step 'a': on_transfer_failed names 'nope', which is not a step id");
+        // Refused at once, retried at once: REFER after REFER to the far end, and nobody is listening.
+        assertInvalid(() -> parse("""
+                {"steps": [{"id": "a", "say": "Trying.", "transfer": "+14155550100", "on_transfer_failed": "b"},
+                           {"id": "b", "say": "Again.", "goto": "a"}]}"""),
+                "config.flow.steps[0].on_transfer_failed", "step 'a': on_transfer_failed starts a loop of steps that never listens or ends (a -> b -> a)");
     }
 
     static void assertInvalid(ThrowableAssert.ThrowingCallable call, String field, String message) {

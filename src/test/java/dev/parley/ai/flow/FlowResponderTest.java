@@ -233,6 +233,36 @@ class FlowResponderTest {
         return new FlowResponder(config("{\"flow\": " + FlowJsonTest.REMINDER + "}")).start("c_1", json(VARIABLES));
     }
 
+    @Test
+    void aTransferStepSaysItsLineWholeThenTransfersAndARefusalGoesToItsFailureStep() {
+        Session s = new FlowResponder(config("""
+                {"flow": {"steps": [
+                  {"id": "agent", "say": "Connecting you to a person.", "transfer": "+14155550100", "on_transfer_failed": "sorry"},
+                  {"id": "sorry", "say": "Sorry, nobody is free.", "listen": {"intents": [{"name": "ok", "phrases": ["okay"], "goto": "bye"}]}},
+                  {"id": "bye", "end": {"say": "Bye."}}]}}""")).start("c", null);
+        assertThat(parts(s.respond(new Input.Answered(), List.of()))).as("the line must be heard whole before the call leaves")
+                .containsExactly(new Say("Connecting you to a person.", false), new Part.Transfer("+14155550100"));
+        assertThat(parts(s.respond(new Input.Heard("hello?"), List.of()))).as("while the transfer is under way").isEmpty();
+        assertThat(parts(s.respond(new Input.Digit('1'), List.of()))).isEmpty();
+        List<Part> failed = parts(s.respond(new Input.TransferFailed("+14155550100", "603"), List.of()));
+        assertThat(failed.getFirst()).isEqualTo(new Say("Sorry, nobody is free.", true));
+        assertThat(failed.get(1)).isInstanceOf(Listen.class);
+        assertThat(parts(s.respond(new Input.TransferFailed("+14155550100", "late"), List.of())))
+                .as("a listening step has no transfer to fail").isEmpty();
+        assertThat(parts(s.respond(new Input.Heard("okay"), List.of()))).containsExactly(
+                new Say("Bye.", false), new EndCall(EndReason.ASSISTANT_ENDED));
+    }
+
+    @Test
+    void aRefusedTransferWithoutAFailureStepEndsWithTheEndMessage() {
+        Session s = new FlowResponder(config("""
+                {"end_message": "Goodbye.", "flow": {"steps": [{"id": "agent", "transfer": "sip:desk@example.com"}]}}"""))
+                .start("c", null);
+        assertThat(parts(s.respond(new Input.Answered(), List.of()))).containsExactly(new Part.Transfer("sip:desk@example.com"));
+        assertThat(parts(s.respond(new Input.TransferFailed("sip:desk@example.com", "603"), List.of()))).containsExactly(
+                new Say("Goodbye.", false), new EndCall(EndReason.ASSISTANT_ENDED));
+    }
+
     private static Session answered(Session s) {
         s.respond(new Input.Answered(), List.of());
         return s;
