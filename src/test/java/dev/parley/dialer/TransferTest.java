@@ -32,7 +32,8 @@ class TransferTest {
             ConfigLoader.SIP_LISTEN, "127.0.0.1:" + Sipp.freeUdpPort(),
             ConfigLoader.SIP_TRUNK, "127.0.0.1:" + TRUNK,
             ConfigLoader.DIALER_ENABLED, "true",
-            ConfigLoader.WEBHOOK_ALLOWED_HOSTS, "127.0.0.1"));
+            ConfigLoader.WEBHOOK_ALLOWED_HOSTS, "127.0.0.1",
+            ConfigLoader.PROVIDERS_ALLOWED_HOSTS, "127.0.0.1"));
 
     static final WebhookReceiver receiver = new WebhookReceiver();
 
@@ -70,6 +71,31 @@ class TransferTest {
             assertThat(said.get("interrupted").asBoolean()).as("the REFER waited for the line to play").isFalse();
             assertThat(trunk.awaitExit(10)).as("SIPp got the REFER with Refer-To <sip:+14155550100@127.0.0.1:"
                     + TRUNK + ">, our BYE after its 202, and answers to its NOTIFYs").isZero();
+        }
+    }
+
+    /** A language model's {@code transfer_call} tool goes out as the same REFER. */
+    @Test
+    void aLanguageModelsTransferCallToolSendsTheRefer() throws Exception {
+        try (var llm = dev.parley.support.FakeChatCompletions.start();
+             Sipp trunk = Sipp.uas("uas-answer-refer-accept.xml", TRUNK, 1)) {
+            // The assistant speaks first with a line the model makes while the phone rings, then transfers.
+            llm.script(new dev.parley.support.FakeChatCompletions.Script(200, java.util.Optional.empty(),
+                    List.of("Let me connect you to the front desk."),
+                    List.of(dev.parley.support.FakeChatCompletions.Script.call("call_1", "transfer_call",
+                            "{\"destination\": ", "\"+14155550100\"}")), 0, 0, -1, java.util.Optional.empty(), "fake-model"));
+            Http.Response key = server.http.request("PUT", "/v1/admin/credentials/openai").headers(server.auth())
+                    .json("{\"api_key\": \"sk-transfer\"}").send();
+            assertThat(key.status()).as(key.body()).isEqualTo(200);
+            String id = callWith("""
+                    {"name": "desk", "config": {"first_message": "",
+                      "model": {"provider": "openai", "model": "gpt-4o-mini", "base_url": "%s"},
+                      "tool_config": [{"type": "transfer_call", "destinations": ["+14155550100"]}]}}""".formatted(llm.baseUrl()));
+            JsonNode done = DialerTest.await(server, id, DialerTest::isFinal, "ended");
+            assertThat(done.get("ended_reason").asText()).as("%s", done).isEqualTo("transferred");
+            assertThat(done.get("transcript").get(0).get("text").asText()).isEqualTo("Let me connect you to the front desk.");
+            assertThat(llm.requests().getFirst().toolNames()).contains("transfer_call");
+            assertThat(trunk.awaitExit(10)).as("SIPp got the REFER to +14155550100 and our BYE").isZero();
         }
     }
 
