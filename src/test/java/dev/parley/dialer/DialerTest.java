@@ -80,17 +80,30 @@ public class DialerTest {
                 + " IS DISTINCT FROM c.ended_reason")).as("reports that disagree with the call's ended_reason").isZero();
     }
 
+    /**
+     * Create-call refuses an assistant whose provider has no key; a key deleted after the call was
+     * accepted (here while it waits for its scheduled time) is found before the INVITE, so nobody
+     * answers a call that could only fail in front of them.
+     */
     @Test
-    void anAssistantWhoseProviderIsNotBuiltEndsAsProviderErrorAndIsNeverDialed() throws Exception {
+    void aProviderWhoseKeyWasDeletedAfterAcceptanceEndsProviderErrorAndIsNeverDialed() throws Exception {
         try (Sipp trunk = Sipp.uas("uas-answer.xml", TRUNK, 1)) {
-            // With a key, or create-call would refuse the call before it is queued (provider_key_missing).
-            assertThat(server.http.request("PUT", "/v1/admin/credentials/openai").headers(server.auth())
-                    .json("{\"api_key\":\"sk-test\"}").send().status()).isEqualTo(200);
-            String id = callWith("{\"name\":\"cloud\",\"config\":{\"model\":{\"provider\":\"openai\",\"model\":\"gpt-4o-mini\"}}}");
+            assertThat(server.http.request("PUT", "/v1/admin/credentials/deepgram").headers(server.auth())
+                    .json("{\"api_key\":\"dg-test\"}").send().status()).isEqualTo(200);
+            String assistant = server.createAssistant("{\"name\":\"cloud\",\"config\":{\"transcriber\":"
+                    + "{\"provider\":\"deepgram\",\"model\":\"nova-2\"}}}").json().at("/data/assistant_id").asText();
+            Http.Response r = server.http.request("POST", "/v1/admin/assistant/call").headers(server.auth())
+                    .json("{\"assistant_id\":\"" + assistant + "\",\"to_number\":\"+14155550123\",\"scheduled_at\":\""
+                            + java.time.Instant.now().plusSeconds(2) + "\"}").send();
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            String id = r.json().at("/data/call_id").asText();
+            assertThat(server.http.request("DELETE", "/v1/admin/credentials/deepgram").headers(server.auth()).send().status())
+                    .isEqualTo(200);
             JsonNode done = await(id, DialerTest::isFinal, "ended");
             assertThat(done.get("status").asText()).isEqualTo("failed");
             assertThat(done.get("ended_reason").asText()).isEqualTo("provider-error");
-            assertThat(done.get("history").findValuesAsText("reason")).anyMatch(r -> r.contains("openai"));
+            assertThat(done.get("history").findValuesAsText("reason"))
+                    .anyMatch(reason -> reason.contains("deepgram") && reason.contains("PUT /v1/admin/credentials/deepgram"));
             assertThat(trunk.awaitExit(2)).as("SIPp never got an INVITE, so it is still waiting").isNotZero();
         }
     }
