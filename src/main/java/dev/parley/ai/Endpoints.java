@@ -29,6 +29,6 @@ public final class Endpoints {
                 .orElseThrow(() -> new IllegalArgumentException(provider + " is not a network provider"));
         // The provider's own service is a public host chosen here, not by a user: no lookup needed.
         URI base = baseUrl.isPresent() ? urls.checkBeforeConnect(URI.create(baseUrl.get().strip())) : p.ownBaseUrl();
-        return new Endpoint(p.name(), base, keys.key(workspaceId, p.name()));
+        return new Endpoint(p.name(), base, keys.key(workspaceId, p.name(), base));
     }
 }

@@ -13,29 +13,19 @@ import java.util.Optional;
  * @param ownBaseUrl where the provider's own service is, written as its SDKs take a base URL
  */
 public enum KeyedProvider {
-    openai("https://api.openai.com/v1", KeyNeeded.AT_OWN_HOST),
-    deepgram("https://api.deepgram.com", KeyNeeded.ALWAYS),
-    elevenlabs("https://api.elevenlabs.io", KeyNeeded.ALWAYS);
-
-    /** When a call needs a key for this provider. */
-    enum KeyNeeded {
-        ALWAYS,
-        /**
-         * Only at the provider's own host: OpenAI's API is also spoken by local servers (Ollama,
-         * llama.cpp, vLLM) that need no key, reached through a {@code base_url} of their own.
-         */
-        AT_OWN_HOST
-    }
+    openai("https://api.openai.com/v1"),
+    deepgram("https://api.deepgram.com"),
+    elevenlabs("https://api.elevenlabs.io");
 
     /** Longer than any real key; a longer value is a paste gone wrong. */
     public static final int MAX_KEY_LENGTH = 1_000;
 
     private final URI ownBaseUrl;
-    private final KeyNeeded keyNeeded;
+    private final Origin ownOrigin;
 
-    KeyedProvider(String ownBaseUrl, KeyNeeded keyNeeded) {
+    KeyedProvider(String ownBaseUrl) {
         this.ownBaseUrl = URI.create(ownBaseUrl);
-        this.keyNeeded = keyNeeded;
+        this.ownOrigin = Origin.of(this.ownBaseUrl).orElseThrow();
     }
 
     public static Optional<KeyedProvider> of(String name) {
@@ -57,13 +47,19 @@ public enum KeyedProvider {
         return "providers." + name() + ".api.key";
     }
 
-    /** Whether a call reaching this provider at {@code baseUrl} (empty: its own) needs a key. */
+    /** Whether {@code url} is this provider's own service (same scheme, host and port), where its unscoped keys go. */
+    public boolean isOwn(URI url) {
+        return Origin.of(url).filter(ownOrigin::equals).isPresent();
+    }
+
+    /**
+     * Whether a call reaching this provider at {@code baseUrl} (empty: its own) needs a key. Only
+     * the provider's own service is known to: other servers speaking its API (Ollama or vLLM for
+     * OpenAI's, a self-hosted Deepgram) often take none, and get only a key scoped to them
+     * (see ProviderKeys), so one without is sent no key rather than refused.
+     */
     public boolean needsKey(Optional<String> baseUrl) {
-        return switch (keyNeeded) {
-            case ALWAYS -> true;
-            case AT_OWN_HOST -> baseUrl.map(KeyedProvider::host).map(h -> h.equalsIgnoreCase(ownBaseUrl.getHost()))
-                    .orElse(true);
-        };
+        return baseUrl.map(u -> Origin.of(u).filter(ownOrigin::equals).isPresent()).orElse(true);
     }
 
     /**
@@ -84,10 +80,5 @@ public enum KeyedProvider {
             return Optional.of("starts or ends with spaces; send the key alone");
         }
         return Optional.empty();
-    }
-
-    private static String host(String url) {
-        String host = URI.create(url.strip()).getHost();
-        return host == null ? "" : host;
     }
 }

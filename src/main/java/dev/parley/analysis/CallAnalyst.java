@@ -2,6 +2,7 @@ package dev.parley.analysis;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.ai.Endpoint;
+import dev.parley.ai.KeyedProvider;
 import dev.parley.ai.ProviderFailure;
 import dev.parley.ai.ProviderKeys;
 import dev.parley.ai.Usage;
@@ -46,7 +47,7 @@ public final class CallAnalyst {
     /** How long a call's final status may wait for its analysis. */
     public static final Duration LIMIT = Duration.ofSeconds(15);
     private static final Logger log = LoggerFactory.getLogger(CallAnalyst.class);
-    private static final URI OPENAI = URI.create("https://api.openai.com/v1");
+    private static final URI OPENAI = KeyedProvider.openai.ownBaseUrl();
 
     private final AssistantStore assistants;
     private final TranscriptStore transcripts;
@@ -120,8 +121,8 @@ public final class CallAnalyst {
         AnalysisPrompt prompt = AnalysisPrompt.of(config.systemPrompt(), fields, turns);
         ObjectNode schema = AnswerSchema.of(fields);
         for (AssistantConfig.Model model : models(config.model())) {
-            Endpoint endpoint = new Endpoint(model.provider().name(), model.baseUrl().map(URI::create).orElse(OPENAI),
-                    keys.key(workspaceId, model.provider().name()));
+            URI base = model.baseUrl().map(u -> URI.create(u.strip())).orElse(OPENAI);
+            Endpoint endpoint = new Endpoint(model.provider().name(), base, keys.key(workspaceId, model.provider().name(), base));
             try {
                 return Optional.of(AnswerReader.read(ChatAnalysis.ask(endpoint, model.model(), prompt, schema, deadline, usage), fields));
             } catch (ProviderFailure.Exception e) {

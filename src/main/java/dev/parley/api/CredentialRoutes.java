@@ -10,8 +10,8 @@ import java.time.Instant;
 
 /**
  * {@code /v1/admin/credentials}: the workspace's API keys for network providers. Keys go in and are
- * never shown again: responses say whether one is set, since when, and whether the node has one to
- * fall back on.
+ * never shown again: responses say whether one is set, since when, which server it is for, and
+ * whether the node has one to fall back on.
  */
 final class CredentialRoutes {
     private final ProviderCredentials credentials;
@@ -34,7 +34,8 @@ final class CredentialRoutes {
     void put(Context ctx, Tenant tenant) {
         String provider = ctx.pathParam("provider");
         var status = credentials.put(tenant, provider, RequestBody.json(ctx, json));
-        envelope.ok(ctx, "API key for " + status.provider().name() + " saved; this workspace's calls use it from now on",
+        envelope.ok(ctx, "API key for " + status.provider().name() + " saved; this workspace's calls use it from now on"
+                + status.baseUrl().map(u -> ", at " + u + " only").orElse(", at " + status.provider().name() + "'s own service"),
                 view(status));
     }
 
@@ -52,6 +53,7 @@ final class CredentialRoutes {
         o.put("source", s.source().name());
         o.put("workspace_key", s.setAt().isPresent());
         o.put("set_at", s.setAt().map(Instant::toString).orElse(null));
+        o.put("base_url", s.baseUrl().orElse(null));
         o.put("node_key", s.nodeKey());
         return o;
     }

@@ -104,7 +104,9 @@ public final class AssistantStore {
     /**
      * The providers whose API key the assistant's calls need, each with the first field that uses
      * it ({@code {"openai": "config.model"}}): what accepting a call checks against the workspace's
-     * and the node's keys (see CallInserts). Fallbacks count: one that cannot work is a misconfiguration.
+     * and the node's keys (see CallInserts). Only uses at the provider's own service count: a key for
+     * another server is scoped to it and never required ({@link KeyedProvider#needsKey}). Fallbacks
+     * count: one that cannot work is a misconfiguration.
      */
     private String requiredKeys(AssistantConfig config) {
         ObjectNode keys = json.createObjectNode();

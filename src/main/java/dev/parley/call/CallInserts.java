@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * once at no cost), that the assistant exists in the caller's workspace, is enabled
  * and gets every variable its flow uses (kept in {@code assistants.flow_variables}), and that the
  * workspace or the node has a key for every provider the assistant needs one for (kept in
- * {@code assistants.required_keys}; the node's keys are a parameter), exactly as a single insert would, and reports which check failed. Rows are validated
+ * {@code assistants.required_keys}: uses at the provider's own service, so only a workspace key
+ * without a {@code base_url} scope counts, as in ProviderCredentials#key; the node's keys are a parameter), exactly as a single insert would, and reports which check failed. Rows are validated
  * before they are queued, so one row cannot fail the batch; a batch fails only when the database
  * does, and then every request in it gets that error (nothing of it was committed).
  */
@@ -65,7 +66,8 @@ public final class CallInserts implements AutoCloseable {
                            (SELECT ARRAY[r.key, r.value] FROM jsonb_each_text(a.required_keys) AS r
                             WHERE NOT (r.key = ANY (node_keys.providers))
                               AND NOT EXISTS (SELECT 1 FROM provider_credentials pc
-                                              WHERE pc.workspace_id = i.workspace_id AND pc.provider = r.key)
+                                              WHERE pc.workspace_id = i.workspace_id AND pc.provider = r.key
+                                                AND pc.base_url IS NULL)
                             ORDER BY r.value LIMIT 1)
                        END AS missing_key,
                        COALESCE((SELECT k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())

@@ -62,7 +62,8 @@ class BaseUrlPolicyTest {
 
     @Test
     void endpointsUseTheProvidersOwnHostOrTheCheckedBaseUrlWithTheKey() {
-        Endpoints endpoints = new Endpoints((ws, p) -> p.equals("deepgram") ? Optional.of("dg-secret") : Optional.empty(), policy(false, ""));
+        Endpoints endpoints = new Endpoints((ws, p, target) -> p.equals("deepgram") && target.getHost().equals("api.deepgram.com")
+                ? Optional.of("dg-secret") : Optional.empty(), policy(false, ""));
         Endpoint deepgram = endpoints.of("ws", "deepgram", Optional.empty());
         assertThat(deepgram.baseUrl()).isEqualTo(URI.create("https://api.deepgram.com"));
         assertThat(deepgram.apiKey()).contains("dg-secret");
@@ -72,16 +73,29 @@ class BaseUrlPolicyTest {
         assertThatThrownBy(() -> endpoints.of("ws", "openai", Optional.of("http://127.0.0.1:11434/v1")))
                 .isInstanceOf(BaseUrlPolicy.Refused.class);
         assertThat(deepgram.toString()).doesNotContain("dg-secret").contains("key set");
+        // The key source is asked about the URL the request goes to: a base_url elsewhere gets nothing.
+        assertThat(policy(true, "").checkBeforeConnect(URI.create("http://127.0.0.1:8080"))).isNotNull();
+        Endpoints dev = new Endpoints((ws, p, target) -> target.getHost().equals("api.deepgram.com")
+                ? Optional.of("dg-secret") : Optional.empty(), policy(true, ""));
+        assertThat(dev.of("ws", "deepgram", Optional.of("http://127.0.0.1:8080")).apiKey()).isEmpty();
     }
 
     @Test
-    void onlyOpenAisOwnHostNeedsAKeyForOpenAi() {
+    void onlyAProvidersOwnServiceNeedsAKey() {
         assertThat(KeyedProvider.openai.needsKey(Optional.empty())).isTrue();
         assertThat(KeyedProvider.openai.needsKey(Optional.of("https://API.openai.com/v1"))).isTrue();
+        assertThat(KeyedProvider.openai.needsKey(Optional.of("https://api.openai.com:443/v2"))).isTrue();
         assertThat(KeyedProvider.openai.needsKey(Optional.of("http://127.0.0.1:11434/v1"))).isFalse();
         assertThat(KeyedProvider.openai.needsKey(Optional.of("https://openrouter.ai/api/v1"))).isFalse();
-        assertThat(KeyedProvider.deepgram.needsKey(Optional.of("http://127.0.0.1:8080"))).isTrue();
+        // Same host, another scheme or port: another server as far as keys go, so not the provider's.
+        assertThat(KeyedProvider.openai.needsKey(Optional.of("http://api.openai.com/v1"))).isFalse();
+        assertThat(KeyedProvider.openai.needsKey(Optional.of("https://api.openai.com:8443/v1"))).isFalse();
+        assertThat(KeyedProvider.deepgram.needsKey(Optional.of("http://127.0.0.1:8080"))).isFalse();
+        assertThat(KeyedProvider.deepgram.needsKey(Optional.of("https://api.deepgram.com"))).isTrue();
         assertThat(KeyedProvider.elevenlabs.needsKey(Optional.empty())).isTrue();
+        assertThat(KeyedProvider.elevenlabs.isOwn(URI.create("https://API.ElevenLabs.io/v1/text-to-speech"))).isTrue();
+        assertThat(KeyedProvider.elevenlabs.isOwn(URI.create("https://api.elevenlabs.io.evil.example"))).isFalse();
+        assertThat(KeyedProvider.elevenlabs.isOwn(URI.create("https://user@api.elevenlabs.io@evil.example"))).isFalse();
         assertThat(KeyedProvider.of(" OpenAI ")).contains(KeyedProvider.openai);
         assertThat(KeyedProvider.of("twilio")).isEmpty();
     }

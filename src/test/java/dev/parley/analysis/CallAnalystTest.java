@@ -123,17 +123,39 @@ class CallAnalystTest {
         }
     }
 
+    /**
+     * With the node's real key store: the workspace's OpenAI key is for OpenAI's own service, so
+     * a {@code base_url} naming another server (here one that records what it gets) never sees it;
+     * set with that {@code base_url} instead, it is sent there.
+     */
     @Test
-    void theWorkspacesKeyIsSentAsABearerToken() {
-        try (FakeChatAnalysis fake = new FakeChatAnalysis()) {
+    void onlyAKeyScopedToTheServerIsSentToIt() {
+        try (FakeChatAnalysis fake = new FakeChatAnalysis(); FakeChatAnalysis other = new FakeChatAnalysis()) {
             fake.answer("{\"summary\": \"Booked.\", \"structured_data\": {}}");
+            other.answer("{\"summary\": \"Booked.\", \"structured_data\": {}}");
             String assistantId = openai(fake);
-            String id = bookedCall(assistantId, null);
-            ProviderKeys keys = (workspace, provider) -> workspace.equals(server.tenancy.workspaceId()) && provider.equals("openai")
-                    ? Optional.of("sk-test-analysis") : Optional.empty();
-            analyze(analyst(keys, Duration.ofSeconds(10)), id, assistantId, new Usage());
-            assertThat(fake.requests().getFirst().authorization()).isEqualTo("Bearer sk-test-analysis");
+            CallAnalyst analyst = analyst(server.app.providerKeys(), Duration.ofSeconds(10));
+
+            putOpenAiKey("{\"api_key\": \"sk-test-unscoped\"}");
+            assertThat(analyze(analyst, bookedCall(assistantId, null), assistantId, new Usage()).summary()).contains("Booked.");
+            assertThat(fake.requests().getFirst().authorization()).as("the key is OpenAI's, not this server's").isNull();
+
+            putOpenAiKey("{\"api_key\": \"sk-test-analysis\", \"base_url\": \"" + fake.baseUrl() + "\"}");
+            analyze(analyst, bookedCall(assistantId, null), assistantId, new Usage());
+            assertThat(fake.requests().getLast().authorization()).isEqualTo("Bearer sk-test-analysis");
+
+            // Another port on the same host is another server.
+            String elsewhere = openai(other);
+            analyze(analyst, bookedCall(elsewhere, null), elsewhere, new Usage());
+            assertThat(other.requests().getFirst().authorization()).isNull();
+        } finally {
+            server.http.request("DELETE", "/v1/admin/credentials/openai").headers(server.auth()).send();
         }
+    }
+
+    private static void putOpenAiKey(String body) {
+        var r = server.http.request("PUT", "/v1/admin/credentials/openai").headers(server.auth()).json(body).send();
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
     }
 
     @Test

@@ -8,10 +8,14 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.ai.BaseUrlPolicy;
+import dev.parley.ai.Endpoints;
+import dev.parley.ai.KeyedProvider;
 import dev.parley.assistant.AssistantStore;
 import dev.parley.config.ConfigLoader;
 import dev.parley.support.Http;
 import dev.parley.support.TestServer;
+import java.net.URI;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -75,21 +79,21 @@ class ProviderKeysApiTest {
         assertThat(item(items, "deepgram").get("node_key").asBoolean()).isFalse();
         assertThat(item(items, "openai").get("source").asText()).isEqualTo("none");
         assertThat(item(items, "openai").get("set_at").isNull()).isTrue();
-        assertThat(server.app.providerKeys().key(server.tenancy.workspaceId(), "deepgram")).contains(key);
+        assertThat(atOwnService(server.tenancy.workspaceId(), "deepgram")).contains(key);
         // Sealed at rest: the key's text is nowhere in the row.
         assertThat(server.count("SELECT count(*) FROM provider_credentials WHERE position(convert_to('" + key
                 + "', 'UTF8') IN api_key) > 0")).isZero();
 
         String replacement = "dg-" + UUID.randomUUID();
         ok(put("/v1/admin/credentials/deepgram", "{\"api_key\":\"" + replacement + "\"}", server.auth()));
-        assertThat(server.app.providerKeys().key(server.tenancy.workspaceId(), "deepgram")).contains(replacement);
+        assertThat(atOwnService(server.tenancy.workspaceId(), "deepgram")).contains(replacement);
 
         Http.Response deleted = delete("/v1/admin/credentials/deepgram", server.auth());
         assertThat(ok(deleted).get("source").asText()).isEqualTo("none");
         assertThat(deleted.body()).doesNotContain(replacement);
         assertThat(item(ok(get("/v1/admin/credentials", server.auth())).get("items"), "deepgram").get("workspace_key").asBoolean())
                 .isFalse();
-        assertThat(server.app.providerKeys().key(server.tenancy.workspaceId(), "deepgram")).isEmpty();
+        assertThat(atOwnService(server.tenancy.workspaceId(), "deepgram")).isEmpty();
         assertError(delete("/v1/admin/credentials/deepgram", server.auth()), 404, "credential_not_found");
 
         assertNotLogged(key, replacement, NODE_ELEVENLABS_KEY);
@@ -129,7 +133,7 @@ class ProviderKeysApiTest {
                     "Authorization", "Bearer " + server.tenancy.apiKey().orElseThrow());
             JsonNode theirs = item(ok(get("/v1/admin/credentials", inOther)).get("items"), "deepgram");
             assertThat(theirs.get("source").asText()).isEqualTo("none");
-            assertThat(server.app.providerKeys().key(other, "deepgram")).isEmpty();
+            assertThat(atOwnService(other, "deepgram")).isEmpty();
             String assistant = assistant(inOther, "{\"transcriber\":{\"provider\":\"deepgram\"}}");
             assertError(call(inOther, assistant, Optional.empty()), 409, "provider_key_missing");
             assertError(delete("/v1/admin/credentials/deepgram", inOther), 404, "credential_not_found");
@@ -150,18 +154,18 @@ class ProviderKeysApiTest {
         assertThat(eleven.get("source").asText()).isEqualTo("node");
         assertThat(eleven.get("node_key").asBoolean()).isTrue();
         assertThat(eleven.get("workspace_key").asBoolean()).isFalse();
-        assertThat(server.app.providerKeys().key(ws, "elevenlabs")).contains(NODE_ELEVENLABS_KEY);
+        assertThat(atOwnService(ws, "elevenlabs")).contains(NODE_ELEVENLABS_KEY);
         String assistant = assistant(server.auth(), "{\"voice\":{\"provider\":\"elevenlabs\",\"voiceId\":\"21m00Tcm4TlvDq8ikWAM\"}}");
         ok(call(server.auth(), assistant, Optional.empty()));
 
         String own = "el-" + UUID.randomUUID();
         assertThat(ok(put("/v1/admin/credentials/elevenlabs", "{\"api_key\":\"" + own + "\"}", server.auth())).get("source").asText())
                 .isEqualTo("workspace");
-        assertThat(server.app.providerKeys().key(ws, "elevenlabs")).contains(own);
+        assertThat(atOwnService(ws, "elevenlabs")).contains(own);
         Http.Response deleted = delete("/v1/admin/credentials/elevenlabs", server.auth());
         assertThat(ok(deleted).get("source").asText()).isEqualTo("node");
         assertThat(deleted.message()).contains("node's key");
-        assertThat(server.app.providerKeys().key(ws, "elevenlabs")).contains(NODE_ELEVENLABS_KEY);
+        assertThat(atOwnService(ws, "elevenlabs")).contains(NODE_ELEVENLABS_KEY);
         assertNotLogged(own, NODE_ELEVENLABS_KEY);
     }
 
@@ -229,6 +233,114 @@ class ProviderKeysApiTest {
         assertThat(patched.json().at("/error/field").asText()).isEqualTo("config.transcriber.base_url");
     }
 
+    /**
+     * The leak this closes: an assistant's base_url naming a server of the caller's choosing must
+     * not make the workspace's or the node's key go there. Endpoints as calls build them, over the
+     * node's real key store.
+     */
+    @Test
+    void aKeyGoesOnlyToTheServerItIsFor() {
+        String ws = server.tenancy.workspaceId();
+        Endpoints endpoints = new Endpoints(server.app.providerKeys(), new BaseUrlPolicy(
+                ConfigLoader.of(Map.of(ConfigLoader.PROVIDERS_ALLOWED_HOSTS, "127.0.0.1")).providers()));
+        Optional<String> fake = Optional.of("http://127.0.0.1:11434/v1");
+        String unscoped = "sk-" + UUID.randomUUID();
+        String scoped = "sk-" + UUID.randomUUID();
+        String eleven = "el-" + UUID.randomUUID();
+        try {
+            ok(put("/v1/admin/credentials/openai", "{\"api_key\":\"" + unscoped + "\"}", server.auth()));
+            assertThat(endpoints.of(ws, "openai", Optional.empty()).apiKey()).contains(unscoped);
+            assertThat(endpoints.of(ws, "openai", Optional.of("https://api.openai.com:443/v1")).apiKey()).contains(unscoped);
+            assertThat(endpoints.of(ws, "openai", fake).apiKey()).as("an unscoped key is OpenAI's alone").isEmpty();
+
+            ok(put("/v1/admin/credentials/openai", "{\"api_key\":\"" + scoped + "\",\"base_url\":\"http://127.0.0.1:11434\"}",
+                    server.auth()));
+            assertThat(endpoints.of(ws, "openai", fake).apiKey()).as("the path is not part of the scope").contains(scoped);
+            assertThat(endpoints.of(ws, "openai", Optional.of("http://127.0.0.1:11435/v1")).apiKey()).isEmpty();
+            assertThat(endpoints.of(ws, "openai", Optional.empty()).apiKey()).as("a scoped key never goes to OpenAI").isEmpty();
+
+            // The node's key is for ElevenLabs' own service: not for a base_url, whatever the workspace has.
+            assertThat(endpoints.of(ws, "elevenlabs", Optional.empty()).apiKey()).contains(NODE_ELEVENLABS_KEY);
+            assertThat(endpoints.of(ws, "elevenlabs", fake).apiKey()).isEmpty();
+            ok(put("/v1/admin/credentials/elevenlabs", "{\"api_key\":\"" + eleven + "\",\"base_url\":\"" + fake.get() + "\"}",
+                    server.auth()));
+            assertThat(endpoints.of(ws, "elevenlabs", fake).apiKey()).contains(eleven);
+            assertThat(endpoints.of(ws, "elevenlabs", Optional.of("http://127.0.0.1:9/v1")).apiKey()).isEmpty();
+            assertThat(endpoints.of(ws, "elevenlabs", Optional.empty()).apiKey()).contains(NODE_ELEVENLABS_KEY);
+            assertThat(server.app.providerKeys().key(ws, "elevenlabs", URI.create("https://API.elevenlabs.io/")))
+                    .contains(NODE_ELEVENLABS_KEY);
+            // Plain http to the provider's host is not its service.
+            assertThat(server.app.providerKeys().key(ws, "elevenlabs", URI.create("http://api.elevenlabs.io"))).isEmpty();
+        } finally {
+            delete("/v1/admin/credentials/openai", server.auth());
+            delete("/v1/admin/credentials/elevenlabs", server.auth());
+        }
+        assertNotLogged(unscoped, scoped, eleven, NODE_ELEVENLABS_KEY);
+    }
+
+    @Test
+    void theScopeIsValidatedLikeABaseUrlAndShownButNotTheKey() {
+        String key = "dg-" + UUID.randomUUID();
+        for (String[] bad : new String[][] {
+                {"http://models.example.com", "https://"}, {"https://10.1.2.3", "providers.allowed.hosts"},
+                {"https://169.254.169.254", "link-local"}, {"ftp://127.0.0.1", "https://"}, {"not a url", "valid URL"},
+                {"https://api.deepgram.com/v1", "deepgram's own service"}}) {
+            Http.Response r = put("/v1/admin/credentials/deepgram", "{\"api_key\":\"" + key + "\",\"base_url\":\"" + bad[0]
+                    + "\"}", server.auth());
+            assertError(r, 400, "invalid_request");
+            assertThat(r.json().at("/error/field").asText()).as(bad[0]).isEqualTo("base_url");
+            assertThat(r.message()).as(bad[0]).contains(bad[1]);
+            assertThat(r.body()).doesNotContain(key);
+        }
+        assertError(put("/v1/admin/credentials/deepgram", "{\"api_key\":\"" + key + "\",\"base_url\":5}", server.auth()),
+                400, "invalid_request");
+        assertThat(server.count("SELECT count(*) FROM provider_credentials WHERE provider = 'deepgram'")).isZero();
+
+        try {
+            Http.Response set = put("/v1/admin/credentials/deepgram", "{\"api_key\":\"" + key
+                    + "\",\"base_url\":\"http://llm.lan:8080\"}", server.auth());
+            assertThat(ok(set).get("base_url").asText()).isEqualTo("http://llm.lan:8080");
+            assertThat(set.message()).contains("at http://llm.lan:8080 only");
+            Http.Response listed = get("/v1/admin/credentials", server.auth());
+            assertThat(listed.body()).doesNotContain(key);
+            assertThat(item(ok(listed).get("items"), "deepgram").get("base_url").asText()).isEqualTo("http://llm.lan:8080");
+            assertThat(item(ok(listed).get("items"), "elevenlabs").get("base_url").isNull()).isTrue();
+
+            // Replaced without a base_url: the key is for Deepgram's own service again.
+            ok(put("/v1/admin/credentials/deepgram", "{\"api_key\":\"" + key + "\",\"base_url\":null}", server.auth()));
+            assertThat(item(ok(get("/v1/admin/credentials", server.auth())).get("items"), "deepgram").get("base_url").isNull())
+                    .isTrue();
+            assertThat(atOwnService(server.tenancy.workspaceId(), "deepgram")).contains(key);
+        } finally {
+            delete("/v1/admin/credentials/deepgram", server.auth());
+        }
+    }
+
+    /**
+     * Create-call agrees with what calls send: a use at the provider's own service needs an
+     * unscoped workspace key or the node's; a use at a base_url of its own needs none, since a key
+     * there is one scoped to it or nothing.
+     */
+    @Test
+    void aKeyScopedElsewhereDoesNotLetACallReachTheProvidersOwnService() {
+        String own = assistant(server.auth(), "{\"transcriber\":{\"provider\":\"deepgram\"}}");
+        String selfHosted = assistant(server.auth(), "{\"transcriber\":{\"provider\":\"deepgram\","
+                + "\"base_url\":\"http://127.0.0.1:8080\"},\"voice\":{\"provider\":\"elevenlabs\","
+                + "\"base_url\":\"http://llm.lan:8000\"}}");
+        ok(call(server.auth(), selfHosted, Optional.empty()));
+        try {
+            ok(put("/v1/admin/credentials/deepgram", "{\"api_key\":\"dg-" + UUID.randomUUID()
+                    + "\",\"base_url\":\"http://127.0.0.1:8080\"}", server.auth()));
+            assertError(call(server.auth(), own, Optional.empty()), 409, "provider_key_missing");
+            assertError(call(server.auth(), own, Optional.of("own-" + UUID.randomUUID())), 409, "provider_key_missing");
+            ok(call(server.auth(), selfHosted, Optional.empty()));
+            ok(put("/v1/admin/credentials/deepgram", "{\"api_key\":\"dg-" + UUID.randomUUID() + "\"}", server.auth()));
+            ok(call(server.auth(), own, Optional.empty()));
+        } finally {
+            delete("/v1/admin/credentials/deepgram", server.auth());
+        }
+    }
+
     @Test
     void assistantsSavedBeforeKeysWereCheckedGetTheirRequirementsAtStart() {
         String deepgram = assistant(server.auth(), "{\"transcriber\":{\"provider\":\"deepgram\"}}");
@@ -236,6 +348,10 @@ class ProviderKeysApiTest {
         assertThat(new AssistantStore(server.app.database().jdbi(), Json.mapper()).fillRequiredKeys()).isGreaterThanOrEqualTo(1);
         assertThat(server.count("SELECT count(*) FROM assistants WHERE required_keys IS NULL")).isZero();
         assertError(call(server.auth(), deepgram, Optional.empty()), 409, "provider_key_missing");
+    }
+
+    private static Optional<String> atOwnService(String workspaceId, String provider) {
+        return server.app.providerKeys().key(workspaceId, provider, KeyedProvider.of(provider).orElseThrow().ownBaseUrl());
     }
 
     private static void refusedBaseUrl(String config, String field, String says) {

@@ -94,9 +94,11 @@ class AiConversationTest {
         llm = FakeChatCompletions.start();
         deepgram = new FakeDeepgram();
         elevenlabs = new FakeElevenLabs();
-        for (var key : Map.of("openai", "sk-test-openai", "deepgram", "dg-test-key", "elevenlabs", "xi-test-key").entrySet()) {
+        // Keys go only to the server they were set for: each is scoped to its fake.
+        for (var key : Map.of("openai", List.of("sk-test-openai", llm.baseUrl()), "deepgram", List.of("dg-test-key",
+                deepgram.baseUrl()), "elevenlabs", List.of("xi-test-key", elevenlabs.baseUrl().toString())).entrySet()) {
             Http.Response r = server.http.request("PUT", "/v1/admin/credentials/" + key.getKey()).headers(server.auth())
-                    .json("{\"api_key\": \"" + key.getValue() + "\"}").send();
+                    .json("{\"api_key\": \"" + key.getValue().get(0) + "\", \"base_url\": \"" + key.getValue().get(1) + "\"}").send();
             assertThat(r.status()).as(r.body()).isEqualTo(200);
         }
     }
@@ -254,6 +256,9 @@ class AiConversationTest {
                 assertThat(llm.requests().getFirst().ended().get().name()).as("the stalled stream was given up")
                         .isEqualTo("CLIENT_CLOSED");
                 assertThat(fallback.requests().getFirst().body().get("model").asText()).isEqualTo("llama3");
+                assertThat(fallback.requests().getFirst().header("authorization"))
+                        .as("the OpenAI key is scoped to the primary's server, not this one").isEmpty();
+                assertThat(llm.requests().getFirst().header("authorization")).contains("Bearer sk-test-openai");
                 JsonNode answer = done.get("latency").get(1);
                 assertThat(answer.get("total_ms").asInt()).as("no dead air over 3 s after the caller's last word, endpointing"
                         + " included").isLessThan(3_000 + 1_000);

@@ -85,7 +85,7 @@ class TransferTest {
                     List.of(dev.parley.support.FakeChatCompletions.Script.call("call_1", "transfer_call",
                             "{\"destination\": ", "\"+14155550100\"}")), 0, 0, -1, java.util.Optional.empty(), "fake-model"));
             Http.Response key = server.http.request("PUT", "/v1/admin/credentials/openai").headers(server.auth())
-                    .json("{\"api_key\": \"sk-transfer\"}").send();
+                    .json("{\"api_key\": \"sk-transfer\", \"base_url\": \"" + llm.baseUrl() + "\"}").send();
             assertThat(key.status()).as(key.body()).isEqualTo(200);
             String id = callWith("""
                     {"name": "desk", "config": {"first_message": "",
@@ -95,6 +95,7 @@ class TransferTest {
             assertThat(done.get("ended_reason").asText()).as("%s", done).isEqualTo("transferred");
             assertThat(done.get("transcript").get(0).get("text").asText()).isEqualTo("Let me connect you to the front desk.");
             assertThat(llm.requests().getFirst().toolNames()).contains("transfer_call");
+            assertThat(llm.requests().getFirst().header("authorization")).as("the key set for this server").contains("Bearer sk-transfer");
             assertThat(trunk.awaitExit(10)).as("SIPp got the REFER to +14155550100 and our BYE").isZero();
         }
     }
