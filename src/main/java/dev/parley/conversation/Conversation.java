@@ -146,11 +146,7 @@ public final class Conversation {
     private String transferTo;             // once the reply asked for a transfer, until it is under way
     private boolean replyListened;         // the reply said how to listen (a flow's step); else the conversation does
     private int silences;                  // no-input timeouts in a row the conversation itself armed
-    private final List<Heard> finals = new ArrayList<>(); // a streaming recognizer's finals not yet in a turn
-    private long streamOrigin = -1;        // the recording sample the recognizer's audio began at
-
-    /** A streaming recognizer's final, placed on the recording's timeline (-1: unknown). */
-    private record Heard(String text, long endSample) {}
+    private final StreamedFinals finals = new StreamedFinals();
 
     /**
      * One call's providers, opened for it.
@@ -378,8 +374,8 @@ public final class Conversation {
 
     private void frame(short[] pcm, long at) {
         now = at;
-        if (streaming && streamOrigin < 0) {
-            streamOrigin = at;
+        if (streaming) {
+            finals.sent(at);
         }
         if (ending != null) {
             return; // the closing line is playing: nothing the caller says changes the end
@@ -433,11 +429,7 @@ public final class Conversation {
 
     private void sttEvent(SttEvent e) {
         switch (e) {
-            case SttEvent.Final f when streaming -> {
-                if (f.text() != null && !f.text().isBlank()) {
-                    finals.add(new Heard(f.text().strip(), f.endMs() < 0 ? -1 : streamOrigin + f.endMs() * 8));
-                }
-            }
+            case SttEvent.Final f when streaming -> finals.add(f);
             case SttEvent.Final f -> {
                 if (caller.awaitingFinal()) {
                     heard(f.text() == null ? "" : f.text().strip(), f.error());
@@ -475,19 +467,7 @@ public final class Conversation {
             caller.began(now);
             caller.closeByRecognizer(now, 0);
         }
-        heard(takeFinals(caller.startSample()), null);
-    }
-
-    /** The finals of the turn that began at {@code turnStart}; those of speech before it (ignored overlaps) are dropped. */
-    private String takeFinals(long turnStart) {
-        StringBuilder text = new StringBuilder();
-        for (Heard h : finals) {
-            if (h.endSample() < 0 || h.endSample() >= turnStart - 1600) {
-                text.append(text.isEmpty() ? "" : " ").append(h.text());
-            }
-        }
-        finals.clear();
-        return text.toString();
+        heard(finals.take(caller.startSample()), null);
     }
 
     private void heard(String text, String error) {
