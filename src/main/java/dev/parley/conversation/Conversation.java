@@ -138,6 +138,7 @@ public final class Conversation {
     private int generation;
     private Responder.Reply reply;
     private ReplyTiming pending;           // latency marks of the reply being prepared
+    private ReplyTiming cutTiming;         // those of a reply cut while its first utterance played
     private final NoInputTimer noInput;
     private final CallerSpeech caller;
     private boolean overlap;               // the caller started speaking over the assistant
@@ -618,10 +619,15 @@ public final class Conversation {
         if (u.digits == null && u.framesPlayed > 0) {
             boolean cut = u.canceled();
             TurnLatency latency = null;
-            if (pending != null && pending.first == u) {
-                latency = pending.latency(u);
-                pending = null;
+            ReplyTiming timing = pending != null && pending.first == u ? pending
+                    : cutTiming != null && cutTiming.first == u ? cutTiming : null;
+            if (timing != null) {
+                latency = timing.latency(u);
                 observer.turn(latency);
+                if (timing == pending) {
+                    pending = null;
+                }
+                cutTiming = null;
             }
             String text = u.heardText();
             transcript.assistant(text, u.firstPlayedSample, u.lastPlayedSample, cut, u.error, latency);
@@ -690,6 +696,9 @@ public final class Conversation {
             r.close();
         }
         generation++;
+        if (pending != null && pending.first != null) {
+            cutTiming = pending; // its first utterance was heard: the turn keeps its latency once it reports back
+        }
         pending = null;
     }
 
