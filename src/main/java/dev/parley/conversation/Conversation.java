@@ -138,6 +138,7 @@ public final class Conversation {
     private int generation;
     private Responder.Reply reply;
     private ReplyTiming pending;           // latency marks of the reply being prepared
+    private ReplyTiming cutTiming;         // those of a reply cut while its first utterance played
     private final NoInputTimer noInput;
     private final CallerSpeech caller;
     private boolean overlap;               // the caller started speaking over the assistant
@@ -146,11 +147,7 @@ public final class Conversation {
     private String transferTo;             // once the reply asked for a transfer, until it is under way
     private boolean replyListened;         // the reply said how to listen (a flow's step); else the conversation does
     private int silences;                  // no-input timeouts in a row the conversation itself armed
-    private final List<Heard> finals = new ArrayList<>(); // a streaming recognizer's finals not yet in a turn
-    private long streamOrigin = -1;        // the recording sample the recognizer's audio began at
-
-    /** A streaming recognizer's final, placed on the recording's timeline (-1: unknown). */
-    private record Heard(String text, long endSample) {}
+    private final StreamedFinals finals = new StreamedFinals();
 
     /**
      * One call's providers, opened for it.
@@ -378,8 +375,8 @@ public final class Conversation {
 
     private void frame(short[] pcm, long at) {
         now = at;
-        if (streaming && streamOrigin < 0) {
-            streamOrigin = at;
+        if (streaming) {
+            finals.sent(at);
         }
         if (ending != null) {
             return; // the closing line is playing: nothing the caller says changes the end
@@ -433,11 +430,7 @@ public final class Conversation {
 
     private void sttEvent(SttEvent e) {
         switch (e) {
-            case SttEvent.Final f when streaming -> {
-                if (f.text() != null && !f.text().isBlank()) {
-                    finals.add(new Heard(f.text().strip(), f.endMs() < 0 ? -1 : streamOrigin + f.endMs() * 8));
-                }
-            }
+            case SttEvent.Final f when streaming -> finals.add(f);
             case SttEvent.Final f -> {
                 if (caller.awaitingFinal()) {
                     heard(f.text() == null ? "" : f.text().strip(), f.error());
@@ -475,19 +468,7 @@ public final class Conversation {
             caller.began(now);
             caller.closeByRecognizer(now, 0);
         }
-        heard(takeFinals(caller.startSample()), null);
-    }
-
-    /** The finals of the turn that began at {@code turnStart}; those of speech before it (ignored overlaps) are dropped. */
-    private String takeFinals(long turnStart) {
-        StringBuilder text = new StringBuilder();
-        for (Heard h : finals) {
-            if (h.endSample() < 0 || h.endSample() >= turnStart - 1600) {
-                text.append(text.isEmpty() ? "" : " ").append(h.text());
-            }
-        }
-        finals.clear();
-        return text.toString();
+        heard(finals.take(caller.startSample()), null);
     }
 
     private void heard(String text, String error) {
@@ -638,10 +619,15 @@ public final class Conversation {
         if (u.digits == null && u.framesPlayed > 0) {
             boolean cut = u.canceled();
             TurnLatency latency = null;
-            if (pending != null && pending.first == u) {
-                latency = pending.latency(u);
-                pending = null;
+            ReplyTiming timing = pending != null && pending.first == u ? pending
+                    : cutTiming != null && cutTiming.first == u ? cutTiming : null;
+            if (timing != null) {
+                latency = timing.latency(u);
                 observer.turn(latency);
+                if (timing == pending) {
+                    pending = null;
+                }
+                cutTiming = null;
             }
             String text = u.heardText();
             transcript.assistant(text, u.firstPlayedSample, u.lastPlayedSample, cut, u.error, latency);
@@ -710,6 +696,9 @@ public final class Conversation {
             r.close();
         }
         generation++;
+        if (pending != null && pending.first != null) {
+            cutTiming = pending; // its first utterance was heard: the turn keeps its latency once it reports back
+        }
         pending = null;
     }
 

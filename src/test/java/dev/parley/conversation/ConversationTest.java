@@ -126,6 +126,7 @@ class ConversationTest {
         assertThat(cut.interrupted()).isTrue();
         assertThat(longLine).startsWith(cut.text());
         assertThat(cut.text().split(" ")).hasSizeBetween(4, 7);
+        assertThat(cut.latency()).as("a reply cut while it played keeps how long it took to start").isNotNull();
         assertThat(call.turns).extracting(TranscriptTurn::text).doesNotContain("and another one");
         assertThat(call.turns).extracting(TranscriptTurn::text).containsSubsequence("stop", "okay");
         assertThat(call.hungUp).isEqualTo("assistant-ended");

@@ -1,8 +1,6 @@
 package dev.parley.ai.openai;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
-import com.openai.core.Timeout;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.parley.ai.ProviderFailure;
@@ -28,8 +26,9 @@ import org.slf4j.LoggerFactory;
  *       heard half an answer, and a different model starting over would contradict it.
  * </ul>
  *
- * Clients are the SDK's, one per route, with its retries off (this is the retry rule) and its
- * timeouts as a backstop behind the stall watchdog of {@link ChatStream}.
+ * Clients are the SDK's, one per route (shared by the node's calls, {@link SdkClients}), with its
+ * retries off (this is the retry rule) and its timeouts as a backstop behind the stall watchdog of
+ * {@link ChatStream}.
  */
 final class Failover implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Failover.class);
@@ -68,18 +67,8 @@ final class Failover implements AutoCloseable {
         this.routes = List.copyOf(routes);
         this.options = options;
         this.usage = usage;
-        Duration backstop = options.firstChunk().plus(options.betweenChunks()).plusSeconds(5);
         for (Route r : this.routes) {
-            var b = OpenAIOkHttpClient.builder()
-                    .baseUrl(r.endpoint().baseUrl().toString())
-                    .apiKey(r.endpoint().apiKey().orElse(NO_KEY))
-                    .maxRetries(0)
-                    .timeout(Timeout.builder().connect(options.firstChunk().plusSeconds(1)).read(backstop)
-                            .write(backstop).request(Duration.ofMinutes(5)).build());
-            if (r.endpoint().apiKey().isEmpty()) {
-                b.removeHeaders("Authorization"); // "no account anywhere": nothing to send
-            }
-            clients.add(b.build());
+            clients.add(SdkClients.of(r, options));
         }
     }
 
@@ -154,8 +143,8 @@ final class Failover implements AutoCloseable {
         return new ProviderFailure(f.provider(), f.retryable(), f.message() + " (" + route.describe() + ")", f.retryAfter());
     }
 
+    /** The clients are the node's, shared with other calls: nothing of this call's to close. */
     @Override
     public void close() {
-        clients.forEach(OpenAIClient::close);
     }
 }
