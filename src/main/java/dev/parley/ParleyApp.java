@@ -174,7 +174,7 @@ public final class ParleyApp implements AutoCloseable {
                 new ToolCaller(workspaces::signingSecrets, urls::refusalAtDelivery, InstantSource.system()), Options.DEFAULT);
         var conversations = conversations(config.speech(), database, json, metrics, network);
         var transcripts = new TranscriptStore(database.jdbi());
-        var analyst = new CallAnalyst(new AssistantStore(database.jdbi(), json), transcripts, providerKeys, CallAnalyst.LIMIT);
+        var analyst = new CallAnalyst(new AssistantStore(database.jdbi(), json), transcripts, network.endpoints(), CallAnalyst.LIMIT);
         return new Dialer(new DialQueue(database.jdbi()), transitions, provider,
                 new Dialer.ConversationFactory() {
                     @Override

@@ -2,9 +2,8 @@ package dev.parley.analysis;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.ai.Endpoint;
-import dev.parley.ai.KeyedProvider;
+import dev.parley.ai.Endpoints;
 import dev.parley.ai.ProviderFailure;
-import dev.parley.ai.ProviderKeys;
 import dev.parley.ai.Usage;
 import dev.parley.assistant.Assistant;
 import dev.parley.assistant.AssistantConfig;
@@ -14,7 +13,6 @@ import dev.parley.assistant.StructuredFields;
 import dev.parley.call.CallAnalysis;
 import dev.parley.call.TranscriptStore;
 import dev.parley.call.TranscriptTurn;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,20 +45,20 @@ public final class CallAnalyst {
     /** How long a call's final status may wait for its analysis. */
     public static final Duration LIMIT = Duration.ofSeconds(15);
     private static final Logger log = LoggerFactory.getLogger(CallAnalyst.class);
-    private static final URI OPENAI = KeyedProvider.openai.ownBaseUrl();
 
     private final AssistantStore assistants;
     private final TranscriptStore transcripts;
-    private final ProviderKeys keys;
+    private final Endpoints endpoints;
     private final Duration limit;
 
-    public CallAnalyst(AssistantStore assistants, TranscriptStore transcripts, ProviderKeys keys, Duration limit) {
+    /** @param endpoints the model's base URL re-checked by the SSRF guard, with the key meant for it, as for calls */
+    public CallAnalyst(AssistantStore assistants, TranscriptStore transcripts, Endpoints endpoints, Duration limit) {
         if (limit.isNegative() || limit.isZero()) {
             throw new IllegalArgumentException("the analysis limit must be positive, not " + limit);
         }
         this.assistants = assistants;
         this.transcripts = transcripts;
-        this.keys = keys;
+        this.endpoints = endpoints;
         this.limit = limit;
     }
 
@@ -121,8 +119,13 @@ public final class CallAnalyst {
         AnalysisPrompt prompt = AnalysisPrompt.of(config.systemPrompt(), fields, turns);
         ObjectNode schema = AnswerSchema.of(fields);
         for (AssistantConfig.Model model : models(config.model())) {
-            URI base = model.baseUrl().map(u -> URI.create(u.strip())).orElse(OPENAI);
-            Endpoint endpoint = new Endpoint(model.provider().name(), base, keys.key(workspaceId, model.provider().name(), base));
+            Endpoint endpoint;
+            try {
+                endpoint = endpoints.of(workspaceId, model.provider().name(), model.baseUrl());
+            } catch (RuntimeException refused) {
+                log.warn("The call's analysis cannot reach {}: {}", model.model(), refused.getMessage());
+                continue;
+            }
             try {
                 return Optional.of(AnswerReader.read(ChatAnalysis.ask(endpoint, model.model(), prompt, schema, deadline, usage), fields));
             } catch (ProviderFailure.Exception e) {

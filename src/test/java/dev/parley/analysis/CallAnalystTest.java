@@ -43,7 +43,10 @@ class CallAnalystTest {
 
     private static CallAnalyst analyst(ProviderKeys keys, Duration limit) {
         var jdbi = server.app.database().jdbi();
-        return new CallAnalyst(new AssistantStore(jdbi, Json.mapper()), new TranscriptStore(jdbi), keys, limit);
+        var urls = new dev.parley.ai.BaseUrlPolicy(dev.parley.config.ConfigLoader.of(
+                Map.of(dev.parley.config.ConfigLoader.PROVIDERS_ALLOWED_HOSTS, "127.0.0.1")).providers());
+        return new CallAnalyst(new AssistantStore(jdbi, Json.mapper()), new TranscriptStore(jdbi),
+                new dev.parley.ai.Endpoints(keys, urls), limit);
     }
 
     private static String assistant(String model) {
