@@ -3,6 +3,7 @@ package dev.parley.assistant;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.ai.flow.Flow;
+import dev.parley.ai.flow.Template;
 import dev.parley.ai.tools.Tool;
 import dev.parley.ai.tools.ToolConfig;
 import java.util.List;
@@ -31,7 +32,8 @@ public record AssistantConfig(
         Optional<String> webhookUrl,
         ObjectNode metadata,
         Optional<Flow> flow,
-        TurnTaking turnTaking) {
+        TurnTaking turnTaking,
+        Voicemail voicemail) {
 
     public enum FirstSpeaker { assistant, callee }
 
@@ -127,5 +129,27 @@ public record AssistantConfig(
     public record TurnTaking(int endpointingMs, boolean bargeIn, int bargeInMinMs, int minUtteranceMs,
                              int vadThresholdDb, int noInputTimeoutSeconds) {
         public static final TurnTaking DEFAULT = new TurnTaking(500, true, 150, 120, 10, 6);
+    }
+
+    /**
+     * What to do when a machine answers (issue 13). Off by default: an assistant that does not ask
+     * runs no detector and its calls behave as before.
+     *
+     * @param detect whether a detector listens from the answer (the greeting still starts at once)
+     * @param action what a machine gets: a hang-up, or {@code message} after its beep
+     * @param message what to leave, with the call's {@code {{variables}}}; present for {@code leave_message}
+     * @param beepWaitSeconds the longest wait, from the machine verdict, for the beep (or the end of
+     *                        the greeting) before the message is spoken anyway
+     */
+    public record Voicemail(boolean detect, Action action, Optional<Template> message, int beepWaitSeconds) {
+        public static final Voicemail OFF = new Voicemail(false, Action.hangup, Optional.empty(), 30);
+
+        public enum Action { hangup, leave_message }
+
+        public Voicemail {
+            if (action == Action.leave_message && message.isEmpty()) {
+                throw new IllegalArgumentException("leave_message needs a message");
+            }
+        }
     }
 }

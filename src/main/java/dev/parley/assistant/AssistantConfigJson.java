@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.ai.flow.FlowJson;
+import dev.parley.ai.flow.Template;
 import dev.parley.ai.tools.ToolConfig;
 import dev.parley.error.JsonFields;
 import dev.parley.error.Problem;
@@ -28,7 +29,8 @@ import java.util.regex.Pattern;
 public final class AssistantConfigJson {
     static final Set<String> FIELDS = Set.of("system_prompt", "end_message", "tool_config", "model", "transcriber",
             "voice", "structured_data", "first_message", "first_speaker", "language", "max_duration_seconds",
-            "end_call_phrases", "webhook_url", "metadata", "flow", "turn_taking");
+            "end_call_phrases", "webhook_url", "metadata", "flow", "turn_taking", "voicemail");
+    private static final Set<String> VOICEMAIL_FIELDS = Set.of("detect", "action", "message", "beep_wait_seconds");
     private static final Set<String> TURN_TAKING_FIELDS = Set.of("endpointing_ms", "barge_in", "barge_in_min_ms",
             "min_utterance_ms", "vad_threshold_db", "no_input_timeout_seconds");
     private static final Set<String> MODEL_FIELDS = Set.of("provider", "model", "base_url", "temperature", "max_tokens",
@@ -68,7 +70,8 @@ public final class AssistantConfigJson {
                 webhookUrl(node, path),
                 optionalObject(node, "metadata", path).map(ObjectNode::deepCopy).orElseGet(NODES::objectNode),
                 Optional.ofNullable(node.get("flow")).filter(f -> !f.isNull()).map(f -> FlowJson.parse(f, join(path, "flow"))),
-                turnTaking(node, path));
+                turnTaking(node, path),
+                voicemail(node, path));
     }
 
     public static ObjectNode write(AssistantConfig c) {
@@ -105,6 +108,16 @@ public final class AssistantConfigJson {
         turns.put("min_utterance_ms", t.minUtteranceMs());
         turns.put("vad_threshold_db", t.vadThresholdDb());
         turns.put("no_input_timeout_seconds", t.noInputTimeoutSeconds());
+        ObjectNode vm = o.putObject("voicemail");
+        AssistantConfig.Voicemail v = c.voicemail();
+        vm.put("detect", v.detect());
+        vm.put("action", v.action().name());
+        if (v.message().isPresent()) {
+            vm.put("message", v.message().get().source());
+        } else {
+            vm.putNull("message");
+        }
+        vm.put("beep_wait_seconds", v.beepWaitSeconds());
         return o;
     }
 
@@ -159,6 +172,33 @@ public final class AssistantConfigJson {
                 optionalInt(t, "min_utterance_ms", where, 40, 2_000).orElse(d.minUtteranceMs()),
                 optionalInt(t, "vad_threshold_db", where, 3, 40).orElse(d.vadThresholdDb()),
                 optionalInt(t, "no_input_timeout_seconds", where, 1, 60).orElse(d.noInputTimeoutSeconds()));
+    }
+
+    /**
+     * {@code message} is a template checked now, so a typo in a placeholder is refused when the
+     * assistant is saved rather than spoken into someone's mailbox.
+     */
+    private static AssistantConfig.Voicemail voicemail(ObjectNode node, String path) {
+        String where = join(path, "voicemail");
+        ObjectNode v = optionalObject(node, "voicemail", path).orElseGet(NODES::objectNode);
+        JsonFields.rejectUnknown(v, where, VOICEMAIL_FIELDS);
+        var d = AssistantConfig.Voicemail.OFF;
+        boolean detect = JsonFields.optionalBoolean(v, "detect", where).orElse(d.detect());
+        var action = enumValue(v, "action", where, AssistantConfig.Voicemail.Action.class).orElse(d.action());
+        String field = join(where, "message");
+        Optional<Template> message = optionalString(v, "message", where, 2_000).filter(m -> !m.isBlank()).map(m -> {
+            try {
+                return Template.parse(m.strip());
+            } catch (Template.Malformed e) {
+                throw Problem.invalid(field, "'" + field + "' " + e.getMessage());
+            }
+        });
+        if (action == AssistantConfig.Voicemail.Action.leave_message && message.isEmpty()) {
+            throw Problem.invalid(field, "'" + field + "' is required when '" + join(where, "action")
+                    + "' is 'leave_message': write what the mailbox should record (up to 2,000 characters; {{variables}} allowed)");
+        }
+        int beepWait = optionalInt(v, "beep_wait_seconds", where, 1, 120).orElse(d.beepWaitSeconds());
+        return new AssistantConfig.Voicemail(detect, action, message, beepWait);
     }
 
     private static AssistantConfig.Model model(ObjectNode node, String path) {

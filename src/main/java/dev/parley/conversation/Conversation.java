@@ -1,6 +1,8 @@
 package dev.parley.conversation;
 
 import dev.parley.ai.Responder;
+import dev.parley.amd.AnsweredBy;
+import dev.parley.amd.Detector;
 import dev.parley.ai.SpeechToText;
 import dev.parley.ai.SpeechToText.SttEvent;
 import dev.parley.ai.TextToSpeech;
@@ -75,6 +77,10 @@ public final class Conversation {
 
         /** Stores a finished turn (called in order, off the conversation's thread is fine). */
         void record(TranscriptTurn turn);
+
+        /** Stores who answered, when it is first known and when it changes (same ordering as {@link #record}). */
+        default void answeredBy(AnsweredBy verdict) {
+        }
     }
 
     /** Observations for metrics and benchmarks. */
@@ -98,6 +104,8 @@ public final class Conversation {
         record Digit(char digit) implements Event {}
 
         record TransferRefused(String destination) implements Event {}
+
+        record CarrierVerdict(AnsweredBy verdict) implements Event {}
 
         /** A reply has no more parts. */
         record ReplyDone(int generation) implements Event {}
@@ -148,6 +156,8 @@ public final class Conversation {
     private boolean replyListened;         // the reply said how to listen (a flow's step); else the conversation does
     private int silences;                  // no-input timeouts in a row the conversation itself armed
     private final StreamedFinals finals = new StreamedFinals();
+    private final Voicemail voicemail;     // null unless the assistant detects machines
+    private long answeredSample;
 
     /**
      * One call's providers, opened for it.
@@ -170,6 +180,15 @@ public final class Conversation {
 
     public Conversation(String callId, TurnTaking settings, boolean assistantFirst, Providers providers, Line line,
                         Observer observer) {
+        this(callId, settings, assistantFirst, providers, line, observer, null);
+    }
+
+    /**
+     * @param machines what to do about answering machines, with the call's own detector; null when
+     *                 the assistant does not detect them
+     */
+    public Conversation(String callId, TurnTaking settings, boolean assistantFirst, Providers providers, Line line,
+                        Observer observer, Machines machines) {
         this.usage = providers.usage();
         this.resources = providers.resources();
         this.callId = callId;
@@ -186,6 +205,19 @@ public final class Conversation {
         this.caller = new CallerSpeech(stt, streaming);
         this.transcript = new Transcript(line);
         this.noInput = new NoInputTimer(settings.noInputTimeout());
+        this.voicemail = machines == null ? null
+                : new Voicemail(machines.detector(), machines.plan(), settings.vadThresholdDb(), line::answeredBy);
+    }
+
+    /** A call's answering-machine detector and what to do with a machine ({@link Voicemail}). */
+    public record Machines(Detector detector, Voicemail.Plan plan) {
+        public static Machines hangUp(Detector detector) {
+            return new Machines(detector, new Voicemail.Plan.HangUp());
+        }
+
+        public static Machines leaveMessage(Detector detector, String message, Duration beepWait) {
+            return new Machines(detector, new Voicemail.Plan.Leave(message, (int) beepWait.toMillis()));
+        }
     }
 
     /** What the call used of paid providers, read once the call is over. */
@@ -215,6 +247,11 @@ public final class Conversation {
 
     public void digit(char digit) {
         post(new Event.Digit(digit));
+    }
+
+    /** The carrier's answering-machine verdict: acted on as the detector's would be, and it wins over it. */
+    public void answeredBy(AnsweredBy verdict) {
+        post(new Event.CarrierVerdict(verdict));
     }
 
     /**
@@ -325,6 +362,13 @@ public final class Conversation {
                     replyDone();
                 }
             }
+            case Event.CarrierVerdict v -> {
+                if (voicemail == null) {
+                    line.answeredBy(v.verdict()); // recorded; the assistant did not ask to act on machines
+                } else {
+                    voicemail.carrier(v.verdict());
+                }
+            }
             case Event.TransferRefused t -> startReply(new Responder.Input.TransferFailed(t.destination(),
                     "the far end refused the transfer"), pendingFromNow());
             case Event.Stop s -> throw new IllegalStateException("handled by the loop");
@@ -338,6 +382,7 @@ public final class Conversation {
         a.speak(speaker);
         a.listen((pcm, at) -> post(new Event.Frame(pcm, at)));
         now = a.sampleNow();
+        answeredSample = now;
         noInput.assistantIdle(now);
         if (!assistantFirst) {
             noInput.awaitCallee();
@@ -377,6 +422,12 @@ public final class Conversation {
         now = at;
         if (streaming) {
             finals.sent(at);
+        }
+        if (voicemail != null) {
+            machine(voicemail.frame(pcm, sinceAnswer(), ending == null));
+            if (voicemail.machine()) {
+                return; // a mailbox's greeting is no one to answer
+            }
         }
         if (ending != null) {
             return; // the closing line is playing: nothing the caller says changes the end
@@ -429,6 +480,16 @@ public final class Conversation {
     }
 
     private void sttEvent(SttEvent e) {
+        if (voicemail != null) {
+            switch (e) {
+                case SttEvent.Interim i -> voicemail.words(i.text(), sinceAnswer());
+                case SttEvent.Final f -> voicemail.words(f.text(), sinceAnswer());
+                default -> { }
+            }
+            if (voicemail.machine()) {
+                return;
+            }
+        }
         switch (e) {
             case SttEvent.Final f when streaming -> finals.add(f);
             case SttEvent.Final f -> {
@@ -492,7 +553,7 @@ public final class Conversation {
     }
 
     private void digitPressed(char digit) {
-        if (ending != null || audio == null) {
+        if (ending != null || audio == null || voicemail != null && voicemail.machine()) {
             return;
         }
         if (speaker.busy() && speaker.interruptible()) {
@@ -666,6 +727,9 @@ public final class Conversation {
     private void providerFailed(dev.parley.ai.ProviderFailure f) {
         log.warn("A provider failed for good: {}", f.message());
         if (ending != null) {
+            if (!speaker.busy()) {
+                line.hangup(ending, endingDetail); // the closing line (a voicemail message) failed: end as meant
+            }
             return;
         }
         ending = EndReason.PROVIDER_ERROR;
@@ -677,6 +741,42 @@ public final class Conversation {
         sorry.produce(apologyVoice, unsettled::decrementAndGet);
         speaker.say(sorry);
         noInput.assistantSpeaking();
+    }
+
+    /** What {@link Voicemail} decided: the caller is a machine, so whatever is playing stops, polite lines too. */
+    private void machine(Voicemail.Act act) {
+        switch (act) {
+            case Voicemail.Act.Nothing n -> { }
+            case Voicemail.Act.Wait w -> silenceForMachine();
+            case Voicemail.Act.HangUp h -> {
+                silenceForMachine();
+                ending = EndReason.VOICEMAIL;
+                endingDetail = h.detail();
+                line.hangup(ending, endingDetail);
+            }
+            case Voicemail.Act.Leave l -> {
+                silenceForMachine();
+                ending = EndReason.VOICEMAIL;
+                endingDetail = "left a message on an answering machine";
+                Utterance message = Utterance.speech(l.message(), false);
+                unsettled.incrementAndGet();
+                message.produce(voice, unsettled::decrementAndGet);
+                speaker.say(message);
+                noInput.assistantSpeaking();
+            }
+        }
+    }
+
+    private void silenceForMachine() {
+        cancelReply();
+        speaker.interruptAll();
+        noInput.stopListening();
+        overlap = false;
+        transferTo = null;
+    }
+
+    private int sinceAnswer() {
+        return (int) ((now - answeredSample) / 8);
     }
 
     private void bargeIn(boolean bySpeech) {
@@ -703,6 +803,9 @@ public final class Conversation {
     }
 
     private void shutdown() {
+        if (voicemail != null && audio != null) {
+            voicemail.ended(sinceAnswer());
+        }
         if (speaker != null) {
             audio.speak(null);
             audio.listen(null);

@@ -76,8 +76,20 @@ final class Speaker implements AudioSource {
      * @return the utterance that was playing, if any, already canceled
      */
     synchronized Utterance interrupt() {
+        return interrupt(false);
+    }
+
+    /**
+     * Cuts everything, uninterruptible lines too: an answering machine answered, and a line kept
+     * whole for a person's sake is only recorded by a mailbox.
+     */
+    synchronized Utterance interruptAll() {
+        return interrupt(true);
+    }
+
+    private Utterance interrupt(boolean all) {
         Utterance cut = null;
-        if (current != null && current.interruptible) {
+        if (current != null && (all || current.interruptible)) {
             cut = current;
             cut.unheard(audio.unplayedSamples());
             audio.clear();
@@ -88,7 +100,7 @@ final class Speaker implements AudioSource {
         var it = queue.iterator();
         while (it.hasNext()) {
             Utterance u = it.next();
-            if (u.interruptible) {
+            if (all || u.interruptible) {
                 it.remove();
                 u.cancel();
                 done.accept(u);

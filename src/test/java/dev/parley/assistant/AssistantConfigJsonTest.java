@@ -69,6 +69,41 @@ class AssistantConfigJsonTest {
         assertThat(parse("{\"flow\": null}").flow()).isEmpty();
     }
 
+    @Test
+    void voicemailIsOffByDefaultAndWrittenBackComplete() {
+        AssistantConfig c = parse("{}");
+        assertThat(c.voicemail()).isEqualTo(AssistantConfig.Voicemail.OFF);
+        assertThat(AssistantConfigJson.write(c).get("voicemail").toString())
+                .isEqualTo("{\"detect\":false,\"action\":\"hangup\",\"message\":null,\"beep_wait_seconds\":30}");
+        AssistantConfig leave = parse("""
+                {"voicemail": {"detect": true, "action": "leave_message", "message": "Hi {{name}}, call us back.",
+                 "beep_wait_seconds": 45}}""");
+        assertThat(leave.voicemail().detect()).isTrue();
+        assertThat(leave.voicemail().action()).isEqualTo(AssistantConfig.Voicemail.Action.leave_message);
+        assertThat(leave.voicemail().message().orElseThrow().render(JSON.createObjectNode().put("name", "Sam")))
+                .isEqualTo("Hi Sam, call us back.");
+        assertThat(leave.voicemail().beepWaitSeconds()).isEqualTo(45);
+        assertThat(AssistantConfigJson.parse(AssistantConfigJson.write(leave))).isEqualTo(leave);
+    }
+
+    @Test
+    void voicemailIsChecked() {
+        record Case(String body, String field) {}
+        for (Case k : List.of(
+                new Case("{\"action\": \"leave_message\"}", "config.voicemail.message"),
+                new Case("{\"action\": \"leave_message\", \"message\": \"  \"}", "config.voicemail.message"),
+                new Case("{\"action\": \"leave_message\", \"message\": \"Hi {{first name}}\"}", "config.voicemail.message"),
+                new Case("{\"message\": \"" + "a".repeat(2_001) + "\"}", "config.voicemail.message"),
+                new Case("{\"action\": \"voicemail\"}", "config.voicemail.action"),
+                new Case("{\"detect\": \"yes\"}", "config.voicemail.detect"),
+                new Case("{\"beep_wait_seconds\": 0}", "config.voicemail.beep_wait_seconds"),
+                new Case("{\"beep_wait_seconds\": 121}", "config.voicemail.beep_wait_seconds"),
+                new Case("{\"beep\": true}", "config.voicemail.beep"))) {
+            assertThatThrownBy(() -> parse("{\"voicemail\": " + k.body() + "}")).as(k.body())
+                    .isInstanceOfSatisfying(Problem.class, p -> assertThat(p.details()).containsEntry("field", k.field()));
+        }
+    }
+
     private static AssistantConfig parse(String json) {
         try {
             return AssistantConfigJson.parse(JSON.readTree(json));

@@ -36,6 +36,7 @@ final class ScriptedCall implements CallAudio, Conversation.Line {
     final List<Boolean> sent = new ArrayList<>();     // per tick: did the assistant send audio
     final List<String> digitsSent = new CopyOnWriteArrayList<>();
     final List<TranscriptTurn> turns = new CopyOnWriteArrayList<>();
+    final List<dev.parley.amd.AnsweredBy> answeredBy = new CopyOnWriteArrayList<>();
     volatile String hungUp;
     volatile String hangupDetail;
     /** What the far end holds unplayed (a buffering media stream); 0 like RTP unless a test sets it. */
@@ -140,6 +141,11 @@ final class ScriptedCall implements CallAudio, Conversation.Line {
     @Override
     public void record(TranscriptTurn turn) {
         turns.add(turn);
+    }
+
+    @Override
+    public void answeredBy(dev.parley.amd.AnsweredBy verdict) {
+        answeredBy.add(verdict);
     }
 
     final List<String> transfers = new CopyOnWriteArrayList<>();
