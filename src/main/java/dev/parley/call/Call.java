@@ -2,6 +2,7 @@ package dev.parley.call;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.ai.Usage;
+import dev.parley.amd.AnsweredBy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -9,7 +10,8 @@ import java.util.Optional;
 
 /**
  * A call as stored. {@code summary} and {@code structuredData} are null until the call ended and was
- * analyzed ({@link CallAnalysis}); {@code usage} is zero until it ended.
+ * analyzed ({@link CallAnalysis}); {@code usage} is zero until it ended; {@code answeredBy} is null
+ * until a detector (or the carrier) decided, and on calls that do not detect machines.
  */
 public record Call(
         String id,
@@ -34,7 +36,8 @@ public record Call(
         List<TranscriptTurn> transcript,
         String summary,
         JsonNode structuredData,
-        Usage.Snapshot usage) {
+        Usage.Snapshot usage,
+        AnsweredBy answeredBy) {
 
     /** Talk time: from answer to end, once both are known. */
     public Optional<Long> durationSeconds() {

@@ -1,6 +1,7 @@
 package dev.parley.call;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.amd.AnsweredBy;
 import java.time.Instant;
 
 /**
@@ -28,7 +29,24 @@ public final class CallJson {
         time(o, "answered_at", c.answeredAt());
         time(o, "ended_at", c.endedAt());
         o.set("metadata", c.metadata());
+        answeredBy(o, c.answeredBy());
         return o;
+    }
+
+    /**
+     * {@code answered_by}: null until decided (and on calls that do not detect machines), else who,
+     * whether a machine's beep was heard, how sure, and how long after the answer it was decided.
+     */
+    static void answeredBy(ObjectNode o, AnsweredBy a) {
+        if (a == null) {
+            o.putNull("answered_by");
+            return;
+        }
+        ObjectNode v = o.putObject("answered_by");
+        v.put("who", a.who().wire());
+        v.put("beep", a.beep());
+        v.put("confidence", Math.round(a.confidence() * 100) / 100.0);
+        v.put("decided_after_ms", a.decidedAfterMs());
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.parley.call;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.ai.Usage;
+import dev.parley.amd.AnsweredBy;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -21,7 +22,8 @@ public final class CallStore {
             id, workspace_id, assistant_id, to_number, from_number, status, variables::text AS variables,
             metadata::text AS metadata, webhook_url, ended_reason, sip_code, created_at, updated_at, started_at,
             answered_at, ended_at, scheduled_at, dtmf, seq, summary, structured_data::text AS structured_data,
-            llm_prompt_tokens, llm_completion_tokens, stt_seconds, tts_characters""";
+            llm_prompt_tokens, llm_completion_tokens, stt_seconds, tts_characters, answered_by, answered_by_beep,
+            answered_by_confidence, answered_by_ms""";
 
     /** Takes over a key older than 24 hours; a key held by an open transaction makes this wait for it. */
     private static final String CLAIM_KEY = """
@@ -111,7 +113,7 @@ public final class CallStore {
         return new Row(new Call(c.id(), c.workspaceId(), c.assistantId(), c.toNumber(), c.fromNumber(), c.status(),
                 c.variables(), c.metadata(), c.webhookUrl(), c.endedReason(), c.sipCode(), c.createdAt(), c.updatedAt(),
                 c.startedAt(), c.answeredAt(), c.endedAt(), c.scheduledAt(), c.dtmf(), history, transcript, c.summary(),
-                c.structuredData(), c.usage()), r.seq());
+                c.structuredData(), c.usage(), c.answeredBy()), r.seq());
     }
 
     private Row row(ResultSet rs, List<CallEvent> history) throws SQLException {
@@ -129,11 +131,21 @@ public final class CallStore {
                     instant(rs.getTimestamp("ended_at")), instant(rs.getTimestamp("scheduled_at")), rs.getString("dtmf"), history, List.of(),
                     rs.getString("summary"), structuredData == null ? null : json.readTree(structuredData),
                     new Usage.Snapshot(rs.getLong("llm_prompt_tokens"), rs.getLong("llm_completion_tokens"),
-                            rs.getDouble("stt_seconds"), rs.getLong("tts_characters")));
+                            rs.getDouble("stt_seconds"), rs.getLong("tts_characters")),
+                    answeredBy(rs));
             return new Row(call, rs.getLong("seq"));
         } catch (IOException e) {
             throw new SQLException("call " + rs.getString("id") + " has unreadable JSON", e);
         }
+    }
+
+    private static AnsweredBy answeredBy(ResultSet rs) throws SQLException {
+        String who = rs.getString("answered_by");
+        if (who == null) {
+            return null;
+        }
+        return new AnsweredBy(AnsweredBy.Who.valueOf(who), rs.getBoolean("answered_by_beep"),
+                rs.getFloat("answered_by_confidence"), rs.getInt("answered_by_ms"));
     }
 
     private static Instant instant(Timestamp t) {

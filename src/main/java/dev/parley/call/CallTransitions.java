@@ -2,6 +2,7 @@ package dev.parley.call;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.amd.AnsweredBy;
 import dev.parley.webhook.Outbox;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
@@ -116,6 +117,32 @@ public final class CallTransitions {
                 .bind("prompt", a.usage().llmPromptTokens()).bind("completion", a.usage().llmCompletionTokens())
                 .bind("stt", a.usage().sttSeconds()).bind("tts", a.usage().ttsCharacters())
                 .bind("id", callId).execute();
+    }
+
+    /**
+     * Who answered, with its {@code call.answered_by} event, in one transaction. Not a status change:
+     * a verdict arriving after the call ended (it never should: the dialer stores it before the end)
+     * changes nothing, so the report and the row agree.
+     */
+    public void answeredBy(String callId, AnsweredBy verdict) {
+        boolean written = jdbi.inTransaction(h -> {
+            int n = h.createUpdate("""
+                            UPDATE calls SET answered_by = :who, answered_by_beep = :beep, answered_by_confidence = :confidence,
+                                   answered_by_ms = :ms, updated_at = :now
+                             WHERE id = :id AND ended_at IS NULL""")
+                    .bind("who", verdict.who().wire()).bind("beep", verdict.beep())
+                    .bind("confidence", (float) verdict.confidence()).bind("ms", verdict.decidedAfterMs())
+                    .bind("now", clock.instant()).bind("id", callId).execute();
+            if (n == 0) {
+                return false;
+            }
+            Call call = calls.find(h, callId).orElseThrow();
+            outbox.append(h, call.workspaceId(), call.id(), Outbox.ANSWERED_BY, summary(call), clock.instant());
+            return true;
+        });
+        if (written) {
+            committed();
+        }
     }
 
     /** Appends a digit the callee pressed; kept on the call and in its report. */

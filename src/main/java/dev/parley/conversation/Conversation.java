@@ -78,8 +78,11 @@ public final class Conversation {
         /** Stores a finished turn (called in order, off the conversation's thread is fine). */
         void record(TranscriptTurn turn);
 
-        /** Stores who answered, when it is first known and when it changes (same ordering as {@link #record}). */
-        default void answeredBy(AnsweredBy verdict) {
+        /**
+         * Stores who answered ({@code answered_by}), when it is first known and when it changes, in
+         * order with the turns.
+         */
+        default void record(AnsweredBy verdict) {
         }
     }
 
@@ -206,7 +209,7 @@ public final class Conversation {
         this.transcript = new Transcript(line);
         this.noInput = new NoInputTimer(settings.noInputTimeout());
         this.voicemail = machines == null ? null
-                : new Voicemail(machines.detector(), machines.plan(), settings.vadThresholdDb(), line::answeredBy);
+                : new Voicemail(machines.detector(), machines.plan(), settings.vadThresholdDb(), line::record);
     }
 
     /** A call's answering-machine detector and what to do with a machine ({@link Voicemail}). */
@@ -364,7 +367,7 @@ public final class Conversation {
             }
             case Event.CarrierVerdict v -> {
                 if (voicemail == null) {
-                    line.answeredBy(v.verdict()); // recorded; the assistant did not ask to act on machines
+                    line.record(v.verdict()); // recorded; the assistant did not ask to act on machines
                 } else {
                     voicemail.carrier(v.verdict());
                 }

@@ -21,6 +21,7 @@ import dev.parley.ai.openai.Options;
 import dev.parley.ai.openai.Route;
 import dev.parley.ai.openai.SdkWarmUp;
 import dev.parley.ai.tools.ToolCaller;
+import dev.parley.amd.AnsweringMachineDetector;
 import dev.parley.assistant.Assistant;
 import dev.parley.assistant.AssistantConfig;
 import dev.parley.assistant.AssistantStore;
@@ -107,7 +108,21 @@ public final class Conversations implements AutoCloseable {
         };
         var providers = new Conversation.Providers(responder.start(callId, vars), stt.start(), voice, freetts, usage, resources);
         return new Conversation(callId, turnTaking(c.turnTaking()), c.firstSpeaker() == AssistantConfig.FirstSpeaker.assistant,
-                providers, line, observer);
+                providers, line, observer, machines(c, vars));
+    }
+
+    /** A detector of the call's own (it keeps state per call), only for assistants that ask for one. */
+    static Conversation.Machines machines(AssistantConfig c, JsonNode variables) {
+        AssistantConfig.Voicemail v = c.voicemail();
+        if (!v.detect()) {
+            return null;
+        }
+        var detector = new AnsweringMachineDetector(c.language());
+        return switch (v.action()) {
+            case hangup -> Conversation.Machines.hangUp(detector);
+            case leave_message -> Conversation.Machines.leaveMessage(detector,
+                    v.message().orElseThrow().render(variables).strip(), Duration.ofSeconds(v.beepWaitSeconds()));
+        };
     }
 
     private SpeechToText transcriber(String workspaceId, AssistantConfig c, Usage usage) {

@@ -1,6 +1,7 @@
 package dev.parley.dialer;
 
 import dev.parley.ai.Usage;
+import dev.parley.amd.AnsweredBy;
 import dev.parley.call.CallAnalysis;
 import dev.parley.call.CallStatus;
 import dev.parley.call.EndReason;
@@ -243,6 +244,24 @@ final class PlacedCall implements CallListener, Conversation.Line {
     @Override
     public void record(TranscriptTurn turn) {
         writes.add("store a transcript turn", () -> node.transcripts().append(job.callId(), turn));
+    }
+
+    /**
+     * Who answered, as the conversation's detector (or the carrier, through it) decided: stored in
+     * order with the turns, off the conversation's thread, with its {@code call.answered_by} event.
+     */
+    @Override
+    public void record(AnsweredBy verdict) {
+        writes.add("store who answered", () -> node.transitions().answeredBy(job.callId(), verdict));
+    }
+
+    /** The carrier's verdict goes to the conversation, which records it and acts on it as on its detector's. */
+    @Override
+    public void answeredBy(AnsweredBy verdict) {
+        Conversation c = conversation;
+        if (c != null) {
+            c.answeredBy(verdict);
+        }
     }
 
     /**

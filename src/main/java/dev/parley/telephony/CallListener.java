@@ -1,5 +1,6 @@
 package dev.parley.telephony;
 
+import dev.parley.amd.AnsweredBy;
 import dev.parley.media.MediaTransport;
 
 /** What a provider reports about one call it dials. Called from the provider's threads; must not block long. */
@@ -21,6 +22,14 @@ public interface CallListener {
 
     /** A digit the callee pressed (RFC 4733), once per press. */
     default void dtmf(char digit) {
+    }
+
+    /**
+     * The carrier's own answering-machine verdict (Twilio's {@code AnsweredBy}), for carriers that
+     * offer one; none calls it yet. Recorded as {@code answered_by} and acted on like the detector's,
+     * over which it wins whenever it comes (see {@code conversation.Voicemail}).
+     */
+    default void answeredBy(AnsweredBy verdict) {
     }
 
     /** Called exactly once, last. */

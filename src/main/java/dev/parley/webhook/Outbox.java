@@ -19,6 +19,8 @@ public final class Outbox {
     public static final String QUEUED = "call.queued";
     public static final String RINGING = "call.ringing";
     public static final String ANSWERED = "call.answered";
+    /** Who answered: when first decided, and again if it changes before it settles (issue 13). */
+    public static final String ANSWERED_BY = "call.answered_by";
     public static final String ENDED = "call.ended";
     public static final String REPORT = "call.report";
 

@@ -144,7 +144,7 @@ final class ScriptedCall implements CallAudio, Conversation.Line {
     }
 
     @Override
-    public void answeredBy(dev.parley.amd.AnsweredBy verdict) {
+    public void record(dev.parley.amd.AnsweredBy verdict) {
         answeredBy.add(verdict);
     }
 
