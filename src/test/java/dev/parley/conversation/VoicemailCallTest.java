@@ -110,7 +110,7 @@ class VoicemailCallTest {
     @Test
     void aMailboxGetsTheWholeMessageAfterItsBeepAndTheCallEndsVoicemail() throws Exception {
         String number = number();
-        Path mailbox = audio("pause:0.3", "Hi, you have reached Sam. I can't take your call right now. Please leave a message after the tone.",
+        Path mailbox = audio("pause:0.3", "Hi, you have reached Sam. I cannot take your call right now. Please leave a message after the tone.",
                 "pause:0.4", "beep:0.4", "pause:25");
         try (WebhookReceiver receiver = new WebhookReceiver();
              Baresip phone = phone(number, mailbox)) {
@@ -163,7 +163,10 @@ class VoicemailCallTest {
             assertThat(done.get("ended_reason").asText()).as(phone.log()).isEqualTo("silence-timeout");
             assertThat(done.at("/answered_by/who").asText()).as(done.get("answered_by").toString()).isEqualTo("human");
             List<String> said = SpokenConversationTest.said(done, "assistant");
-            assertThat(said.getFirst()).isEqualTo("Hello, this is the clinic calling about your appointment. Can you make it tomorrow?");
+            // Their "Hello?" over the greeting interrupts it, as any person's would, and is answered by the flow.
+            assertThat("Hello, this is the clinic calling about your appointment. Can you make it tomorrow?")
+                    .startsWith(said.getFirst());
+            assertThat(SpokenConversationTest.said(done, "caller")).containsExactly("hello");
             assertThat(said).contains("Are you still there?").doesNotContain(MESSAGE.replace("{{name}}", "Sam"));
             JsonNode event = receiver.awaitEvent("call.answered_by", Duration.ofSeconds(30)).json();
             assertThat(event.at("/data/answered_by/who").asText()).isEqualTo("human");
