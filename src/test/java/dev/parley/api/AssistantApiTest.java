@@ -142,6 +142,25 @@ class AssistantApiTest {
     }
 
     @Test
+    void voicemailIsOffUntilAPatchTurnsItOnAndIsReturnedComplete() {
+        String id = server.createAssistant("{\"name\": \"vm\"}").json().at("/data/assistant_id").asText();
+        assertThat(get(id).json().at("/data/config/voicemail/detect").asBoolean()).isFalse();
+        Http.Response r = server.http.request("PATCH", "/v1/admin/assistant/" + id).headers(server.auth())
+                .json("{\"config\": {\"voicemail\": {\"detect\": true, \"action\": \"leave_message\", \"message\": \"Hi {{name}}, call us back.\"}}}")
+                .send();
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(get(id).json().at("/data/config/voicemail").toString()).isEqualTo(
+                "{\"detect\":true,\"action\":\"leave_message\",\"message\":\"Hi {{name}}, call us back.\",\"beep_wait_seconds\":30}");
+
+        String other = server.createAssistant("{\"name\": \"vm2\"}").json().at("/data/assistant_id").asText();
+        Http.Response bad = server.http.request("PATCH", "/v1/admin/assistant/" + other).headers(server.auth())
+                .json("{\"config\": {\"voicemail\": {\"detect\": true, \"action\": \"leave_message\"}}}").send();
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().at("/error/field").asText()).isEqualTo("config.voicemail.message");
+        assertThat(bad.json().get("message").asText()).contains("leave_message");
+    }
+
+    @Test
     void patchSwitchingAProviderStartsFromThatProvidersDefaults() {
         String id = server.createAssistant("""
                 {"name": "v", "config": {"voice": {"provider": "elevenlabs", "voiceId": "abc123", "model": "eleven_turbo_v2"},

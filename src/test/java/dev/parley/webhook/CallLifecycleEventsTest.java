@@ -3,6 +3,7 @@ package dev.parley.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.amd.AnsweredBy;
 import dev.parley.call.CallStatus;
 import dev.parley.call.EndReason;
 import dev.parley.support.TestServer;
@@ -58,6 +59,35 @@ class CallLifecycleEventsTest {
             assertThat(call.get("history")).extracting(h -> h.get("status").asText())
                     .containsExactly("queued", "ringing", "in-progress", "completed");
             assertThat(call.get("duration_seconds").isNumber()).isTrue();
+        }
+    }
+
+    /** Issue 13: who answered is its own event when decided and when it changes, and the call and its report carry it. */
+    @Test
+    void whoAnsweredIsAnEventWhenDecidedAndWhenItChangesAndTheReportCarriesTheLast() {
+        try (WebhookReceiver receiver = new WebhookReceiver()) {
+            String id = call(receiver);
+            var t = server.app.transitions();
+            t.move(id, CallStatus.RINGING, "180 Ringing");
+            t.move(id, CallStatus.IN_PROGRESS, "200 OK");
+            JsonNode before = server.http.request("GET", "/v1/admin/assistant/call/" + id).headers(server.auth()).send().json().get("data");
+            assertThat(before.get("answered_by").isNull()).as("undecided").isTrue();
+            t.answeredBy(id, new AnsweredBy(AnsweredBy.Who.human, false, 0.7, 1_200));
+            t.answeredBy(id, new AnsweredBy(AnsweredBy.Who.machine, true, 0.95, 4_800));
+            t.end(id, EndReason.VOICEMAIL, null, "left a message on an answering machine");
+            t.answeredBy(id, new AnsweredBy(AnsweredBy.Who.human, false, 0.5, 9_000)); // after the end: changes nothing
+
+            List<JsonNode> events = receiver.awaitCount(7, Duration.ofSeconds(10)).stream().map(WebhookReceiver.Received::json).toList();
+            assertThat(events).extracting(e -> e.get("type").asText()).containsExactly("call.queued", "call.ringing",
+                    "call.answered", "call.answered_by", "call.answered_by", "call.ended", "call.report");
+            assertThat(events.get(3).at("/data/answered_by").toString())
+                    .isEqualTo("{\"who\":\"human\",\"beep\":false,\"confidence\":0.7,\"decided_after_ms\":1200}");
+            String machine = "{\"who\":\"machine\",\"beep\":true,\"confidence\":0.95,\"decided_after_ms\":4800}";
+            assertThat(events.get(4).at("/data/answered_by").toString()).isEqualTo(machine);
+            assertThat(events.get(6).at("/data/answered_by").toString()).isEqualTo(machine);
+            assertThat(events.get(6).at("/data/ended_reason").asText()).isEqualTo("voicemail");
+            JsonNode call = server.http.request("GET", "/v1/admin/assistant/call/" + id).headers(server.auth()).send().json().get("data");
+            assertThat(call.get("answered_by").toString()).isEqualTo(machine);
         }
     }
 
