@@ -171,13 +171,14 @@ public final class AnsweringMachineDetector implements Detector {
         if (who == null || who == Who.unknown) {
             if (open.isPresent() && open.get().ms() >= settings.machineTalkMs()) {
                 decide(Who.machine, false, machineConfidence(open.get().ms()), nowMs);
-            } else if (open.isEmpty() && cadence.ended() == 1) {
-                Cadence.Stretch first = cadence.lastEnded().orElseThrow();
+            } else if (open.isEmpty() && cadence.ended() > 0) {
+                Cadence.Stretch last = cadence.lastEnded().orElseThrow();
                 int quiet = cadence.quietMs(nowMs);
-                if (first.ms() <= settings.humanMaxTalkMs() && quiet >= settings.humanQuietMs()) {
-                    double shortness = 1 - (double) first.ms() / settings.humanMaxTalkMs();
+                if (cadence.ended() == 1 && last.ms() <= settings.humanMaxTalkMs() && quiet >= settings.humanQuietMs()) {
+                    double shortness = 1 - (double) last.ms() / settings.humanMaxTalkMs();
                     decide(Who.human, false, 0.7 + 0.2 * shortness, nowMs);
-                } else if (first.ms() > settings.humanMaxTalkMs() && quiet >= 2 * settings.humanQuietMs()) {
+                } else if (quiet >= 2 * settings.humanQuietMs()) {
+                    // Longer first words, or a few short sentences with pauses, and then waiting for us.
                     decide(Who.human, false, 0.55, nowMs);
                 }
             } else if (who == null && cadence.ended() == 0 && open.isEmpty()

@@ -27,6 +27,11 @@ final class Cadence {
         }
     }
 
+    /** One-pole high-pass at about 200 Hz: a telephone channel carries nothing lower but hum and drift. */
+    private static final double HIGH_PASS = 1 / (1 + 2 * Math.PI * 200 / 8_000.0);
+
+    private double lastIn;
+    private double lastOut;
     private final double[] levels = new double[FLOOR_FRAMES];
     private int seen;
     private int openStart = -1;
@@ -87,11 +92,13 @@ final class Cadence {
         return min;
     }
 
-    private static double level(short[] pcm) {
+    private double level(short[] pcm) {
         double energy = 0;
         for (short x : pcm) {
-            energy += (double) x * x;
+            lastOut = HIGH_PASS * (lastOut + x - lastIn);
+            lastIn = x;
+            energy += lastOut * lastOut;
         }
-        return energy == 0 ? -100 : 10 * Math.log10(energy / pcm.length / (32768.0 * 32768.0));
+        return energy < 1e-3 ? -100 : 10 * Math.log10(energy / pcm.length / (32768.0 * 32768.0));
     }
 }
