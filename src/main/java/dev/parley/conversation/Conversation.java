@@ -2,7 +2,6 @@ package dev.parley.conversation;
 
 import dev.parley.ai.Responder;
 import dev.parley.amd.AnsweredBy;
-import dev.parley.amd.Detector;
 import dev.parley.ai.SpeechToText;
 import dev.parley.ai.SpeechToText.SttEvent;
 import dev.parley.ai.TextToSpeech;
@@ -49,6 +48,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>The greeting</b> is asked for and synthesized in {@link #prepare} while the phone rings, so
  * the first frame goes out on the first tick after the answer.
+ *
+ * <p><b>Answering machines</b> (assistants with {@code voicemail.detect}): {@link Voicemail} hears
+ * every frame and the recognizer's words first and says what to do; once a machine was acted on,
+ * nothing the callee does reaches the turn-taking or the responder.
  */
 public final class Conversation {
     private static final Logger log = LoggerFactory.getLogger(Conversation.class);
@@ -186,12 +189,9 @@ public final class Conversation {
         this(callId, settings, assistantFirst, providers, line, observer, null);
     }
 
-    /**
-     * @param machines what to do about answering machines, with the call's own detector; null when
-     *                 the assistant does not detect them
-     */
-    public Conversation(String callId, TurnTaking settings, boolean assistantFirst, Providers providers, Line line,
-                        Observer observer, Machines machines) {
+    /** @param voicemail answering machines, for assistants that detect them; else null */
+    Conversation(String callId, TurnTaking settings, boolean assistantFirst, Providers providers, Line line,
+                 Observer observer, Voicemail voicemail) {
         this.usage = providers.usage();
         this.resources = providers.resources();
         this.callId = callId;
@@ -208,19 +208,7 @@ public final class Conversation {
         this.caller = new CallerSpeech(stt, streaming);
         this.transcript = new Transcript(line);
         this.noInput = new NoInputTimer(settings.noInputTimeout());
-        this.voicemail = machines == null ? null
-                : new Voicemail(machines.detector(), machines.plan(), settings.vadThresholdDb(), line::record);
-    }
-
-    /** A call's answering-machine detector and what to do with a machine ({@link Voicemail}). */
-    public record Machines(Detector detector, Voicemail.Plan plan) {
-        public static Machines hangUp(Detector detector) {
-            return new Machines(detector, new Voicemail.Plan.HangUp());
-        }
-
-        public static Machines leaveMessage(Detector detector, String message, Duration beepWait) {
-            return new Machines(detector, new Voicemail.Plan.Leave(message, (int) beepWait.toMillis()));
-        }
+        this.voicemail = voicemail;
     }
 
     /** What the call used of paid providers, read once the call is over. */

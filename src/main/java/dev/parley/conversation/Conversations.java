@@ -108,21 +108,21 @@ public final class Conversations implements AutoCloseable {
         };
         var providers = new Conversation.Providers(responder.start(callId, vars), stt.start(), voice, freetts, usage, resources);
         return new Conversation(callId, turnTaking(c.turnTaking()), c.firstSpeaker() == AssistantConfig.FirstSpeaker.assistant,
-                providers, line, observer, machines(c, vars));
+                providers, line, observer, voicemail(c, vars, line));
     }
 
     /** A detector of the call's own (it keeps state per call), only for assistants that ask for one. */
-    static Conversation.Machines machines(AssistantConfig c, JsonNode variables) {
+    private static Voicemail voicemail(AssistantConfig c, JsonNode variables, Conversation.Line line) {
         AssistantConfig.Voicemail v = c.voicemail();
         if (!v.detect()) {
             return null;
         }
-        var detector = new AnsweringMachineDetector(c.language());
-        return switch (v.action()) {
-            case hangup -> Conversation.Machines.hangUp(detector);
-            case leave_message -> Conversation.Machines.leaveMessage(detector,
-                    v.message().orElseThrow().render(variables).strip(), Duration.ofSeconds(v.beepWaitSeconds()));
+        Voicemail.Plan plan = switch (v.action()) {
+            case hangup -> new Voicemail.Plan.HangUp();
+            case leave_message -> new Voicemail.Plan.Leave(v.message().orElseThrow().render(variables).strip(),
+                    v.beepWaitSeconds() * 1_000);
         };
+        return new Voicemail(new AnsweringMachineDetector(c.language()), plan, c.turnTaking().vadThresholdDb(), line::record);
     }
 
     private SpeechToText transcriber(String workspaceId, AssistantConfig c, Usage usage) {

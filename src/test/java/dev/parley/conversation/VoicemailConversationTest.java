@@ -31,7 +31,7 @@ class VoicemailConversationTest {
 
     private final List<Input> inputs = new CopyOnWriteArrayList<>();
 
-    private Conversation conversation(ScriptedCall call, ScriptedCall.ScriptedStt stt, Conversation.Machines machines) {
+    private Conversation conversation(ScriptedCall call, ScriptedCall.ScriptedStt stt, Machines machines) {
         Function<Input, List<Part>> script = in -> {
             inputs.add(in);
             return switch (in) {
@@ -43,13 +43,20 @@ class VoicemailConversationTest {
         };
         Conversation c = new Conversation("c1", TurnTaking.DEFAULTS, true,
                 Conversation.Providers.offline(ScriptedCall.responder(script), stt, new ScriptedCall.WordVoice()), call,
-                new Conversation.Observer() { }, machines);
+                new Conversation.Observer() { },
+                new Voicemail(machines.detector(), machines.plan(), TurnTaking.DEFAULTS.vadThresholdDb(), call::record));
         call.drives(c, stt);
         return c;
     }
 
-    private static Conversation.Machines leave(ScriptedDetector d, int beepWaitSeconds) {
-        return Conversation.Machines.leaveMessage(d, MESSAGE, Duration.ofSeconds(beepWaitSeconds));
+    private record Machines(ScriptedDetector detector, Voicemail.Plan plan) {
+        static Machines hangUp(ScriptedDetector d) {
+            return new Machines(d, new Voicemail.Plan.HangUp());
+        }
+    }
+
+    private static Machines leave(ScriptedDetector d, int beepWaitSeconds) {
+        return new Machines(d, new Voicemail.Plan.Leave(MESSAGE, beepWaitSeconds * 1_000));
     }
 
     private static void started(Conversation c, ScriptedCall call) {
@@ -122,7 +129,7 @@ class VoicemailConversationTest {
         ScriptedCall call = new ScriptedCall();
         var detector = new ScriptedDetector().at(40, Who.machine, false);
         Conversation c = conversation(call, new ScriptedCall.ScriptedStt(),
-                Conversation.Machines.hangUp(detector));
+                Machines.hangUp(detector));
         started(c, call);
         call.run(200, sounds(0, 200));
         c.stop();
@@ -224,7 +231,7 @@ class VoicemailConversationTest {
         ScriptedCall call = new ScriptedCall();
         var stt = new ScriptedCall.StreamingStt().on(3, new SttEvent.Interim("you have reached sam"));
         var detector = new ScriptedDetector().at(2, Who.human, false);
-        Conversation c = conversation(call, stt, Conversation.Machines.hangUp(detector));
+        Conversation c = conversation(call, stt, Machines.hangUp(detector));
         started(c, call);
         call.run(50, sounds(0, 50));
         assertThat(detector.words).containsExactly("you have reached sam");
@@ -239,7 +246,7 @@ class VoicemailConversationTest {
     @Test
     void aCallThatEndsBeforeAnyVerdictIsRecordedUnknown() {
         ScriptedCall call = new ScriptedCall();
-        Conversation c = conversation(call, new ScriptedCall.ScriptedStt(), Conversation.Machines.hangUp(new ScriptedDetector()));
+        Conversation c = conversation(call, new ScriptedCall.ScriptedStt(), Machines.hangUp(new ScriptedDetector()));
         started(c, call);
         call.run(50, sounds());
         c.stop();
