@@ -19,10 +19,12 @@ import java.util.concurrent.TimeUnit;
 public final class Sipp implements AutoCloseable {
     private final Process process;
     public final int port;
+    private final Path errors;
 
-    private Sipp(Process process, int port) {
+    private Sipp(Process process, int port, Path errors) {
         this.process = process;
         this.port = port;
+        this.errors = errors;
     }
 
     public static void require() {
@@ -64,9 +66,10 @@ public final class Sipp implements AutoCloseable {
             Path file = Files.createTempFile("sipp-", ".xml");
             Files.write(file, in.readAllBytes());
             int mediaPort = freeUdpPort();
+            Path errors = Files.createTempFile("sipp-errors-", ".log");
             List<String> cmd = new java.util.ArrayList<>(List.of("sipp", "-sf", file.toString(), "-i", "127.0.0.1",
                     "-p", Integer.toString(port), "-mp", Integer.toString(mediaPort), "-m", Integer.toString(calls), "-nostdin",
-                    "-timeout", "30s", "-timeout_error"));
+                    "-timeout", "30s", "-timeout_error", "-trace_err", "-error_file", errors.toString()));
             if (echo) {
                 cmd.add("-rtp_echo");
             }
@@ -80,7 +83,7 @@ public final class Sipp implements AutoCloseable {
             if (tcp) {
                 awaitListening(port); // on a loaded machine it can take longer; TCP can be polled
             }
-            return new Sipp(p, port);
+            return new Sipp(p, port, errors);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -94,6 +97,14 @@ public final class Sipp implements AutoCloseable {
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             return -1;
+        }
+        if (process.exitValue() != 0 && errors != null) {
+            try {
+                // What SIPp found wrong, for the failing test's output: the exit code alone says nothing.
+                System.err.println("SIPp on port " + port + " exited " + process.exitValue() + ":\n" + Files.readString(errors));
+            } catch (IOException e) {
+                System.err.println("SIPp exited " + process.exitValue() + "; its error file is unreadable: " + e);
+            }
         }
         return process.exitValue();
     }
