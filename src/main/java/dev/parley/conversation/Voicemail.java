@@ -195,6 +195,8 @@ final class Voicemail {
             return;
         }
         recorded = v;
+        log.info("Answered by: {}{} (confidence {}) {} ms after the answer", v.who().wire(), v.beep() ? ", beep heard" : "",
+                String.format("%.2f", v.confidence()), v.decidedAfterMs());
         record.accept(v);
     }
 }
