@@ -179,7 +179,8 @@ public final class ParleyApp implements AutoCloseable {
                 new Dialer.ConversationFactory() {
                     @Override
                     public Conversation open(DialQueue.Job job, Conversation.Line line) {
-                        return conversations.open(job.callId(), job.workspaceId(), job.assistantId(), job.variables(), line);
+                        return conversations.open(job.callId(), job.workspaceId(), job.assistantId(), job.variables(),
+                                job.workspaceOptOut(), line);
                     }
 
                     @Override

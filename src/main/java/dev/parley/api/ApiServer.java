@@ -1,5 +1,6 @@
 package dev.parley.api;
 
+import dev.parley.safeguards.DoNotCall;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.assistant.AssistantService;
 import dev.parley.call.CallService;
@@ -107,6 +108,7 @@ public final class ApiServer implements AutoCloseable {
                 workspaceId -> new SandboxRegistrations(s.database().jdbi()).registered(workspaceId), envelope, s.json(), s.sipHost(), s.sipPort());
         var tenancy = new TenancyRoutes(s.workspaceAdmin(), s.apiKeys(), envelope, s.json());
         var credentials = new CredentialRoutes(s.credentials(), envelope, s.json());
+        var dnc = new DncRoutes(new DoNotCall(s.database().jdbi()), envelope, s.json());
         return List.of(
                 open(HandlerType.GET, "/healthz", system::health),
                 open(HandlerType.GET, "/readyz", system::ready),
@@ -139,6 +141,9 @@ public final class ApiServer implements AutoCloseable {
                 authed(HandlerType.GET, "/v1/admin/credentials", credentials::list),
                 authed(HandlerType.PUT, "/v1/admin/credentials/{provider}", credentials::put),
                 authed(HandlerType.DELETE, "/v1/admin/credentials/{provider}", credentials::delete),
+                authed(HandlerType.POST, "/v1/admin/dnc", dnc::add),
+                authed(HandlerType.GET, "/v1/admin/dnc", dnc::list),
+                authed(HandlerType.DELETE, "/v1/admin/dnc/{number}", dnc::remove),
                 authed(HandlerType.GET, "/v1/admin/webhook-deliveries", workspace::listDeliveries),
                 authed(HandlerType.POST, "/v1/admin/webhook-deliveries/{id}/retry", workspace::retry));
     }
