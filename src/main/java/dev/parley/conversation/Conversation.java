@@ -103,7 +103,8 @@ public final class Conversation {
         public static final Courtesy NONE = new Courtesy(null, new OptOutRules(java.util.Optional.empty(), List.of()));
     }
 
-    static final String OPT_OUT_CONFIRMATION = "You will not be called again. Goodbye.";
+    /** Short on purpose: the call must be over within 2 s of the opt-out, and this plays whole. */
+    static final String OPT_OUT_CONFIRMATION = "You're off our list. Goodbye.";
 
     /** Observations for metrics and benchmarks. */
     public interface Observer {
