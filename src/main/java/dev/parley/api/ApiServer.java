@@ -47,7 +47,8 @@ public final class ApiServer implements AutoCloseable {
                            Hangups hangups, WorkspaceService workspaces, PhoneNumberService phoneNumbers, WebhookStore deliveries,
                            Workspaces workspaceAdmin, ApiKeyService apiKeys,
                            Database database, PrometheusMeterRegistry metrics, ObjectMapper json,
-                           RecordingStore recordings, ProviderCredentials credentials, String sipHost, int sipPort) {}
+                           RecordingStore recordings, ProviderCredentials credentials, DoNotCall doNotCall,
+                           String sipHost, int sipPort) {}
 
     private final Javalin javalin;
 
@@ -108,7 +109,7 @@ public final class ApiServer implements AutoCloseable {
                 workspaceId -> new SandboxRegistrations(s.database().jdbi()).registered(workspaceId), envelope, s.json(), s.sipHost(), s.sipPort());
         var tenancy = new TenancyRoutes(s.workspaceAdmin(), s.apiKeys(), envelope, s.json());
         var credentials = new CredentialRoutes(s.credentials(), envelope, s.json());
-        var dnc = new DncRoutes(new DoNotCall(s.database().jdbi()), envelope, s.json());
+        var dnc = new DncRoutes(s.doNotCall(), envelope, s.json());
         return List.of(
                 open(HandlerType.GET, "/healthz", system::health),
                 open(HandlerType.GET, "/readyz", system::ready),
