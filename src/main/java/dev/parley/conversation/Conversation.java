@@ -244,7 +244,9 @@ public final class Conversation {
         if (courtesy.disclosure() != null) {
             voice.prefetch(courtesy.disclosure());
         }
-        stt.expect(expected(List.of())); // an assistant without a flow's steps listens for opting out too
+        if (!courtesy.optOut().phrases().isEmpty()) {
+            stt.expect(expected(List.of())); // an assistant without a flow's steps listens for opting out too
+        }
     }
 
     /** The call was answered: the conversation runs on {@code audio} from now on. */
