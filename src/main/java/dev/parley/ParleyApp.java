@@ -1,5 +1,6 @@
 package dev.parley;
 
+import dev.parley.safeguards.DoNotCall;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.ai.BaseUrlPolicy;
 import dev.parley.ai.Endpoints;
@@ -131,7 +132,7 @@ public final class ParleyApp implements AutoCloseable {
                     new AssistantService(assistantStore, urls, new BaseUrlPolicy(config.providers()), clock),
                     calls, hangups, workspaces, phoneNumbers, deliveries,
                     new Workspaces(database.jdbi()), new ApiKeyService(database.jdbi(), keyUsage, clock),
-                    database, metrics, json, recordings, credentials,
+                    database, metrics, json, recordings, credentials, new DoNotCall(database.jdbi()),
                     config.telephony().sipHost(), config.telephony().sipPort());
             try {
                 ApiServer api = ApiServer.start(config.http(), services);
@@ -179,7 +180,8 @@ public final class ParleyApp implements AutoCloseable {
                 new Dialer.ConversationFactory() {
                     @Override
                     public Conversation open(DialQueue.Job job, Conversation.Line line) {
-                        return conversations.open(job.callId(), job.workspaceId(), job.assistantId(), job.variables(), line);
+                        return conversations.open(job.callId(), job.workspaceId(), job.assistantId(), job.variables(),
+                                job.workspaceOptOut(), line);
                     }
 
                     @Override

@@ -1,5 +1,6 @@
 package dev.parley.api;
 
+import dev.parley.safeguards.DoNotCall;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.assistant.AssistantService;
 import dev.parley.call.CallService;
@@ -46,7 +47,8 @@ public final class ApiServer implements AutoCloseable {
                            Hangups hangups, WorkspaceService workspaces, PhoneNumberService phoneNumbers, WebhookStore deliveries,
                            Workspaces workspaceAdmin, ApiKeyService apiKeys,
                            Database database, PrometheusMeterRegistry metrics, ObjectMapper json,
-                           RecordingStore recordings, ProviderCredentials credentials, String sipHost, int sipPort) {}
+                           RecordingStore recordings, ProviderCredentials credentials, DoNotCall doNotCall,
+                           String sipHost, int sipPort) {}
 
     private final Javalin javalin;
 
@@ -107,6 +109,7 @@ public final class ApiServer implements AutoCloseable {
                 workspaceId -> new SandboxRegistrations(s.database().jdbi()).registered(workspaceId), envelope, s.json(), s.sipHost(), s.sipPort());
         var tenancy = new TenancyRoutes(s.workspaceAdmin(), s.apiKeys(), envelope, s.json());
         var credentials = new CredentialRoutes(s.credentials(), envelope, s.json());
+        var dnc = new DncRoutes(s.doNotCall(), envelope, s.json());
         return List.of(
                 open(HandlerType.GET, "/healthz", system::health),
                 open(HandlerType.GET, "/readyz", system::ready),
@@ -139,6 +142,9 @@ public final class ApiServer implements AutoCloseable {
                 authed(HandlerType.GET, "/v1/admin/credentials", credentials::list),
                 authed(HandlerType.PUT, "/v1/admin/credentials/{provider}", credentials::put),
                 authed(HandlerType.DELETE, "/v1/admin/credentials/{provider}", credentials::delete),
+                authed(HandlerType.POST, "/v1/admin/dnc", dnc::add),
+                authed(HandlerType.GET, "/v1/admin/dnc", dnc::list),
+                authed(HandlerType.DELETE, "/v1/admin/dnc/{number}", dnc::remove),
                 authed(HandlerType.GET, "/v1/admin/webhook-deliveries", workspace::listDeliveries),
                 authed(HandlerType.POST, "/v1/admin/webhook-deliveries/{id}/retry", workspace::retry));
     }

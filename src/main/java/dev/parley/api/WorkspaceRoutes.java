@@ -114,6 +114,9 @@ final class WorkspaceRoutes {
         o.put("webhook_url", s.webhookUrl().orElse(null));
         o.put("webhook_signing_secret", s.signingSecret());
         o.put("previous_signing_secret_valid_until", s.previousSecretValidUntil().map(Instant::toString).orElse(null));
+        s.destinations().allowedCountries().forEach(o.putArray("allowed_countries")::add);
+        s.destinations().blockedNumberTypes().forEach(o.putArray("blocked_number_types")::add);
+        o.set("opt_out", s.optOut().write());
         return o;
     }
 

@@ -1,5 +1,6 @@
 package dev.parley.assistant;
 
+import dev.parley.safeguards.OptOutRules;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.ai.flow.Flow;
@@ -15,6 +16,10 @@ import java.util.Optional;
  * {@code structured_data}) plus Parley's own. Every field has a working offline default, applied by
  * {@link AssistantConfigJson#parse}, so what is stored and returned is always complete. Without a
  * {@code flow} the offline responder runs a built-in yes/no conversation around {@code first_message}.
+ */
+/*
+ * disclosure: spoken before anything else on every call, uninterruptible ("This call is from an
+ * automated assistant."); optOut: overrides the workspace's opt_out for this assistant's calls.
  */
 public record AssistantConfig(
         String systemPrompt,
@@ -33,7 +38,9 @@ public record AssistantConfig(
         ObjectNode metadata,
         Optional<Flow> flow,
         TurnTaking turnTaking,
-        Voicemail voicemail) {
+        Voicemail voicemail,
+        Optional<String> disclosure,
+        Optional<OptOutRules> optOut) {
 
     public enum FirstSpeaker { assistant, callee }
 

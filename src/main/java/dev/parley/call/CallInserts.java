@@ -19,6 +19,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import javax.sql.DataSource;
+import dev.parley.number.PhoneNumbers;
+import dev.parley.safeguards.DoNotCall;
 import dev.parley.store.Ids;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +44,11 @@ import org.slf4j.LoggerFactory;
  * without a {@code base_url} scope counts, as in ProviderCredentials#key; the node's keys are a parameter), exactly as a single insert would, and reports which check failed. Rows are validated
  * before they are queued, so one row cannot fail the batch; a batch fails only when the database
  * does, and then every request in it gets that error (nothing of it was committed).
+ *
+ * <p>It also refuses destinations the workspace refuses (issue 14): a number on its do-not-call
+ * list, outside its {@code allowed_countries}, or of a type in its {@code blocked_number_types}.
+ * In the statement, like the checks above, so create-call stays one round trip: the list is a
+ * primary-key lookup, the settings come with the workspace row already read.
  */
 public final class CallInserts implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CallInserts.class);
@@ -55,9 +62,9 @@ public final class CallInserts implements AutoCloseable {
     private static final String INSERT_BATCH = """
             WITH input AS (
                 SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                                     ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[])
+                                     ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[])
                     AS t(id, workspace_id, assistant_id, to_number, to_country, from_number, variables, metadata,
-                         webhook_url, event_id, delivery_id, key_id, scheduled_at)
+                         webhook_url, event_id, delivery_id, key_id, to_type, scheduled_at)
             ), checked AS (
                 SELECT i.*, a.enabled, COALESCE(i.webhook_url, a.config->>'webhook_url', w.webhook_url) AS target,
                        (SELECT v FROM unnest(a.flow_variables) WITH ORDINALITY AS f(v, n)
@@ -72,7 +79,12 @@ public final class CallInserts implements AutoCloseable {
                        END AS missing_key,
                        COALESCE((SELECT k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
                                  FROM api_keys k WHERE k.key_id = i.key_id), false) AS key_live,
-                       (w.id IS NOT NULL AND w.deleted_at IS NULL) AS workspace_live
+                       (w.id IS NOT NULL AND w.deleted_at IS NULL) AS workspace_live,
+                       CASE WHEN %s THEN 'do-not-call'
+                            WHEN cardinality(w.allowed_countries) > 0
+                                 AND NOT (COALESCE(i.to_country, '') = ANY (w.allowed_countries)) THEN 'allowed_countries'
+                            WHEN i.to_type = ANY (w.blocked_number_types) THEN 'blocked_number_types'
+                       END AS refused
                 FROM input i
                 CROSS JOIN (SELECT ?::text[] AS providers) AS node_keys
                 LEFT JOIN assistants a ON a.id = i.assistant_id AND a.workspace_id = i.workspace_id AND a.deleted_at IS NULL
@@ -83,6 +95,7 @@ public final class CallInserts implements AutoCloseable {
                 SELECT id, workspace_id, assistant_id, to_number, to_country, from_number, 'queued',
                        CAST(variables AS jsonb), CAST(metadata AS jsonb), webhook_url, scheduled_at
                 FROM checked WHERE enabled AND missing_variable IS NULL AND missing_key IS NULL AND key_live AND workspace_live
+                                   AND refused IS NULL
                 RETURNING id, workspace_id, assistant_id, to_number, from_number, variables, metadata, created_at, scheduled_at
             ), e AS (
                 INSERT INTO call_events (call_id, status, reason, at)
@@ -108,7 +121,8 @@ public final class CallInserts implements AutoCloseable {
                 SELECT k.delivery_id, ev.id, ev.seq, ev.workspace_id, ev.call_id, k.target, ev.created_at, ev.created_at
                 FROM ev JOIN checked k ON k.id = ev.call_id
             )
-            SELECT id, enabled, missing_variable, key_live, workspace_live, missing_key FROM checked""";
+            SELECT id, enabled, missing_variable, key_live, workspace_live, missing_key, refused, to_country, to_type
+            FROM checked""".formatted(DoNotCall.listedSql("i.workspace_id", "i.to_number"));
 
     /** @param keyId the API key of the request: the statement refuses the row if it was revoked or expired meanwhile */
     record Row(String callId, String workspaceId, String keyId, CreateCallRequest request) {}
@@ -131,6 +145,13 @@ public final class CallInserts implements AutoCloseable {
 
         /** The assistant's {@code field} uses {@code provider}, and neither the workspace nor the node has its key. */
         record MissingKey(String provider, String field) implements Outcome {}
+
+        /**
+         * The workspace refuses the destination: {@code rule} is {@code do-not-call},
+         * {@code allowed_countries} or {@code blocked_number_types}; the number's country and type are
+         * what the rule was compared with.
+         */
+        record Refused(String rule, String country, String type) implements Outcome {}
     }
 
     private record Pending(Row row, CompletableFuture<Outcome> outcome) {}
@@ -234,7 +255,7 @@ public final class CallInserts implements AutoCloseable {
      */
     Map<String, Outcome> insert(Connection c, List<Row> rows) throws SQLException {
         int n = rows.size();
-        String[][] columns = new String[12][n];
+        String[][] columns = new String[13][n];
         java.sql.Timestamp[] scheduled = new java.sql.Timestamp[n];
         for (int i = 0; i < n; i++) {
             Row r = rows.get(i);
@@ -251,6 +272,7 @@ public final class CallInserts implements AutoCloseable {
             columns[9][i] = "evt_" + Ids.next();
             columns[10][i] = "whd_" + Ids.next();
             columns[11][i] = r.keyId();
+            columns[12][i] = PhoneNumbers.type(q.to().number());
             scheduled[i] = q.scheduledAt().map(java.sql.Timestamp::from).orElse(null);
         }
         Map<String, Outcome> outcomes = new HashMap<>(n * 2);
@@ -269,8 +291,10 @@ public final class CallInserts implements AutoCloseable {
                     String missing = rs.getString(3);
                     Array missingKey = rs.getArray(6);
                     String[] key = missingKey == null ? null : (String[]) missingKey.getArray();
+                    String refused = rs.getString(7);
                     outcomes.put(id, !rs.getBoolean(4) ? new Outcome.KeyRefused()
                             : !rs.getBoolean(5) ? new Outcome.WorkspaceGone()
+                            : refused != null ? new Outcome.Refused(refused, rs.getString(8), rs.getString(9))
                             : noAssistant ? new Outcome.NoAssistant()
                             : !enabled ? new Outcome.AssistantDisabled()
                             : key != null ? new Outcome.MissingKey(key[0], key[1])

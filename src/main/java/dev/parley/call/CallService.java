@@ -147,10 +147,30 @@ public final class CallService implements AutoCloseable {
                     "the assistant's " + k.field() + " uses provider '" + k.provider() + "', and this workspace has no API key"
                     + " for it: add one with PUT /v1/admin/credentials/" + k.provider() + " {\"api_key\": \"...\"}",
                     Map.of("provider", k.provider(), "assistant_field", k.field()));
+            case CallInserts.Outcome.Refused x -> throw refused(x);
             case CallInserts.Outcome.MissingVariable m -> throw Problem.invalid("variables." + m.name(),
                     "the assistant's flow uses {{" + m.name() + "}} but the request's variables has no '" + m.name()
                     + "'; add \"variables\": {\"" + m.name() + "\": \"...\"}");
         }
+    }
+
+    /**
+     * A destination the workspace refuses. The do-not-call message says only that: not when or how
+     * the number was listed (an opt-out is the callee's business).
+     */
+    private static Problem refused(CallInserts.Outcome.Refused r) {
+        return switch (r.rule()) {
+            case "do-not-call" -> Problem.forbidden("do_not_call", "to_number is on this workspace's do-not-call list and"
+                    + " cannot be called");
+            case "allowed_countries" -> Problem.forbidden("destination_not_allowed", "to_number is "
+                    + (r.country() == null ? "in no country" : "a " + r.country() + " number") + ", and this workspace's"
+                    + " allowed_countries does not include " + (r.country() == null ? "it" : r.country())
+                    + "; add it with PATCH /v1/admin/workspace {\"allowed_countries\": [...]} if you mean to call there");
+            case "blocked_number_types" -> Problem.forbidden("destination_not_allowed", "to_number is a " + r.type()
+                    + " number, and this workspace's blocked_number_types refuses " + r.type() + " numbers; remove it from"
+                    + " blocked_number_types with PATCH /v1/admin/workspace if you mean to call such numbers");
+            default -> throw new IllegalStateException("unknown destination rule " + r.rule());
+        };
     }
 
     /** A replayed response is still a response: the key must be as valid as for a new call. */

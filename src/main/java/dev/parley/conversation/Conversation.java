@@ -9,6 +9,7 @@ import dev.parley.call.EndReason;
 import dev.parley.call.TranscriptTurn;
 import dev.parley.call.TurnLatency;
 import dev.parley.media.CallAudio;
+import dev.parley.safeguards.OptOutRules;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,7 +88,23 @@ public final class Conversation {
          */
         default void record(AnsweredBy verdict) {
         }
+
+        /** The callee asked not to be called again: their number goes on the do-not-call list now, off this thread. */
+        default void optedOut() {
+        }
     }
+
+    /**
+     * What the call owes the callee whatever the assistant says: a disclosure before anything else
+     * ({@code config.disclosure}, may be null) and a way to opt out ({@code opt_out}).
+     */
+    public record Courtesy(String disclosure, OptOutRules optOut) {
+        /** No disclosure, no opt-out: for conversations tested on their own. */
+        public static final Courtesy NONE = new Courtesy(null, new OptOutRules(java.util.Optional.empty(), List.of()));
+    }
+
+    /** Short on purpose: the call must be over within 2 s of the opt-out, and this plays whole. */
+    static final String OPT_OUT_CONFIRMATION = "You're off our list. Goodbye.";
 
     /** Observations for metrics and benchmarks. */
     public interface Observer {
@@ -163,6 +180,7 @@ public final class Conversation {
     private int silences;                  // no-input timeouts in a row the conversation itself armed
     private final StreamedFinals finals = new StreamedFinals();
     private final Voicemail voicemail;     // null unless the assistant detects machines
+    private final Courtesy courtesy;
     private long answeredSample;
 
     /**
@@ -186,12 +204,13 @@ public final class Conversation {
 
     public Conversation(String callId, TurnTaking settings, boolean assistantFirst, Providers providers, Line line,
                         Observer observer) {
-        this(callId, settings, assistantFirst, providers, line, observer, null);
+        this(callId, settings, assistantFirst, providers, line, observer, null, Courtesy.NONE);
     }
 
     /** @param voicemail answering machines, for assistants that detect them; else null */
     Conversation(String callId, TurnTaking settings, boolean assistantFirst, Providers providers, Line line,
-                 Observer observer, Voicemail voicemail) {
+                 Observer observer, Voicemail voicemail, Courtesy courtesy) {
+        this.courtesy = courtesy;
         this.usage = providers.usage();
         this.resources = providers.resources();
         this.callId = callId;
@@ -221,6 +240,12 @@ public final class Conversation {
         if (assistantFirst) {
             unsettled.incrementAndGet();
             greeting = Greeting.prepare(callId, responder, voice, unsettled::decrementAndGet);
+        }
+        if (courtesy.disclosure() != null) {
+            voice.prefetch(courtesy.disclosure());
+        }
+        if (!courtesy.optOut().phrases().isEmpty()) {
+            stt.expect(expected(List.of())); // an assistant without a flow's steps listens for opting out too
         }
     }
 
@@ -375,6 +400,9 @@ public final class Conversation {
         now = a.sampleNow();
         answeredSample = now;
         noInput.assistantIdle(now);
+        if (courtesy.disclosure() != null) {
+            say(courtesy.disclosure(), voice); // before anything else, and heard whole
+        }
         if (!assistantFirst) {
             noInput.awaitCallee();
             return;
@@ -533,6 +561,11 @@ public final class Conversation {
         if (ending != null) {
             return;
         }
+        var phrase = courtesy.optOut().phraseIn(turn.text());
+        if (phrase.isPresent()) {
+            optOut("said \"" + phrase.get() + "\"");
+            return;
+        }
         ReplyTiming p = ReplyTiming.from(turn.lastVoicedNanos());
         p.endpointingMs = turn.endpointingMs();
         p.sttMs = turn.sttMs();
@@ -545,6 +578,10 @@ public final class Conversation {
 
     private void digitPressed(char digit) {
         if (ending != null || audio == null || voicemail != null && voicemail.machine()) {
+            return;
+        }
+        if (courtesy.optOut().isKey(digit)) {
+            optOut("pressed " + digit); // the key is the callee's, never the flow's
             return;
         }
         if (speaker.busy() && speaker.interruptible()) {
@@ -640,7 +677,7 @@ public final class Conversation {
             }
             case Responder.Part.Listen l -> {
                 replyListened = true;
-                stt.expect(l.expect());
+                stt.expect(expected(l.expect()));
                 noInput.listen(l.noInputTimeout());
                 if (!speaker.busy()) {
                     noInput.assistantIdle(now);
@@ -732,6 +769,39 @@ public final class Conversation {
         sorry.produce(apologyVoice, unsettled::decrementAndGet);
         speaker.say(sorry);
         noInput.assistantSpeaking();
+    }
+
+    /**
+     * The callee asked not to be called again: whatever plays stops, their number is listed at once
+     * (by the line, off this thread), and a short confirmation that nothing can interrupt is the
+     * last thing they hear before the call ends {@code opted-out}.
+     */
+    private void optOut(String how) {
+        log.info("The callee opted out ({})", how);
+        silenceForMachine();
+        ending = EndReason.OPTED_OUT;
+        endingDetail = "the callee asked not to be called again (" + how + ")";
+        line.optedOut();
+        say(OPT_OUT_CONFIRMATION, voice);
+    }
+
+    /** An uninterruptible line of the conversation's own (not the responder's). */
+    private void say(String text, TextToSpeech by) {
+        Utterance u = Utterance.speech(text, false);
+        unsettled.incrementAndGet();
+        u.produce(by, unsettled::decrementAndGet);
+        speaker.say(u);
+        noInput.assistantSpeaking();
+    }
+
+    /** A step's expected phrases plus the opt-out phrases: a grammar recognizer hears only what it expects. */
+    private List<String> expected(List<String> step) {
+        if (courtesy.optOut().phrases().isEmpty()) {
+            return step;
+        }
+        List<String> all = new ArrayList<>(step);
+        courtesy.optOut().phrases().stream().filter(p -> !all.contains(p)).forEach(all::add);
+        return all;
     }
 
     /** What {@link Voicemail} decided: the caller is a machine, so whatever is playing stops, polite lines too. */

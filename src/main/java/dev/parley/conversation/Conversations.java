@@ -1,5 +1,6 @@
 package dev.parley.conversation;
 
+import dev.parley.safeguards.OptOutRules;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.ai.Endpoint;
@@ -74,7 +75,9 @@ public final class Conversations implements AutoCloseable {
      *         reached (its base URL now resolves inside the network, its key was deleted): the call
      *         ends {@code provider-error} before it is dialed
      */
-    public Conversation open(String callId, String workspaceId, String assistantId, String variables, Conversation.Line line) {
+    /** @param workspaceOptOut the workspace's {@code opt_out} setting as stored (JSON), null for the defaults */
+    public Conversation open(String callId, String workspaceId, String assistantId, String variables, String workspaceOptOut,
+                             Conversation.Line line) {
         Assistant assistant = assistants.find(workspaceId, assistantId)
                 .orElseThrow(() -> new IllegalStateException("assistant " + assistantId + " no longer exists"));
         AssistantConfig c = assistant.config();
@@ -108,7 +111,22 @@ public final class Conversations implements AutoCloseable {
         };
         var providers = new Conversation.Providers(responder.start(callId, vars), stt.start(), voice, freetts, usage, resources);
         return new Conversation(callId, turnTaking(c.turnTaking()), c.firstSpeaker() == AssistantConfig.FirstSpeaker.assistant,
-                providers, line, observer, voicemail(c, vars, line));
+                providers, line, observer, voicemail(c, vars, line), courtesy(c, workspaceOptOut));
+    }
+
+    /** The assistant's disclosure, and its opt-out rules, else the workspace's, else Parley's defaults. */
+    private Conversation.Courtesy courtesy(AssistantConfig c, String workspaceOptOut) {
+        OptOutRules rules = c.optOut().orElseGet(() -> {
+            if (workspaceOptOut == null) {
+                return OptOutRules.DEFAULT;
+            }
+            try {
+                return OptOutRules.parse(json.readTree(workspaceOptOut), "opt_out");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        return new Conversation.Courtesy(c.disclosure().orElse(null), rules);
     }
 
     /** A detector of the call's own (it keeps state per call), only for assistants that ask for one. */

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import dev.parley.safeguards.DoNotCall;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -23,14 +24,16 @@ import org.jdbi.v3.core.Jdbi;
  */
 public final class DialQueue {
     private final Jdbi jdbi;
+    private final DoNotCall doNotCall;
 
     public DialQueue(Jdbi jdbi) {
         this.jdbi = jdbi;
+        this.doNotCall = new DoNotCall(jdbi);
     }
 
     /** @param variables the call request's variables, as JSON text */
     public record Job(String callId, String workspaceId, String toNumber, String fromNumber, int maxDurationSeconds,
-                      Instant acceptedAt, String assistantId, String variables) {}
+                      Instant acceptedAt, String assistantId, String variables, String workspaceOptOut) {}
 
     public List<Job> claim(String node, Duration lease, int max) {
         if (max <= 0) {
@@ -60,13 +63,14 @@ public final class DialQueue {
                             UPDATE dial_jobs j SET leased_by = :node, lease_until = now() + make_interval(secs => :lease),
                                    claimed_at = now(), attempts = j.attempts + 1
                               FROM calls c LEFT JOIN assistants a ON a.id = c.assistant_id
+                                   LEFT JOIN workspaces w ON w.id = c.workspace_id
                              WHERE j.call_id = ANY(:ids) AND c.id = j.call_id
                             RETURNING j.call_id, j.workspace_id, c.to_number, c.from_number,
                                       COALESCE((a.config->>'max_duration_seconds')::int, 600) AS max_duration, c.created_at,
-                                      c.assistant_id, c.variables::text""")
+                                      c.assistant_id, c.variables::text, w.opt_out::text""")
                     .bind("node", node).bind("lease", lease.toMillis() / 1000.0).bind("ids", take.toArray(String[]::new))
                     .map((rs, ctx) -> new Job(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                            rs.getTimestamp(6).toInstant(), rs.getString(7), rs.getString(8)))
+                            rs.getTimestamp(6).toInstant(), rs.getString(7), rs.getString(8), rs.getString(9)))
                     .list();
         });
     }
@@ -84,14 +88,33 @@ public final class DialQueue {
                 .bind("ws", workspaceId).mapTo(Integer.class).findOne().map(n -> Math.max(0, n)).orElse(0);
     }
 
+    /** Whether a claimed call may go on the wire now. */
+    public enum Dialing {
+        /** Marked dialed: send the INVITE. */
+        GO,
+        /** Canceled meanwhile (its job is gone) or this node no longer holds the lease: already settled elsewhere. */
+        NOT_OURS,
+        /** The number was put on the do-not-call list after the call was accepted: end it without dialing. */
+        DO_NOT_CALL
+    }
+
     /**
-     * The call goes on the wire now. False when it must not: it was canceled meanwhile (its job is
-     * gone) or this node no longer holds the lease.
+     * The call goes on the wire now, unless it must not: the last check before the INVITE, made
+     * with the call row locked, so a number listed up to this moment is never dialed.
      */
-    public boolean markDialed(String node, String callId) {
+    public Dialing markDialed(String node, String callId) {
         return jdbi.inTransaction(h -> {
             // Lock order everywhere: the call row, then its job (as CallTransitions and hang-up do).
-            h.execute("SELECT 1 FROM calls WHERE id = ? FOR UPDATE", callId);
+            boolean listed = h.createQuery("SELECT " + DoNotCall.listedSql("c.workspace_id", "c.to_number")
+                            + " FROM calls c WHERE c.id = :id FOR UPDATE")
+                    .bind("id", callId).mapTo(Boolean.class).findOne().orElse(false);
+            if (listed) {
+                boolean held = h.createQuery("""
+                                SELECT count(*) > 0 FROM dial_jobs
+                                 WHERE call_id = :id AND leased_by = :node AND dialed_at IS NULL AND lease_until > now()""")
+                        .bind("id", callId).bind("node", node).mapTo(Boolean.class).one();
+                return held ? Dialing.DO_NOT_CALL : Dialing.NOT_OURS;
+            }
             int marked = h.createUpdate("""
                             UPDATE dial_jobs SET dialed_at = now()
                              WHERE call_id = :id AND leased_by = :node AND dialed_at IS NULL AND lease_until > now()""")
@@ -99,8 +122,13 @@ public final class DialQueue {
             if (marked == 1) {
                 h.execute("UPDATE calls SET started_at = now(), updated_at = now() WHERE id = ? AND started_at IS NULL", callId);
             }
-            return marked == 1;
+            return marked == 1 ? Dialing.GO : Dialing.NOT_OURS;
         });
+    }
+
+    /** The callee of {@code callId} asked not to be called again: their number goes on the workspace's list. */
+    public void optOut(String callId) {
+        doNotCall.optOut(callId);
     }
 
     /** Keeps this node's leases alive; a node that stops doing this is presumed dead after one lease. */

@@ -114,9 +114,17 @@ final class PlacedCall implements CallListener, Conversation.Line {
 
     private void place() {
         try {
-            if (!node.queue().markDialed(node.name(), job.callId())) {
-                over.countDown(); // canceled before it reached the wire: already final
-                return;
+            switch (node.queue().markDialed(node.name(), job.callId())) {
+                case NOT_OURS -> {
+                    over.countDown(); // canceled before it reached the wire: already final
+                    return;
+                }
+                case DO_NOT_CALL -> {
+                    end(EndReason.BLOCKED, null, "the number was put on the do-not-call list after the call was accepted;"
+                            + " it was not dialed");
+                    return;
+                }
+                case GO -> { }
             }
             try {
                 conversation = node.conversations().open(job, this);
@@ -239,6 +247,21 @@ final class PlacedCall implements CallListener, Conversation.Line {
     public void dtmf(char digit) {
         conversation.digit(digit);
         writes.add("store a digit the callee pressed", () -> node.transitions().recordDtmf(job.callId(), digit));
+    }
+
+    /**
+     * The callee asked not to be called again: their number goes on the list at once, on a thread of
+     * the call's own (not behind the turns in {@link CallWrites}: it must hold within a second, and
+     * it must hold even if the call's other writes are slow), retried through a failover.
+     */
+    @Override
+    public void optedOut() {
+        try {
+            work.execute(() -> Retry.until(Dialer.RECORDING_PATIENCE, "put the callee on the do-not-call list",
+                    () -> node.queue().optOut(job.callId())));
+        } catch (RejectedExecutionException e) {
+            log.error("The callee opted out as the call ended; their number could not be listed");
+        }
     }
 
     @Override

@@ -64,6 +64,21 @@ public final class PhoneNumbers {
         return null;
     }
 
+    /**
+     * The kind of number an E.164 string is, by libphonenumber's assigned ranges, as the API names it
+     * ({@code premium-rate}, {@code shared-cost}, {@code mobile}, ...); {@code unknown} for numbers in
+     * no assigned range (fictional +1 555 numbers, most test numbers).
+     */
+    public static String type(String e164) {
+        PhoneNumber number = split(e164);
+        return number == null ? "unknown" : typeName(UTIL.getNumberType(number));
+    }
+
+    /** libphonenumber's type as the API names it: lower case, words joined by hyphens. */
+    public static String typeName(PhoneNumberUtil.PhoneNumberType type) {
+        return type.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
     private static String suggestion(String value) {
         if (value.length() > 40 || !value.startsWith("+")) {
             return null;

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.assistant.AssistantConfigJson;
 import dev.parley.error.JsonFields;
 import dev.parley.error.Problem;
+import dev.parley.safeguards.Destinations;
+import dev.parley.safeguards.OptOutRules;
 import dev.parley.webhook.WebhookUrlPolicy;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -21,14 +23,18 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * A workspace's settings: call limits, the default webhook URL and the webhook signing secrets.
+ * A workspace's settings: call limits, the default webhook URL, the webhook signing secrets, and
+ * the safeguards of issue 14 ({@code allowed_countries}, {@code blocked_number_types},
+ * {@code opt_out}; {@code null} opt_out means Parley's defaults).
  * Rotating the secret keeps the previous one valid for {@link #ROTATION_OVERLAP}, during which
  * deliveries carry both signatures, so receivers can switch without dropping an event.
  */
 public final class WorkspaceService {
     public static final Duration ROTATION_OVERLAP = Duration.ofHours(24);
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Set<String> PATCHABLE = Set.of("webhook_url", "limits");
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final Set<String> PATCHABLE = Set.of("webhook_url", "limits", "allowed_countries", "blocked_number_types",
+            "opt_out");
 
     private final Jdbi jdbi;
     private final SecretBox secrets;
@@ -44,7 +50,7 @@ public final class WorkspaceService {
 
     public record Settings(String workspaceId, String organizationId, String name, int maxConcurrentCalls,
                            int callsPerSecond, Optional<String> webhookUrl, String signingSecret,
-                           Optional<Instant> previousSecretValidUntil) {}
+                           Optional<Instant> previousSecretValidUntil, Destinations destinations, OptOutRules optOut) {}
 
     public Settings get(Tenant tenant) {
         return jdbi.inTransaction(h -> settings(h, tenant.workspaceId()));
@@ -68,6 +74,22 @@ public final class WorkspaceService {
                         h.execute("UPDATE workspaces SET max_concurrent_calls = ? WHERE id = ?", n, tenant.workspaceId()));
                 JsonFields.optionalInt(limits, "calls_per_second", "limits", 1, 1_000).ifPresent(n ->
                         h.execute("UPDATE workspaces SET calls_per_second = ? WHERE id = ?", n, tenant.workspaceId()));
+            }
+            if (patch.has("allowed_countries")) {
+                h.createUpdate("UPDATE workspaces SET allowed_countries = :c WHERE id = :id")
+                        .bind("c", Destinations.countries(patch, "allowed_countries").toArray(String[]::new))
+                        .bind("id", tenant.workspaceId()).execute();
+            }
+            if (patch.has("blocked_number_types")) {
+                h.createUpdate("UPDATE workspaces SET blocked_number_types = :t WHERE id = :id")
+                        .bind("t", Destinations.types(patch, "blocked_number_types").toArray(String[]::new))
+                        .bind("id", tenant.workspaceId()).execute();
+            }
+            if (patch.has("opt_out")) {
+                JsonNode raw = patch.get("opt_out");
+                String stored = raw.isNull() ? null : OptOutRules.parse(raw, "opt_out").write().toString();
+                h.createUpdate("UPDATE workspaces SET opt_out = CAST(:o AS jsonb) WHERE id = :id")
+                        .bind("o", stored).bind("id", tenant.workspaceId()).execute();
             }
             return settings(h, tenant.workspaceId());
         });
@@ -122,14 +144,32 @@ public final class WorkspaceService {
                 .bind("s", secrets.seal(newSecret())).bind("id", workspaceId).execute();
         return h.createQuery("""
                         SELECT id, organization_id, name, max_concurrent_calls, calls_per_second, webhook_url, webhook_secret,
-                               CASE WHEN webhook_secret_previous_until > now() THEN webhook_secret_previous_until END AS prev_until
+                               CASE WHEN webhook_secret_previous_until > now() THEN webhook_secret_previous_until END AS prev_until,
+                               allowed_countries, blocked_number_types, opt_out::text AS opt_out
                         FROM workspaces WHERE id = :id""")
                 .bind("id", workspaceId)
                 .map((rs, ctx) -> new Settings(rs.getString("id"), rs.getString("organization_id"), rs.getString("name"),
                         rs.getInt("max_concurrent_calls"), rs.getInt("calls_per_second"),
                         Optional.ofNullable(rs.getString("webhook_url")), secrets.open(rs.getBytes("webhook_secret")),
-                        Optional.ofNullable(rs.getTimestamp("prev_until")).map(java.sql.Timestamp::toInstant)))
+                        Optional.ofNullable(rs.getTimestamp("prev_until")).map(java.sql.Timestamp::toInstant),
+                        new Destinations(texts(rs.getArray("allowed_countries")), texts(rs.getArray("blocked_number_types"))),
+                        optOut(rs.getString("opt_out"))))
                 .one();
+    }
+
+    private static List<String> texts(java.sql.Array array) throws java.sql.SQLException {
+        return List.of((String[]) array.getArray());
+    }
+
+    private static OptOutRules optOut(String stored) {
+        if (stored == null) {
+            return OptOutRules.DEFAULT;
+        }
+        try {
+            return OptOutRules.parse(JSON.readTree(stored), "opt_out");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static String newSecret() {

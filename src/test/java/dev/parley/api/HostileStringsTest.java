@@ -78,6 +78,7 @@ class HostileStringsTest {
             case "patchWorkspace" -> "{}";
             case "setProviderKey" -> "{\"api_key\":\"sk-test\"}";
             case "createPhoneNumber" -> "{\"number\":\"+14155550199\",\"trunk\":{\"host\":\"127.0.0.1\"}}";
+            case "addDoNotCall" -> "{\"numbers\":[\"+14155550198\"]}";
             default -> throw new AssertionError("give operation " + operationId + " a base body in HostileStringsTest");
         };
         try {
@@ -91,6 +92,9 @@ class HostileStringsTest {
     private static String pathValue(String method, String path, String param) {
         if (param.equals("provider")) {
             return "openai";
+        }
+        if (param.equals("number")) {
+            return "%2B14155550197";
         }
         if (method.equals("DELETE")) {
             return path.contains("api-keys") ? "0".repeat(16) : "0".repeat(24);

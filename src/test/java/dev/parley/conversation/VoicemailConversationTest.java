@@ -44,7 +44,8 @@ class VoicemailConversationTest {
         Conversation c = new Conversation("c1", TurnTaking.DEFAULTS, true,
                 Conversation.Providers.offline(ScriptedCall.responder(script), stt, new ScriptedCall.WordVoice()), call,
                 new Conversation.Observer() { },
-                new Voicemail(machines.detector(), machines.plan(), TurnTaking.DEFAULTS.vadThresholdDb(), call::record));
+                new Voicemail(machines.detector(), machines.plan(), TurnTaking.DEFAULTS.vadThresholdDb(), call::record),
+                Conversation.Courtesy.NONE);
         call.drives(c, stt);
         return c;
     }

@@ -65,7 +65,7 @@ public class DialerTest {
     }
 
     /** The check above, for other test classes that place calls on their own server. */
-    static void assertEveryEndedCallEndedOnce(TestServer server) {
+    public static void assertEveryEndedCallEndedOnce(TestServer server) {
         String finalStatuses = "('completed','busy','no-answer','failed','canceled')";
         assertThat(server.count("SELECT count(*) FROM calls c WHERE status IN " + finalStatuses
                 + " AND (SELECT count(*) FROM call_events e WHERE e.call_id = c.id AND e.status IN " + finalStatuses + ") <> 1"))
