@@ -104,7 +104,7 @@ public final class Conversation {
     }
 
     /** Short on purpose: the call must be over within 2 s of the opt-out, and this plays whole. */
-    static final String OPT_OUT_CONFIRMATION = "You're off our list. Goodbye.";
+    static final String OPT_OUT_CONFIRMATION = "You are removed. Goodbye.";
 
     /** Observations for metrics and benchmarks. */
     public interface Observer {

@@ -173,7 +173,7 @@ class OptOutCallTest {
             assertThat(said(done, "assistant")).as("the disclosure first; the 9 never reached the flow's 9 branch")
                     .startsWith("This call is from an automated assistant.", "Can you make it tomorrow?")
                     .doesNotContain("Great, see you then.")
-                    .endsWith("You're off our list. Goodbye.");
+                    .endsWith("You are removed. Goodbye.");
             assertThat(trunk.awaitExit(10)).isZero();
             JsonNode goodbye = done.get("transcript").get(done.get("transcript").size() - 1);
             System.out.printf("the goodbye plays %d ms%n", goodbye.get("end_ms").asLong() - goodbye.get("start_ms").asLong());
@@ -209,7 +209,7 @@ class OptOutCallTest {
             Moments m = Moments.watch(id);
             JsonNode done = DialerTest.await(server, id, c -> !c.get("ended_at").isNull(), "ended");
             assertThat(done.get("ended_reason").asText()).as(phone.log()).isEqualTo("opted-out");
-            assertThat(said(done, "assistant")).endsWith("You're off our list. Goodbye.");
+            assertThat(said(done, "assistant")).endsWith("You are removed. Goodbye.");
             JsonNode callerTurn = done.get("transcript").findValues("speaker").stream().anyMatch(s -> s.asText().equals("caller"))
                     ? java.util.stream.StreamSupport.stream(done.get("transcript").spliterator(), false)
                             .filter(t -> t.get("speaker").asText().equals("caller")).findFirst().orElseThrow() : null;
