@@ -724,8 +724,8 @@ public final class Conversation {
             // The voice failed before a frame: the turn says so rather than vanishing.
             transcript.assistantFailed(now, u.error);
         }
-        if (u.failure != null && u.text != APOLOGY) {
-            providerFailed(u.failure);
+        if (u.failure != null && ending == null) {
+            providerFailed(u.failure); // once the call is ending (the apology, a closing line) it ends as meant, below
             return;
         }
         if (pending != null && pending.first == u) {

@@ -39,11 +39,6 @@ final class WarmVoice implements TextToSpeech {
         return voice.sampleRate();
     }
 
-    @Override
-    public void warm() {
-        voice.warm();
-    }
-
     /** Drops what was made ahead and never said; the voice itself belongs to whoever made it. */
     @Override
     public void close() {

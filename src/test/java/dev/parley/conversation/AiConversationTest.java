@@ -15,7 +15,6 @@ import dev.parley.support.Http;
 import dev.parley.support.Sipp;
 import dev.parley.support.TestServer;
 import dev.parley.webhook.WebhookSignature;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -78,15 +77,7 @@ class AiConversationTest {
     }
 
     static Baresip phone(String number, Path microphone) throws InterruptedException {
-        String password = server.http.request("GET", "/v1/admin/sandbox").headers(server.auth()).send().json()
-                .at("/data/password").asText();
-        Baresip phone = Baresip.register(number, password, "127.0.0.1", SIP, microphone);
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (server.count("SELECT count(*) FROM sandbox_registrations WHERE number = '" + number + "'") == 0) {
-            assertThat(System.nanoTime()).as("baresip registered; its log:\n" + phone.log()).isLessThan(deadline);
-            Thread.sleep(100);
-        }
-        return phone;
+        return server.softphone(number, SIP, microphone);
     }
 
     @BeforeEach

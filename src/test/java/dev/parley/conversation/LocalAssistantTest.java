@@ -14,7 +14,6 @@ import dev.parley.support.Http;
 import dev.parley.support.Sipp;
 import dev.parley.support.TestServer;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,15 +47,7 @@ class LocalAssistantTest {
     }
 
     static Baresip phone(String number, Path microphone) throws InterruptedException {
-        String password = server.http.request("GET", "/v1/admin/sandbox").headers(server.auth()).send().json()
-                .at("/data/password").asText();
-        Baresip phone = Baresip.register(number, password, "127.0.0.1", SIP, microphone);
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (server.count("SELECT count(*) FROM sandbox_registrations WHERE number = '" + number + "'") == 0) {
-            assertThat(System.nanoTime()).as("baresip registered; its log:\n" + phone.log()).isLessThan(deadline);
-            Thread.sleep(100);
-        }
-        return phone;
+        return server.softphone(number, SIP, microphone);
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.parley.config.ConfigLoader;
 import dev.parley.dialer.DialerTest;
 import dev.parley.media.Wav;
 import dev.parley.support.Baresip;
+import dev.parley.support.CalleeAudio;
 import dev.parley.support.Http;
 import dev.parley.support.Sipp;
 import dev.parley.support.TestServer;
@@ -75,35 +76,13 @@ class SpokenConversationTest {
         return r.json().at("/data/call_id").asText();
     }
 
-    /** Speech made with espeak-ng at 8 kHz: each piece is "pause:<seconds>" or words to say. */
+    /** The callee's audio ({@link CalleeAudio}). */
     static Path fixture(String... pieces) throws IOException, InterruptedException {
-        Path dir = Files.createTempDirectory("callee");
-        List<String> parts = new ArrayList<>();
-        for (int i = 0; i < pieces.length; i++) {
-            Path part = dir.resolve(i + ".wav");
-            String cmd = pieces[i].startsWith("pause:")
-                    ? "sox -n -r 8000 -c 1 -b 16 " + part + " trim 0 " + pieces[i].substring(6)
-                    : "espeak-ng -v en-us -s 150 -w /dev/stdout '" + pieces[i] + "' | sox -D -t wav - -r 8000 -c 1 -b 16 " + part;
-            Process p = new ProcessBuilder("sh", "-c", cmd).inheritIO().start();
-            assertThat(p.waitFor()).as("espeak-ng and sox make the callee's speech: " + cmd).isZero();
-            parts.add(part.toString());
-        }
-        Path out = dir.resolve("callee.wav");
-        Process p = new ProcessBuilder("sh", "-c", "sox -D " + String.join(" ", parts) + " " + out).inheritIO().start();
-        assertThat(p.waitFor()).isZero();
-        return out;
+        return CalleeAudio.of(pieces);
     }
 
     static Baresip phone(String number, Path microphone) throws InterruptedException {
-        String password = server.http.request("GET", "/v1/admin/sandbox").headers(server.auth()).send().json()
-                .at("/data/password").asText();
-        Baresip phone = Baresip.register(number, password, "127.0.0.1", SIP, microphone);
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (server.count("SELECT count(*) FROM sandbox_registrations WHERE number = '" + number + "'") == 0) {
-            assertThat(System.nanoTime()).as("baresip registered; its log:\n" + phone.log()).isLessThan(deadline);
-            Thread.sleep(100);
-        }
-        return phone;
+        return server.softphone(number, SIP, microphone);
     }
 
     static String number() {

@@ -6,12 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.config.ConfigLoader;
 import dev.parley.dialer.DialerTest;
 import dev.parley.support.Baresip;
+import dev.parley.support.CalleeAudio;
 import dev.parley.support.Http;
 import dev.parley.support.Sipp;
 import dev.parley.support.TestServer;
 import dev.parley.support.WebhookReceiver;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,36 +57,12 @@ class VoicemailCallTest {
         Baresip.require();
     }
 
-    /** The callee's audio: "pause:<s>", "beep:<s>" (1 kHz) or words espeak-ng says, at 8 kHz. */
     static Path audio(String... pieces) throws IOException, InterruptedException {
-        Path dir = Files.createTempDirectory("amdc-callee");
-        List<String> parts = new ArrayList<>();
-        for (int i = 0; i < pieces.length; i++) {
-            Path part = dir.resolve(i + ".wav");
-            String p = pieces[i];
-            String cmd = p.startsWith("pause:") ? "sox -n -r 8000 -c 1 -b 16 " + part + " trim 0 " + p.substring(6)
-                    : p.startsWith("beep:") ? "sox -n -r 8000 -c 1 -b 16 " + part + " synth " + p.substring(5) + " sine 1000 vol 0.5"
-                    : "espeak-ng -v en-us -s 150 -w /dev/stdout '" + p + "' | sox -D -t wav - -r 8000 -c 1 -b 16 " + part;
-            Process proc = new ProcessBuilder("sh", "-c", cmd).inheritIO().start();
-            assertThat(proc.waitFor()).as(cmd).isZero();
-            parts.add(part.toString());
-        }
-        Path out = dir.resolve("callee.wav");
-        Process proc = new ProcessBuilder("sh", "-c", "sox -D " + String.join(" ", parts) + " " + out).inheritIO().start();
-        assertThat(proc.waitFor()).isZero();
-        return out;
+        return CalleeAudio.of(pieces);
     }
 
     static Baresip phone(String number, Path microphone) throws InterruptedException {
-        String password = server.http.request("GET", "/v1/admin/sandbox").headers(server.auth()).send().json()
-                .at("/data/password").asText();
-        Baresip phone = Baresip.register(number, password, "127.0.0.1", SIP, microphone);
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (server.count("SELECT count(*) FROM sandbox_registrations WHERE number = '" + number + "'") == 0) {
-            assertThat(System.nanoTime()).as("baresip registered; its log:\n" + phone.log()).isLessThan(deadline);
-            Thread.sleep(100);
-        }
-        return phone;
+        return server.softphone(number, SIP, microphone);
     }
 
     static String number() {

@@ -101,6 +101,24 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
         return http.request("POST", "/v1/admin/assistant").headers(auth()).json(json).send();
     }
 
+    /**
+     * A baresip softphone registered to this server's sandbox as {@code number} (SIP on
+     * {@code sipPort}), playing {@code microphone}; returns once the registration is stored.
+     */
+    public Baresip softphone(String number, int sipPort, java.nio.file.Path microphone) throws InterruptedException {
+        String password = http.request("GET", "/v1/admin/sandbox").headers(auth()).send().json().at("/data/password").asText();
+        Baresip phone = Baresip.register(number, password, "127.0.0.1", sipPort, microphone);
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(15).toNanos();
+        while (count("SELECT count(*) FROM sandbox_registrations WHERE number = '" + number + "'") == 0) {
+            if (System.nanoTime() > deadline) {
+                phone.close();
+                throw new AssertionError("baresip did not register within 15 s; its log:\n" + phone.log());
+            }
+            Thread.sleep(100); // a real registration over UDP: nothing to advance but the clock
+        }
+        return phone;
+    }
+
     public long count(String sql) {
         return app.database().jdbi().withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
     }
