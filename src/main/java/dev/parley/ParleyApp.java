@@ -13,6 +13,9 @@ import dev.parley.analysis.CallAnalyst;
 import dev.parley.ai.sphinx.RecognizerPool;
 import dev.parley.ai.sphinx.SphinxSpeechToText;
 import dev.parley.api.ApiServer;
+import dev.parley.telephony.stream.CarrierStreams;
+import java.net.URI;
+import java.util.concurrent.atomic.AtomicReference;
 import dev.parley.api.Json;
 import dev.parley.assistant.AssistantService;
 import dev.parley.assistant.AssistantStore;
@@ -75,10 +78,13 @@ public final class ParleyApp implements AutoCloseable {
     private final KeyUsage keyUsage;
     private final JvmGcMetrics gcMetrics;
     private final ProviderKeys providerKeys;
+    private final CarrierStreams mediaStreams;
 
     private ParleyApp(Database database, WebhookDispatcher webhooks, CallService calls, CallTransitions transitions,
-                      Dialer dialer, ApiServer api, KeyUsage keyUsage, JvmGcMetrics gcMetrics, ProviderKeys providerKeys) {
+                      Dialer dialer, ApiServer api, KeyUsage keyUsage, JvmGcMetrics gcMetrics, ProviderKeys providerKeys,
+                      CarrierStreams mediaStreams) {
         this.providerKeys = providerKeys;
+        this.mediaStreams = mediaStreams;
         this.keyUsage = keyUsage;
         this.dialer = dialer;
         this.database = database;
@@ -113,6 +119,11 @@ public final class ParleyApp implements AutoCloseable {
             var callStore = new CallStore(database.jdbi(), database.dataSource(), json);
             var transitions = new CallTransitions(database.jdbi(), callStore, new Outbox(json), json, clock, webhooks::wake, metrics);
             var phoneNumbers = new PhoneNumberService(database.jdbi(), secretBox);
+            // Carriers reach the node at public.url (the Twilio work adds the setting); until then, at the
+            // address it listens on, known once the API has started (its port may be chosen then).
+            var listening = new AtomicReference<URI>();
+            var mediaStreams = new CarrierStreams(listening::get);
+            mediaStreams.bindMetrics(metrics);
             var recordings = RecordingStore.of(config.recordings(), database.jdbi(), config.dataDir().resolve("recordings"));
             Dialer dialer = config.telephony().dialerEnabled()
                     ? startDialer(config, database, transitions, workspaces, phoneNumbers, recordings, credentials, urls, metrics, json)
@@ -135,8 +146,9 @@ public final class ParleyApp implements AutoCloseable {
                     database, metrics, json, recordings, credentials, new DoNotCall(database.jdbi()),
                     config.telephony().sipHost(), config.telephony().sipPort());
             try {
-                ApiServer api = ApiServer.start(config.http(), services);
-                return new ParleyApp(database, webhooks, calls, transitions, dialer, api, keyUsage, gc, credentials);
+                ApiServer api = ApiServer.start(config.http(), services, mediaStreams);
+                listening.set(URI.create("http://" + reachable(config.http().host()) + ":" + api.port()));
+                return new ParleyApp(database, webhooks, calls, transitions, dialer, api, keyUsage, gc, credentials, mediaStreams);
             } catch (RuntimeException e) {
                 keyUsage.close();
                 calls.close();
@@ -244,6 +256,18 @@ public final class ParleyApp implements AutoCloseable {
     }
 
     /** Status changes after acceptance: what the dialer and the conversation drive. */
+    /** Carriers' media streams: providers expect a call's stream here; tests attach fake carriers. */
+    public CarrierStreams mediaStreams() {
+        return mediaStreams;
+    }
+
+    private static String reachable(String listenHost) {
+        return switch (listenHost) {
+            case "0.0.0.0", "::", "" -> "127.0.0.1";
+            default -> listenHost.contains(":") ? "[" + listenHost + "]" : listenHost;
+        };
+    }
+
     public CallTransitions transitions() {
         return transitions;
     }

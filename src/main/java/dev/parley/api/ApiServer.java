@@ -13,6 +13,7 @@ import dev.parley.number.PhoneNumberService;
 import dev.parley.number.SandboxRegistrations;
 import dev.parley.recording.RecordingStore;
 import dev.parley.store.Database;
+import dev.parley.telephony.stream.CarrierStreams;
 import dev.parley.tenancy.ApiKeyService;
 import dev.parley.tenancy.AuthException;
 import dev.parley.tenancy.Authenticator;
@@ -56,7 +57,8 @@ public final class ApiServer implements AutoCloseable {
         this.javalin = javalin;
     }
 
-    public static ApiServer start(ParleyConfig.Http http, Services services) {
+    /** @param streams carriers' media streams, served as WebSockets; null on a node that places no carrier calls */
+    public static ApiServer start(ParleyConfig.Http http, Services services, CarrierStreams streams) {
         Envelope envelope = new Envelope(services.json());
         HttpMetrics metrics = new HttpMetrics(services.metrics());
         List<Route> routes = routes(services, envelope);
@@ -77,6 +79,9 @@ public final class ApiServer implements AutoCloseable {
             });
             for (Route r : routes) {
                 config.routes.addHttpHandler(r.method(), r.path(), wrap(r, services.authenticator(), envelope, metrics));
+            }
+            if (streams != null) {
+                config.routes.ws(CarrierStreams.PATH, new StreamRoutes(streams)::configure);
             }
             config.routes.exception(HttpResponseException.class, (e, ctx) -> frameworkError(ctx, e, envelope, metrics));
             config.routes.error(404, ctx -> {
@@ -115,6 +120,7 @@ public final class ApiServer implements AutoCloseable {
                 open(HandlerType.GET, "/readyz", system::ready),
                 open(HandlerType.GET, "/metrics", system::metrics),
                 open(HandlerType.GET, "/v1/openapi.json", system::openApi),
+                open(HandlerType.GET, CarrierStreams.PATH, ctx -> StreamRoutes.upgradeRequired(ctx, envelope)),
                 new Route(HandlerType.POST, "/v1/admin/assistant/call", Route.Access.KEY_CHECKED_BY_WRITE, calls::create),
                 authed(HandlerType.GET, "/v1/admin/assistant/calls", calls::list),
                 authed(HandlerType.GET, "/v1/admin/assistant/call/{call_id}", calls::get),

@@ -57,7 +57,7 @@ class OpenApiTest {
             for (String op : routed) {
                 String[] parts = op.split(" ", 2);
                 String path = parts[1].replace("{call_id}", "c_000000000000000000000000").replace("{id}", "000000000000000000000000")
-                        .replace("{provider}", "openai").replace("{number}", "%2B14155550123");
+                        .replace("{carrier}", "twilio").replace("{provider}", "openai").replace("{number}", "%2B14155550123");
                 int status = server.http.request(parts[0], path).send().status();
                 assertThat(status).as(op).isNotIn(404, 405);
             }
