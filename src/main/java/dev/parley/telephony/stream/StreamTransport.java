@@ -11,10 +11,10 @@ import java.util.function.LongSupplier;
  * A call's media over a carrier's WebSocket stream: the bottom stage under the {@code Pacer}, beside
  * {@code RtpTransport}.
  *
- * <p>In: the socket's thread hands each {@code media} chunk (μ-law, 20 ms) to an adaptive
- * {@link JitterBuffer} keyed by the carrier's media counter, which puts Telnyx's out-of-order frames
- * back in order and absorbs the bunching of a TCP stream; {@link #receive} drains it one frame per
- * tick.
+ * <p>In: the socket's thread puts each {@code media} chunk (μ-law, 20 ms) back in the carrier's
+ * order ({@link Reorder}: Telnyx's frames may arrive out of order) and into an adaptive
+ * {@link JitterBuffer}, which absorbs the bunching of a TCP stream; {@link #receive} drains it one
+ * frame per tick.
  *
  * <p>Out: each tick's frame becomes one {@code media} message, with a mark every few frames
  * ({@link PlayedMarks}), which is how {@link #unplayedSamples} knows what the callee has heard.
@@ -36,6 +36,7 @@ final class StreamTransport implements MediaTransport {
     private final String prefix;
     private final CarrierStreams.Stats stats;
     private final LongSupplier nanos;
+    private final Reorder reorder = new Reorder();
     private final JitterBuffer jitter = new JitterBuffer();
     private final PlayedMarks marks = new PlayedMarks();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -58,6 +59,10 @@ final class StreamTransport implements MediaTransport {
             pcm[i] = G711.decodeUlaw(payload[i]);
         }
         stats.in().increment();
+        reorder.offer(order, pcm, this::inOrder);
+    }
+
+    private void inOrder(long order, short[] pcm) {
         synchronized (jitter) {
             jitter.offer((int) (order & 0xffff), order * FRAME, pcm, nanos.getAsLong());
         }
