@@ -61,6 +61,7 @@ public final class FakeCarrierStream implements AutoCloseable {
     private int sequence;
     private int chunk;
     private int audibleHeard;
+    private boolean lastAudible;
     private short[] speech = new short[0];
     private int spoken;
     private ScheduledExecutorService clock;
@@ -271,7 +272,8 @@ public final class FakeCarrierStream implements AutoCloseable {
         echoReachedMarks();
         Object next = playout.poll();
         short[] frame = next instanceof short[] f ? f : SILENCE;
-        if (next instanceof short[] f && !isSilent(f)) {
+        lastAudible = next instanceof short[] f && !isSilent(f);
+        if (lastAudible) {
             audibleHeard++;
         }
         for (short s : frame) {
@@ -353,6 +355,11 @@ public final class FakeCarrierStream implements AutoCloseable {
     /** Frames of Parley's that were not silence, as played. */
     public synchronized int audibleFramesHeard() {
         return audibleHeard;
+    }
+
+    /** Whether the frame played last was Parley's audio, not silence. */
+    public synchronized boolean lastPlayedAudible() {
+        return lastAudible;
     }
 
     /** Frames Parley sent that wait to be played. */
