@@ -42,8 +42,11 @@ import java.util.concurrent.locks.LockSupport;
  * <li>P5: {@code start} sent to the first audible frame played (ms of wall time, and on the carrier's ticks).
  * <li>P6: the callee's first loud frame sent (0.5 s into an assistant line) to the first silent frame
  *     played; the earliest possible is 7 frames of detection, 140 ms, as in ai-turns.
- * <li>CPU per live call over a hold window: the process's CPU less the fake carriers' threads (their
- *     clock and the JDK WebSocket client's), less Parley's idle CPU measured before, divided by N.
+ * <li>CPU per live call over a hold window, less Parley's idle CPU measured before, divided by N, two
+ *     ways: the process's CPU less the fake carriers' threads (their clock and the JDK WebSocket
+ *     client's), an upper bound, since it keeps the GC and JIT work that both sides cause; and
+ *     Parley's own Java threads only (the media clock, the carriers of Jetty's virtual threads), a
+ *     lower bound.
  * </ul>
  * Usage: java -cp <tools:test-classes:classes:deps> StreamBench [calls...] (default 1 50 200);
  * -Dhold=seconds (default 20).
@@ -76,15 +79,18 @@ public class StreamBench {
             streams = app.mediaStreams();
             clock = new MediaClock();
             System.out.printf("Parley up in %.1f s (embedded PostgreSQL, dialer off)%n", (System.nanoTime() - t0) / 1e9);
-            run(4, 5, false); // warm-up: loads and compiles the paths; nothing of it counted
+            run(20, 8, false); // warm-up: loads and compiles the paths; nothing of it counted
             Cpu idle0 = Cpu.now();
             LockSupport.parkNanos(3_000_000_000L);
-            double idle = Cpu.now().parleySince(idle0) / 3.0;
-            System.out.printf("Parley idle: %.2f%% of a core%n", idle * 100);
+            Cpu idle1 = Cpu.now();
+            double idle = idle1.parleySince(idle0) / 3.0;
+            double idleThreads = idle1.parleyThreadsSince(idle0) / 3.0;
+            System.out.printf("Parley idle: %.2f%% of a core (its Java threads %.2f%%)%n", idle * 100, idleThreads * 100);
             List<Level> results = new ArrayList<>();
             for (int n : levels) {
                 Level l = run(n, hold, true);
                 l.cpuPerCall = (l.parleyCores - idle) / n;
+                l.threadsPerCall = (l.parleyThreadCores - idleThreads) / n;
                 results.add(l);
             }
             print(results, hold);
@@ -149,6 +155,7 @@ public class StreamBench {
             leg.hangUp();
         }
         level.parleyCores = c1.parleySince(c0) / wall;
+        level.parleyThreadCores = c1.parleyThreadsSince(c0) / wall;
         level.carrierCores = c1.carrierSince(c0) / wall;
         level.dropped = streams.stats().dropped().sum() - dropped0;
         level.threads = c1.topParleyThreads(c0, wall);
@@ -238,7 +245,7 @@ public class StreamBench {
             }
             if (awaitingStop && tick >= onsetTick && !audible) {
                 level.p6.add((now - onsetNanos) / 1e6);
-                level.p6ticks.add((tick - onsetTick + 1) * 20.0);
+                level.p6ticks.add((tick - onsetTick) * 20.0);
                 awaitingStop = false;
             } else if (awaitingStop && tick - onsetTick > 150) {
                 level.notStopped.incrementAndGet();
@@ -267,7 +274,7 @@ public class StreamBench {
         final int n;
         final Samples p5 = new Samples(), p6 = new Samples(), p6ticks = new Samples();
         final AtomicInteger notStopped = new AtomicInteger(), lateTicks = new AtomicInteger(), errors = new AtomicInteger();
-        double parleyCores, carrierCores, cpuPerCall;
+        double parleyCores, parleyThreadCores, carrierCores, cpuPerCall, threadsPerCall;
         long dropped;
         String threads;
 
@@ -337,6 +344,17 @@ public class StreamBench {
             return (process - before.process) / 1e9 - carrierSince(before);
         }
 
+        /** Only Parley's own Java threads (the media clock, Jetty's virtual threads' carriers): no GC or JIT. */
+        double parleyThreadsSince(Cpu before) {
+            long sum = 0;
+            for (var e : threads.entrySet()) {
+                if (!carrierThread(e.getKey())) {
+                    sum += e.getValue() - before.threads.getOrDefault(e.getKey(), 0L);
+                }
+            }
+            return sum / 1e9;
+        }
+
         String topParleyThreads(Cpu before, double wall) {
             List<Map.Entry<String, Double>> groups = new ArrayList<>();
             threads.forEach((k, v) -> {
@@ -356,11 +374,13 @@ public class StreamBench {
     static void print(List<Level> levels, int hold) {
         System.out.println();
         System.out.printf("| calls | P5 greeting, start to first audio heard, p50 / p95 / p99 (ms) | P6 barge-in, onset to silence heard (ms) | P6 on the ticks (ms) |"
-                + " Parley CPU (cores) | CPU per call (%% of a core) | fake carriers' CPU (cores) | frames dropped |%n");
-        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
+                + " process less fake carriers' threads (cores) | per call (%% of a core) | Parley's Java threads (cores) | per call (%% of a core) |"
+                + " fake carriers' threads (cores) | frames dropped |%n");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         for (Level l : levels) {
-            System.out.printf("| %d | %s | %s | %s | %.3f | %.3f | %.3f | %d |%n", l.n, l.p5.summary(), l.p6.summary(),
-                    l.p6ticks.summary(), l.parleyCores, l.cpuPerCall * 100, l.carrierCores, l.dropped);
+            System.out.printf("| %d | %s | %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %d |%n", l.n, l.p5.summary(), l.p6.summary(),
+                    l.p6ticks.summary(), l.parleyCores, l.cpuPerCall * 100, l.parleyThreadCores, l.threadsPerCall * 100,
+                    l.carrierCores, l.dropped);
         }
         System.out.println();
         for (Level l : levels) {
