@@ -93,6 +93,9 @@ class HostileStringsTest {
         if (param.equals("provider")) {
             return "openai";
         }
+        if (param.equals("carrier")) {
+            return "twilio";
+        }
         if (param.equals("number")) {
             return "%2B14155550197";
         }
