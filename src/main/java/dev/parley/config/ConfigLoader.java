@@ -62,6 +62,8 @@ public final class ConfigLoader {
     public static final String PUBLIC_URL = "public.url";
     public static final String TWILIO_API_URL = "twilio.api.url";
     public static final String TELNYX_API_URL = "telnyx.api.url";
+    public static final String TWILIO_API_TIMEOUT_MS = "twilio.api.timeout.ms";
+    public static final String TWILIO_RECONCILE_MS = "twilio.reconcile.ms";
     // and providers.<name>.api.key for each KeyedProvider (providers.openai.api.key, ...)
 
     private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -95,6 +97,8 @@ public final class ConfigLoader {
         DEFAULTS.put(PUBLIC_URL, "");
         DEFAULTS.put(TWILIO_API_URL, "https://api.twilio.com");
         DEFAULTS.put(TELNYX_API_URL, "https://api.telnyx.com");
+        DEFAULTS.put(TWILIO_API_TIMEOUT_MS, "10000");
+        DEFAULTS.put(TWILIO_RECONCILE_MS, "30000");
         for (KeyedProvider p : KeyedProvider.values()) {
             DEFAULTS.put(p.configKey(), "");
         }
@@ -189,7 +193,9 @@ public final class ConfigLoader {
                 "the https:// address carriers reach this node at, e.g. https://parley.example.com or a tunnel's URL"));
         return new ParleyConfig.Carriers(publicUrl,
                 httpsBase(TWILIO_API_URL, v.get(TWILIO_API_URL).strip(), "Twilio's REST API, https://api.twilio.com"),
-                httpsBase(TELNYX_API_URL, v.get(TELNYX_API_URL).strip(), "Telnyx's REST API, https://api.telnyx.com"));
+                httpsBase(TELNYX_API_URL, v.get(TELNYX_API_URL).strip(), "Telnyx's REST API, https://api.telnyx.com"),
+                Duration.ofMillis(intIn(v, TWILIO_API_TIMEOUT_MS, 100, 120_000, "milliseconds")),
+                Duration.ofMillis(intIn(v, TWILIO_RECONCILE_MS, 200, 3_600_000, "milliseconds")));
     }
 
     /** An https:// base URL (plain http:// only to this machine, for tests and local fakes), without a trailing slash. */

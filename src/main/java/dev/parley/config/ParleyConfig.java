@@ -131,8 +131,10 @@ public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks 
      *     no Twilio or Telnyx number can be added
      * @param twilioApi the base URL of Twilio's REST API (its own by default; a fake's in tests)
      * @param telnyxApi the base URL of Telnyx's REST API (its own by default; a fake's in tests)
+     * @param twilioTimeout how long a request to Twilio may take; a create past it is looked up, never re-sent
+     * @param twilioQuiet how long a live Twilio call's callbacks may be silent before it is fetched from Twilio
      */
-    public record Carriers(Optional<URI> publicUrl, URI twilioApi, URI telnyxApi) {}
+    public record Carriers(Optional<URI> publicUrl, URI twilioApi, URI telnyxApi, Duration twilioTimeout, Duration twilioQuiet) {}
 
     /** The embedded database's files: kept across restarts. */
     public Path embeddedDatabaseDir() {
