@@ -1,0 +1,218 @@
+package dev.parley.telephony.telnyx;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.call.EndReason;
+import dev.parley.error.Problem;
+import dev.parley.telephony.CallEnd;
+import dev.parley.telephony.CallListener;
+import dev.parley.telephony.TelephonyProvider;
+import dev.parley.telephony.stream.MediaStreams;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Places calls through Telnyx Call Control v2: {@code POST /v2/calls} with the call's media stream
+ * (bidirectional RTP, PCMU) and its own webhook URL, and learns what happens from Ed25519-signed
+ * webhooks ({@link #receive}). The audio runs over {@link MediaStreams} in the Telnyx dialect.
+ *
+ * <p><b>Never two calls.</b> The dial's {@code command_id} is the call's id: a dial whose answer was
+ * lost is sent again with it, and Telnyx ignores the repeat. If no answer comes at all, the call
+ * waits for its first webhook (which names its {@code call_control_id}); with none within
+ * {@code reconcileAfter} it ends {@code carrier-error}, and a webhook that still comes for it later
+ * has the stray call hung up.
+ *
+ * <p><b>Never a lost one.</b> A live call whose webhooks have been quiet for {@code reconcileAfter}
+ * is looked up ({@code GET /v2/calls/{id}}, {@code is_alive}) and ended if Telnyx says it is over.
+ */
+public final class TelnyxTelephonyProvider implements TelephonyProvider, TelnyxWebhooks {
+    private static final Logger log = LoggerFactory.getLogger(TelnyxTelephonyProvider.class);
+    static final String WEBHOOK_PATH = "/v1/carriers/telnyx/calls/{call_id}/events";
+
+    /**
+     * @param apiUrl {@code telnyx.api.url}: scheme, host and port of Call Control
+     * @param publicUrl {@code public.url}: where Telnyx reaches this node's webhooks
+     * @param commandTimeout how long one command waits for Telnyx's answer before it is sent again
+     * @param streamWait how long after the answer the media stream may take to start
+     * @param reconcileAfter webhook silence after which a call is looked up
+     */
+    public record Settings(URI apiUrl, URI publicUrl, Duration commandTimeout, Duration streamWait, Duration reconcileAfter) {
+        public static Settings of(URI apiUrl, URI publicUrl) {
+            return new Settings(apiUrl, publicUrl, Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(60));
+        }
+    }
+
+    private final Settings settings;
+    private final TelnyxNumbers numbers;
+    private final MediaStreams streams;
+    private final BiConsumer<String, String> carrierCallIds;
+    private final ObjectMapper json;
+    private final InstantSource clock;
+    private final CallControl api;
+    private final WebhookSignature signature;
+    private final ScheduledExecutorService timers;
+    private final Map<String, TelnyxCall> live = new ConcurrentHashMap<>();
+
+    /** @param carrierCallIds stores a call's {@code call_control_id} with the call (call id, carrier id) */
+    public TelnyxTelephonyProvider(Settings settings, TelnyxNumbers numbers, MediaStreams streams,
+                                   BiConsumer<String, String> carrierCallIds, ObjectMapper json, InstantSource clock) {
+        this.settings = settings;
+        this.numbers = numbers;
+        this.streams = streams;
+        this.carrierCallIds = carrierCallIds;
+        this.json = json;
+        this.clock = clock;
+        this.api = new CallControl(settings.apiUrl(), json, settings.commandTimeout());
+        this.signature = new WebhookSignature(clock);
+        this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("telnyx-timers").factory());
+        long every = Math.max(1, settings.reconcileAfter().toMillis() / 2);
+        timers.scheduleWithFixedDelay(this::reconcile, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public Active dial(Dial dial, CallListener listener) {
+        Optional<TelnyxAccount> account = numbers.forDial(dial.workspaceId(), dial.fromNumber());
+        if (account.isEmpty() || dial.fromNumber().isEmpty()) {
+            listener.ended(CallEnd.remote(EndReason.CARRIER_ERROR, null, "no Telnyx number of this workspace to call from"));
+            return () -> { };
+        }
+        TelnyxCall call = new TelnyxCall(dial.callId(), account.get(), listener, api, clock, timers, settings.streamWait(),
+                () -> live.remove(dial.callId()));
+        live.put(dial.callId(), call);
+        MediaStreams.Expected stream = streams.expect(dial.callId(), MediaStreams.Dialect.TELNYX, Optional.empty(), call);
+        call.streamExpected(stream);
+        ObjectNode request = request(dial, account.get(), stream.url());
+        try {
+            String id = api.dial(account.get().apiKey(), request);
+            carrierCallIds.accept(dial.callId(), id);
+            call.dialed(id);
+        } catch (CallControlException e) {
+            if (e.outcomeUnknown()) {
+                log.warn("Telnyx did not answer the dial ({}); waiting for its webhooks", e.getMessage());
+            } else {
+                call.refused(e);
+            }
+        }
+        return call;
+    }
+
+    private ObjectNode request(Dial dial, TelnyxAccount account, URI streamUrl) {
+        ObjectNode r = json.createObjectNode()
+                .put("connection_id", account.connectionId())
+                .put("to", dial.toNumber())
+                .put("from", dial.fromNumber().orElseThrow())
+                .put("command_id", dial.callId())
+                .put("client_state", clientState(dial.callId()))
+                .put("webhook_url", webhookUrl(dial.callId()))
+                .put("webhook_url_method", "POST")
+                // Telnyx takes 5-600 s of ringing and 30-14400 s of call; Parley's own timers end the call at
+                // the exact limits, these only back them up when this node is gone.
+                .put("timeout_secs", clamp(dial.ringTimeout().toSeconds(), 5, 600))
+                .put("time_limit_secs", clamp(dial.maxDuration().toSeconds(), 30, 14_400))
+                .put("stream_url", streamUrl.toString())
+                .put("stream_track", "inbound_track")
+                .put("stream_bidirectional_mode", "rtp")
+                .put("stream_bidirectional_codec", "PCMU");
+        if (dial.detectMachines()) {
+            r.put("answering_machine_detection", "detect_beep");
+        }
+        return r;
+    }
+
+    /** Where Telnyx sends this call's webhooks: one URL per call, so a webhook names its call before it is parsed. */
+    String webhookUrl(String callId) {
+        String base = settings.publicUrl().toString().replaceAll("/+$", "");
+        return base + WEBHOOK_PATH.replace("{call_id}", callId);
+    }
+
+    @Override
+    public void receive(String callId, String timestamp, String signatureHeader, byte[] body) {
+        TelnyxCall call = live.get(callId);
+        TelnyxAccount account;
+        boolean over = false;
+        if (call != null) {
+            account = call.account();
+        } else {
+            TelnyxNumbers.Placed placed = numbers.forCall(callId).orElseThrow(() -> Problem.notFound("call_not_found",
+                    "No call " + callId + " was placed through Telnyx; check the webhook URL"));
+            account = placed.account();
+            over = placed.ended();
+        }
+        signature.verify(account.publicKey(), timestamp, signatureHeader, body);
+        TelnyxEvent event = parse(body);
+        if (!event.clientState().isEmpty() && !event.clientState().equals(clientState(callId))) {
+            throw Problem.forbidden("webhook_call_mismatch", "This webhook's client_state belongs to another call than "
+                    + callId + "; it was not applied");
+        }
+        if (call != null) {
+            call.on(event);
+        } else if (over && !event.callControlId().isEmpty() && !(TelnyxOutcomes.of(event) instanceof TelnyxOutcomes.Step.Hangup)) {
+            // The call ended here without Telnyx's confirmation, yet Telnyx has it: nobody must be left on the line.
+            log.warn("A webhook came for a call that already ended; hanging the Telnyx call up");
+            try {
+                api.hangup(account.apiKey(), event.callControlId(), callId + ":stray");
+            } catch (CallControlException e) {
+                log.info("Telnyx did not take the hang-up of a stray call: {}", e.getMessage());
+            }
+        }
+        // Not over and not here: another node holds it and reconciles it by polling.
+    }
+
+    private TelnyxEvent parse(byte[] body) {
+        JsonNode tree;
+        try {
+            tree = json.readTree(body);
+        } catch (IOException e) {
+            throw Problem.invalid("body", "A Telnyx webhook body must be JSON");
+        }
+        if (tree == null || !tree.isObject()) {
+            throw Problem.invalid("body", "A Telnyx webhook body must be a JSON object");
+        }
+        return TelnyxEvent.parse(tree);
+    }
+
+    private void reconcile() {
+        for (TelnyxCall call : live.values()) {
+            try {
+                call.reconcile(settings.reconcileAfter());
+            } catch (RuntimeException e) {
+                log.warn("Reconciling a Telnyx call failed", e);
+            }
+        }
+    }
+
+    /** Looks every quiet call up now, as the timer does: for tests, which do not wait for the timer. */
+    void reconcileNow() {
+        reconcile();
+    }
+
+    static String clientState(String callId) {
+        return Base64.getEncoder().encodeToString(callId.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static long clamp(long v, long min, long max) {
+        return Math.max(min, Math.min(max, v));
+    }
+
+    @Override
+    public void close() {
+        timers.shutdownNow();
+        for (TelnyxCall call : live.values()) {
+            call.hangup(); // the dialer hangs its calls up first; this only covers a provider closed alone
+        }
+    }
+}
