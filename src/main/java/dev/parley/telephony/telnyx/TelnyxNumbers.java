@@ -14,5 +14,6 @@ public interface TelnyxNumbers {
      */
     Optional<Placed> forCall(String callId);
 
-    record Placed(TelnyxAccount account, boolean ended) {}
+    /** @param callControlId Telnyx's id of the call, once known */
+    record Placed(TelnyxAccount account, boolean ended, Optional<String> callControlId) {}
 }

@@ -172,6 +172,17 @@ public final class TelnyxTelephonyProvider implements TelephonyProvider, TelnyxW
         // Not over and not here: another node holds it and reconciles it by polling.
     }
 
+    /** A call of a node that died, found on recovery: hung up at Telnyx, which would otherwise keep it up until its time limit. */
+    public void hangUpLost(String callId) {
+        numbers.forCall(callId).ifPresent(placed -> placed.callControlId().ifPresent(id -> {
+            try {
+                api.hangup(placed.account().apiKey(), id, callId + ":lost");
+            } catch (CallControlException e) {
+                log.info("Telnyx did not take the hang-up of a lost call: {}", e.getMessage());
+            }
+        }));
+    }
+
     private TelnyxEvent parse(byte[] body) {
         JsonNode tree;
         try {
@@ -186,18 +197,18 @@ public final class TelnyxTelephonyProvider implements TelephonyProvider, TelnyxW
     }
 
     private void reconcile() {
+        reconcile(settings.reconcileAfter());
+    }
+
+    /** Looks up every call quiet for {@code quiet}; the timer's own pass uses {@code reconcileAfter}, tests pass theirs. */
+    void reconcile(Duration quiet) {
         for (TelnyxCall call : live.values()) {
             try {
-                call.reconcile(settings.reconcileAfter());
+                call.reconcile(quiet);
             } catch (RuntimeException e) {
                 log.warn("Reconciling a Telnyx call failed", e);
             }
         }
-    }
-
-    /** Looks every quiet call up now, as the timer does: for tests, which do not wait for the timer. */
-    void reconcileNow() {
-        reconcile();
     }
 
     static String clientState(String callId) {
