@@ -36,6 +36,8 @@ import dev.parley.number.PhoneNumberService;
 import dev.parley.number.SandboxRegistrations;
 import dev.parley.recording.RecordingStore;
 import dev.parley.store.Database;
+import dev.parley.telephony.CarrierProvider;
+import dev.parley.telephony.RoutingTelephonyProvider;
 import dev.parley.telephony.sip.SipTelephonyProvider;
 import dev.parley.telephony.sip.SipUserAgent;
 import dev.parley.tenancy.ApiKeyService;
@@ -66,6 +68,7 @@ import java.time.InstantSource;
 
 /** The running platform: database, services and HTTP API, wired by hand in this one place. */
 public final class ParleyApp implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ParleyApp.class);
     private final Database database;
     private final WebhookDispatcher webhooks;
     private final CallService calls;
@@ -112,7 +115,11 @@ public final class ParleyApp implements AutoCloseable {
             var webhooks = new WebhookDispatcher(deliveries, workspaces, urls, config.webhooks(), clock, metrics);
             var callStore = new CallStore(database.jdbi(), database.dataSource(), json);
             var transitions = new CallTransitions(database.jdbi(), callStore, new Outbox(json), json, clock, webhooks::wake, metrics);
-            var phoneNumbers = new PhoneNumberService(database.jdbi(), secretBox);
+            var phoneNumbers = new PhoneNumberService(database.jdbi(), secretBox, config.carriers().publicUrl());
+            if (config.carriers().publicUrl().isEmpty() && phoneNumbers.anyCarrierNumbers()) {
+                log.warn("Twilio or Telnyx numbers are set up but public.url is not: their calls cannot reach this node. Set public.url"
+                        + " (PARLEY_PUBLIC_URL) to the https:// address the carriers reach Parley at (a tunnel works) and restart");
+            }
             var recordings = RecordingStore.of(config.recordings(), database.jdbi(), config.dataDir().resolve("recordings"));
             Dialer dialer = config.telephony().dialerEnabled()
                     ? startDialer(config, database, transitions, workspaces, phoneNumbers, recordings, credentials, urls, metrics, json)
@@ -168,9 +175,13 @@ public final class ParleyApp implements AutoCloseable {
         } catch (UnknownHostException e) {
             throw new ConfigException("sip.listen host '" + t.sipHost() + "' does not resolve");
         }
-        var provider = new SipTelephonyProvider(ua, t.sipHost(), t.trunk(), sandbox,
+        var sip = new SipTelephonyProvider(ua, t.sipHost(), t.trunk(), sandbox,
                 new RtpPorts(rtpHost, t.rtpFirst(), t.rtpLast()), phoneNumbers::trunkFor);
-        provider.bindMetrics(metrics);
+        sip.bindMetrics(metrics);
+        var provider = new RoutingTelephonyProvider(phoneNumbers::routeFor, sip,
+                CarrierProvider.unavailable("Twilio calls are not placed by this build yet"),
+                // The telnyx work fills this slot with its Call Control provider.
+                CarrierProvider.unavailable("Telnyx calls are not placed by this build yet: use a SIP trunk or Twilio number"));
         var network = new Conversations.Network(new Endpoints(providerKeys, new BaseUrlPolicy(config.providers())),
                 new ToolCaller(workspaces::signingSecrets, urls::refusalAtDelivery, InstantSource.system()), Options.DEFAULT);
         var conversations = conversations(config.speech(), database, json, metrics, network);
