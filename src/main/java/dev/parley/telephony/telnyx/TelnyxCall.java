@@ -3,6 +3,7 @@ package dev.parley.telephony.telnyx;
 import dev.parley.amd.AnsweredBy;
 import dev.parley.call.EndReason;
 import dev.parley.media.MediaTransport;
+import dev.parley.number.CarrierNumber;
 import dev.parley.telephony.CallEnd;
 import dev.parley.telephony.CallListener;
 import dev.parley.telephony.TelephonyProvider;
@@ -37,13 +38,14 @@ final class TelnyxCall implements TelephonyProvider.Active, MediaStreams.Events 
     private static final int EVENTS_REMEMBERED = 256;
 
     private final String callId;
-    private final TelnyxAccount account;
+    private final CarrierNumber.Telnyx account;
     private final CallListener listener;
     private final CallControl api;
     private final InstantSource clock;
     private final ScheduledExecutorService timers;
     private final Duration streamWait;
     private final Runnable forget;
+    private final TelnyxCalls calls;
 
     private MediaStreams.Expected stream;
     private String callControlId;
@@ -62,8 +64,9 @@ final class TelnyxCall implements TelephonyProvider.Active, MediaStreams.Events 
     private ScheduledFuture<?> streamTimer;
     private final Set<String> seen = new HashSet<>();
 
-    TelnyxCall(String callId, TelnyxAccount account, CallListener listener, CallControl api, InstantSource clock,
-               ScheduledExecutorService timers, Duration streamWait, Runnable forget) {
+    TelnyxCall(String callId, CarrierNumber.Telnyx account, CallListener listener, CallControl api, InstantSource clock,
+               ScheduledExecutorService timers, Duration streamWait, TelnyxCalls calls, Runnable forget) {
+        this.calls = calls;
         this.callId = callId;
         this.account = account;
         this.listener = listener;
@@ -75,7 +78,7 @@ final class TelnyxCall implements TelephonyProvider.Active, MediaStreams.Events 
         this.lastHeard = clock.instant();
     }
 
-    TelnyxAccount account() {
+    CarrierNumber.Telnyx account() {
         return account;
     }
 
@@ -136,6 +139,7 @@ final class TelnyxCall implements TelephonyProvider.Active, MediaStreams.Events 
                     listener.answeredBy(new AnsweredBy(m.who(), m.beep(), 0.9, (int) Math.min(after, Integer.MAX_VALUE)));
                 }
                 case TelnyxOutcomes.Step.Hangup h -> {
+                    calls.hungUp(callId, h.cause());
                     finishLocked(TelnyxOutcomes.ended(h.cause(), h.sipCode(), answered, hangupWanted));
                     return;
                 }
@@ -260,6 +264,7 @@ final class TelnyxCall implements TelephonyProvider.Active, MediaStreams.Events 
             return false;
         }
         callControlId = id;
+        calls.placed(callId, id);
         return hangupWanted && !hangupSent;
     }
 

@@ -7,7 +7,9 @@ import dev.parley.call.EndReason;
 import dev.parley.error.Problem;
 import dev.parley.telephony.CallEnd;
 import dev.parley.telephony.CallListener;
+import dev.parley.telephony.CarrierProvider;
 import dev.parley.telephony.TelephonyProvider;
+import dev.parley.number.CarrierNumber;
 import dev.parley.telephony.stream.MediaStreams;
 import java.io.IOException;
 import java.net.URI;
@@ -21,7 +23,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * <p><b>Never a lost one.</b> A live call whose webhooks have been quiet for {@code reconcileAfter}
  * is looked up ({@code GET /v2/calls/{id}}, {@code is_alive}) and ended if Telnyx says it is over.
  */
-public final class TelnyxTelephonyProvider implements TelephonyProvider, TelnyxWebhooks {
+public final class TelnyxTelephonyProvider implements CarrierProvider<CarrierNumber.Telnyx>, TelnyxWebhooks {
     private static final Logger log = LoggerFactory.getLogger(TelnyxTelephonyProvider.class);
     static final String WEBHOOK_PATH = "/v1/carriers/telnyx/calls/{call_id}/events";
 
@@ -57,9 +58,8 @@ public final class TelnyxTelephonyProvider implements TelephonyProvider, TelnyxW
     }
 
     private final Settings settings;
-    private final TelnyxNumbers numbers;
+    private final TelnyxCalls calls;
     private final MediaStreams streams;
-    private final BiConsumer<String, String> carrierCallIds;
     private final ObjectMapper json;
     private final InstantSource clock;
     private final CallControl api;
@@ -67,13 +67,11 @@ public final class TelnyxTelephonyProvider implements TelephonyProvider, TelnyxW
     private final ScheduledExecutorService timers;
     private final Map<String, TelnyxCall> live = new ConcurrentHashMap<>();
 
-    /** @param carrierCallIds stores a call's {@code call_control_id} with the call (call id, carrier id) */
-    public TelnyxTelephonyProvider(Settings settings, TelnyxNumbers numbers, MediaStreams streams,
-                                   BiConsumer<String, String> carrierCallIds, ObjectMapper json, InstantSource clock) {
+    public TelnyxTelephonyProvider(Settings settings, TelnyxCalls calls, MediaStreams streams, ObjectMapper json,
+                                   InstantSource clock) {
         this.settings = settings;
-        this.numbers = numbers;
+        this.calls = calls;
         this.streams = streams;
-        this.carrierCallIds = carrierCallIds;
         this.json = json;
         this.clock = clock;
         this.api = new CallControl(settings.apiUrl(), json, settings.commandTimeout());
@@ -84,22 +82,16 @@ public final class TelnyxTelephonyProvider implements TelephonyProvider, TelnyxW
     }
 
     @Override
-    public Active dial(Dial dial, CallListener listener) {
-        Optional<TelnyxAccount> account = numbers.forDial(dial.workspaceId(), dial.fromNumber());
-        if (account.isEmpty() || dial.fromNumber().isEmpty()) {
-            listener.ended(CallEnd.remote(EndReason.CARRIER_ERROR, null, "no Telnyx number of this workspace to call from"));
-            return () -> { };
-        }
-        TelnyxCall call = new TelnyxCall(dial.callId(), account.get(), listener, api, clock, timers, settings.streamWait(),
+    public TelephonyProvider.Active dial(TelephonyProvider.Dial dial, CarrierNumber.Telnyx number, CallListener listener) {
+        TelnyxCall call = new TelnyxCall(dial.callId(), number, listener, api, clock, timers, settings.streamWait(), calls,
                 () -> live.remove(dial.callId()));
         live.put(dial.callId(), call);
+        calls.placed(dial.callId(), null); // before the dial: a webhook may come before its answer, to any node
         MediaStreams.Expected stream = streams.expect(dial.callId(), MediaStreams.Dialect.TELNYX, Optional.empty(), call);
         call.streamExpected(stream);
-        ObjectNode request = request(dial, account.get(), stream.url());
+        ObjectNode request = request(dial, number, stream.url());
         try {
-            String id = api.dial(account.get().apiKey(), request);
-            carrierCallIds.accept(dial.callId(), id);
-            call.dialed(id);
+            call.dialed(api.dial(number.apiKey(), request));
         } catch (CallControlException e) {
             if (e.outcomeUnknown()) {
                 log.warn("Telnyx did not answer the dial ({}); waiting for its webhooks", e.getMessage());
@@ -110,11 +102,11 @@ public final class TelnyxTelephonyProvider implements TelephonyProvider, TelnyxW
         return call;
     }
 
-    private ObjectNode request(Dial dial, TelnyxAccount account, URI streamUrl) {
+    private ObjectNode request(TelephonyProvider.Dial dial, CarrierNumber.Telnyx number, URI streamUrl) {
         ObjectNode r = json.createObjectNode()
-                .put("connection_id", account.connectionId())
+                .put("connection_id", number.connectionId())
                 .put("to", dial.toNumber())
-                .put("from", dial.fromNumber().orElseThrow())
+                .put("from", number.number())
                 .put("command_id", dial.callId())
                 .put("client_state", clientState(dial.callId()))
                 .put("webhook_url", webhookUrl(dial.callId()))
@@ -142,14 +134,14 @@ public final class TelnyxTelephonyProvider implements TelephonyProvider, TelnyxW
     @Override
     public void receive(String callId, String timestamp, String signatureHeader, byte[] body) {
         TelnyxCall call = live.get(callId);
-        TelnyxAccount account;
+        CarrierNumber.Telnyx account;
         boolean over = false;
         if (call != null) {
-            account = call.account();
+            account = call.number();
         } else {
-            TelnyxNumbers.Placed placed = numbers.forCall(callId).orElseThrow(() -> Problem.notFound("call_not_found",
+            TelnyxCalls.Placed placed = calls.find(callId).orElseThrow(() -> Problem.notFound("call_not_found",
                     "No call " + callId + " was placed through Telnyx; check the webhook URL"));
-            account = placed.account();
+            account = placed.number();
             over = placed.ended();
         }
         signature.verify(account.publicKey(), timestamp, signatureHeader, body);
@@ -173,10 +165,11 @@ public final class TelnyxTelephonyProvider implements TelephonyProvider, TelnyxW
     }
 
     /** A call of a node that died, found on recovery: hung up at Telnyx, which would otherwise keep it up until its time limit. */
+    @Override
     public void hangUpLost(String callId) {
-        numbers.forCall(callId).ifPresent(placed -> placed.callControlId().ifPresent(id -> {
+        calls.find(callId).ifPresent(placed -> placed.callControlId().ifPresent(id -> {
             try {
-                api.hangup(placed.account().apiKey(), id, callId + ":lost");
+                api.hangup(placed.number().apiKey(), id, callId + ":lost");
             } catch (CallControlException e) {
                 log.info("Telnyx did not take the hang-up of a lost call: {}", e.getMessage());
             }
