@@ -13,6 +13,12 @@ import dev.parley.analysis.CallAnalyst;
 import dev.parley.ai.sphinx.RecognizerPool;
 import dev.parley.ai.sphinx.SphinxSpeechToText;
 import dev.parley.api.ApiServer;
+import dev.parley.telephony.stream.CarrierStreams;
+import dev.parley.telephony.telnyx.TelnyxCallStore;
+import dev.parley.telephony.telnyx.TelnyxTelephonyProvider;
+import java.util.function.Supplier;
+import java.net.URI;
+import java.util.concurrent.atomic.AtomicReference;
 import dev.parley.api.Json;
 import dev.parley.assistant.AssistantService;
 import dev.parley.assistant.AssistantStore;
@@ -78,10 +84,13 @@ public final class ParleyApp implements AutoCloseable {
     private final KeyUsage keyUsage;
     private final JvmGcMetrics gcMetrics;
     private final ProviderKeys providerKeys;
+    private final CarrierStreams mediaStreams;
 
     private ParleyApp(Database database, WebhookDispatcher webhooks, CallService calls, CallTransitions transitions,
-                      Dialer dialer, ApiServer api, KeyUsage keyUsage, JvmGcMetrics gcMetrics, ProviderKeys providerKeys) {
+                      Dialer dialer, ApiServer api, KeyUsage keyUsage, JvmGcMetrics gcMetrics, ProviderKeys providerKeys,
+                      CarrierStreams mediaStreams) {
         this.providerKeys = providerKeys;
+        this.mediaStreams = mediaStreams;
         this.keyUsage = keyUsage;
         this.dialer = dialer;
         this.database = database;
@@ -120,9 +129,17 @@ public final class ParleyApp implements AutoCloseable {
                 log.warn("Twilio or Telnyx numbers are set up but public.url is not: their calls cannot reach this node. Set public.url"
                         + " (PARLEY_PUBLIC_URL) to the https:// address the carriers reach Parley at (a tunnel works) and restart");
             }
+            // Carriers reach the node at public.url; without it (tests, a first look), at the address it
+            // listens on, known once the API has started (its port may be chosen then).
+            var listening = new AtomicReference<URI>();
+            Supplier<URI> publicBase = () -> config.carriers().publicUrl().orElseGet(listening::get);
+            var mediaStreams = new CarrierStreams(publicBase);
+            mediaStreams.bindMetrics(metrics);
+            var telnyx = new TelnyxTelephonyProvider(TelnyxTelephonyProvider.Settings.of(config.carriers().telnyxApi(), publicBase),
+                    new TelnyxCallStore(database.jdbi(), phoneNumbers::routeFor), mediaStreams, json, clock);
             var recordings = RecordingStore.of(config.recordings(), database.jdbi(), config.dataDir().resolve("recordings"));
             Dialer dialer = config.telephony().dialerEnabled()
-                    ? startDialer(config, database, transitions, workspaces, phoneNumbers, recordings, credentials, urls, metrics, json)
+                    ? startDialer(config, database, transitions, workspaces, phoneNumbers, recordings, credentials, urls, metrics, json, telnyx)
                     : null;
             Runnable accepted = () -> {
                 webhooks.wake();
@@ -140,10 +157,11 @@ public final class ParleyApp implements AutoCloseable {
                     calls, hangups, workspaces, phoneNumbers, deliveries,
                     new Workspaces(database.jdbi()), new ApiKeyService(database.jdbi(), keyUsage, clock),
                     database, metrics, json, recordings, credentials, new DoNotCall(database.jdbi()),
-                    config.telephony().sipHost(), config.telephony().sipPort());
+                    config.telephony().sipHost(), config.telephony().sipPort(), telnyx);
             try {
-                ApiServer api = ApiServer.start(config.http(), services);
-                return new ParleyApp(database, webhooks, calls, transitions, dialer, api, keyUsage, gc, credentials);
+                ApiServer api = ApiServer.start(config.http(), services, mediaStreams);
+                listening.set(URI.create("http://" + reachable(config.http().host()) + ":" + api.port()));
+                return new ParleyApp(database, webhooks, calls, transitions, dialer, api, keyUsage, gc, credentials, mediaStreams);
             } catch (RuntimeException e) {
                 keyUsage.close();
                 calls.close();
@@ -162,7 +180,7 @@ public final class ParleyApp implements AutoCloseable {
     private static Dialer startDialer(ParleyConfig config, Database database, CallTransitions transitions,
                                       WorkspaceService workspaces, PhoneNumberService phoneNumbers, RecordingStore recordings,
                                       ProviderKeys providerKeys, WebhookUrlPolicy urls, MeterRegistry metrics,
-                                      ObjectMapper json) {
+                                      ObjectMapper json, TelnyxTelephonyProvider telnyx) {
         ParleyConfig.Telephony t = config.telephony();
         var ua = new SipUserAgent(new SipUserAgent.Settings(t.sipHost(), t.sipPort(), t.externalHost(), "Parley/0.1"));
         var sandbox = new SandboxRegistrations(database.jdbi());
@@ -180,8 +198,7 @@ public final class ParleyApp implements AutoCloseable {
         sip.bindMetrics(metrics);
         var provider = new RoutingTelephonyProvider(phoneNumbers::routeFor, sip,
                 CarrierProvider.unavailable("Twilio calls are not placed by this build yet"),
-                // The telnyx work fills this slot with its Call Control provider.
-                CarrierProvider.unavailable("Telnyx calls are not placed by this build yet: use a SIP trunk or Twilio number"));
+                telnyx);
         var network = new Conversations.Network(new Endpoints(providerKeys, new BaseUrlPolicy(config.providers())),
                 new ToolCaller(workspaces::signingSecrets, urls::refusalAtDelivery, InstantSource.system()), Options.DEFAULT);
         var conversations = conversations(config.speech(), database, json, metrics, network);
@@ -255,6 +272,18 @@ public final class ParleyApp implements AutoCloseable {
     }
 
     /** Status changes after acceptance: what the dialer and the conversation drive. */
+    /** Carriers' media streams: providers expect a call's stream here; tests attach fake carriers. */
+    public CarrierStreams mediaStreams() {
+        return mediaStreams;
+    }
+
+    private static String reachable(String listenHost) {
+        return switch (listenHost) {
+            case "0.0.0.0", "::", "" -> "127.0.0.1";
+            default -> listenHost.contains(":") ? "[" + listenHost + "]" : listenHost;
+        };
+    }
+
     public CallTransitions transitions() {
         return transitions;
     }

@@ -78,7 +78,7 @@ final class TelnyxCall implements TelephonyProvider.Active, MediaStreams.Events 
         this.lastHeard = clock.instant();
     }
 
-    CarrierNumber.Telnyx account() {
+    CarrierNumber.Telnyx number() {
         return account;
     }
 

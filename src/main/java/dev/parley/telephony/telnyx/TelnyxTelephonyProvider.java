@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,13 +47,15 @@ public final class TelnyxTelephonyProvider implements CarrierProvider<CarrierNum
 
     /**
      * @param apiUrl {@code telnyx.api.url}: scheme, host and port of Call Control
-     * @param publicUrl {@code public.url}: where Telnyx reaches this node's webhooks
+     * @param publicUrl {@code public.url}: where Telnyx reaches this node's webhooks (asked per call: a node
+     *     without the setting knows its own address only once it listens)
      * @param commandTimeout how long one command waits for Telnyx's answer before it is sent again
      * @param streamWait how long after the answer the media stream may take to start
      * @param reconcileAfter webhook silence after which a call is looked up
      */
-    public record Settings(URI apiUrl, URI publicUrl, Duration commandTimeout, Duration streamWait, Duration reconcileAfter) {
-        public static Settings of(URI apiUrl, URI publicUrl) {
+    public record Settings(URI apiUrl, Supplier<URI> publicUrl, Duration commandTimeout, Duration streamWait,
+                           Duration reconcileAfter) {
+        public static Settings of(URI apiUrl, Supplier<URI> publicUrl) {
             return new Settings(apiUrl, publicUrl, Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(60));
         }
     }
@@ -127,12 +130,13 @@ public final class TelnyxTelephonyProvider implements CarrierProvider<CarrierNum
 
     /** Where Telnyx sends this call's webhooks: one URL per call, so a webhook names its call before it is parsed. */
     String webhookUrl(String callId) {
-        String base = settings.publicUrl().toString().replaceAll("/+$", "");
+        String base = settings.publicUrl().get().toString().replaceAll("/+$", "");
         return base + WEBHOOK_PATH.replace("{call_id}", callId);
     }
 
     @Override
     public void receive(String callId, String timestamp, String signatureHeader, byte[] body) {
+        WebhookSignature.requireHeaders(timestamp, signatureHeader);
         TelnyxCall call = live.get(callId);
         CarrierNumber.Telnyx account;
         boolean over = false;

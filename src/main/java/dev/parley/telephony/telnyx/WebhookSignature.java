@@ -32,10 +32,7 @@ final class WebhookSignature {
 
     /** Throws a 403 saying what is wrong unless the webhook is Telnyx's, signed within the tolerance. */
     void verify(String publicKey, String timestamp, String signature, byte[] body) {
-        if (timestamp == null || timestamp.isBlank() || signature == null || signature.isBlank()) {
-            throw refused("webhook_unsigned", "A Telnyx webhook must carry the headers telnyx-timestamp and"
-                    + " telnyx-signature-ed25519; this one did not, so it was not accepted");
-        }
+        requireHeaders(timestamp, signature);
         long seconds;
         try {
             seconds = Long.parseLong(timestamp.strip());
@@ -64,6 +61,14 @@ final class WebhookSignature {
             }
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw refused("webhook_signature_invalid", "telnyx-signature-ed25519 cannot be checked: " + e.getClass().getSimpleName());
+        }
+    }
+
+    /** Refuses a request without the signature's headers before anything is looked up for it. */
+    static void requireHeaders(String timestamp, String signature) {
+        if (timestamp == null || timestamp.isBlank() || signature == null || signature.isBlank()) {
+            throw refused("webhook_unsigned", "A Telnyx webhook must carry the headers telnyx-timestamp and"
+                    + " telnyx-signature-ed25519; this one did not, so it was not accepted");
         }
     }
 

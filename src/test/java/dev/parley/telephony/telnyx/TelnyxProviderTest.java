@@ -8,6 +8,7 @@ import dev.parley.amd.AnsweredBy;
 import dev.parley.call.EndReason;
 import dev.parley.error.Problem;
 import dev.parley.media.MediaTransport;
+import dev.parley.number.CarrierNumber;
 import dev.parley.support.FakeTelnyx;
 import dev.parley.telephony.CallEnd;
 import dev.parley.telephony.CallListener;
@@ -49,12 +50,34 @@ class TelnyxProviderTest {
     private final Streams streams = new Streams();
     private final AtomicInteger seq = new AtomicInteger();
     private final Map<String, String> carrierIds = new ConcurrentHashMap<>();
-    private TelnyxAccount account;
+    private final Map<String, String> carrierCodes = new ConcurrentHashMap<>();
+    /** The call's row as far as the provider keeps anything in it. */
+    private final TelnyxCalls calls = new TelnyxCalls() {
+        @Override
+        public void placed(String callId, String callControlId) {
+            if (callControlId != null) {
+                carrierIds.put(callId, callControlId);
+            }
+        }
+
+        @Override
+        public void hungUp(String callId, String cause) {
+            carrierCodes.put(callId, cause);
+        }
+
+        @Override
+        public Optional<Placed> find(String callId) {
+            // Asked only about calls no longer live here: in these tests, calls that ended.
+            return callId.startsWith("c_") ? Optional.of(new Placed(account, true, Optional.ofNullable(carrierIds.get(callId))))
+                    : Optional.empty();
+        }
+    };
+    private CarrierNumber.Telnyx account;
 
     @BeforeEach
     void start() throws Exception {
         telnyx = new FakeTelnyx(API_KEY);
-        account = new TelnyxAccount(API_KEY, "conn-1", telnyx.publicKey());
+        account = new CarrierNumber.Telnyx("+14155550100", API_KEY, "conn-1", telnyx.publicKey());
         route = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         route.createContext("/v1/carriers/telnyx/calls/", x -> {
             try (x) {
@@ -75,20 +98,8 @@ class TelnyxProviderTest {
 
     private TelnyxTelephonyProvider provider(Duration commandTimeout, Duration streamWait) {
         var settings = new TelnyxTelephonyProvider.Settings(telnyx.url(),
-                URI.create("http://127.0.0.1:" + route.getAddress().getPort() + "/"), commandTimeout, streamWait, Duration.ofHours(1));
-        TelnyxNumbers numbers = new TelnyxNumbers() {
-            @Override
-            public Optional<TelnyxAccount> forDial(String workspaceId, Optional<String> fromNumber) {
-                return Optional.of(account);
-            }
-
-            @Override
-            public Optional<Placed> forCall(String callId) {
-                // Asked only about calls no longer live here: in these tests, calls that ended.
-                return callId.startsWith("c_") ? Optional.of(new Placed(account, true, Optional.empty())) : Optional.empty();
-            }
-        };
-        return new TelnyxTelephonyProvider(settings, numbers, streams, carrierIds::put, JSON, InstantSource.system());
+                () -> URI.create("http://127.0.0.1:" + route.getAddress().getPort() + "/"), commandTimeout, streamWait, Duration.ofHours(1));
+        return new TelnyxTelephonyProvider(settings, calls, streams, JSON, InstantSource.system());
     }
 
     @AfterEach
@@ -128,6 +139,7 @@ class TelnyxProviderTest {
         assertThat(p.listener.next()).isEqualTo("answered with audio");
         telnyx.hangup(p.call, "normal_clearing", "200");
         assertThat(p.listener.next()).isEqualTo("ended callee-ended 200 remote: telnyx normal_clearing (SIP 200)");
+        assertThat(carrierCodes).containsEntry(p.callId, "normal_clearing");
         assertThat(p.listener.events).isEmpty();
     }
 
@@ -235,7 +247,7 @@ class TelnyxProviderTest {
                 .isEqualTo(403);
         String old = Long.toString(Instant.now().minus(Duration.ofMinutes(6)).getEpochSecond());
         assertThat(telnyx.post(url, body, old, telnyx.sign(old, body)).statusCode()).isEqualTo(403);
-        account = new TelnyxAccount(API_KEY, "conn-1", FakeTelnyx.someOtherPublicKey());
+        account = new CarrierNumber.Telnyx("+14155550100", API_KEY, "conn-1", FakeTelnyx.someOtherPublicKey());
         Placed other = dial(false);
         assertThat(telnyx.hangup(other.call, "normal_clearing", "200")).isEqualTo(403);
         assertThat(p.listener.events.poll(200, TimeUnit.MILLISECONDS)).isNull();
@@ -278,11 +290,11 @@ class TelnyxProviderTest {
 
     @Test
     void aRefusedDialEndsTheCallAndNeverShowsTheKey() throws Exception {
-        account = new TelnyxAccount("KEYwrongSECRET", "conn-1", telnyx.publicKey());
+        account = new CarrierNumber.Telnyx("+14155550100", "KEYwrongSECRET", "conn-1", telnyx.publicKey());
         String callId = "c_" + seq.incrementAndGet();
         Listener listener = new Listener();
         provider.dial(new TelephonyProvider.Dial(callId, "w1", "+14155550123", Optional.of("+14155550100"),
-                Duration.ofSeconds(25), Duration.ofSeconds(300), false), listener);
+                Duration.ofSeconds(25), Duration.ofSeconds(300), false), account, listener);
         String end = listener.next();
         assertThat(end).startsWith("ended carrier-error null remote: Telnyx refused POST /v2/calls with 401 Authentication failed");
         assertThat(end).doesNotContain("KEYwrongSECRET");
@@ -298,7 +310,7 @@ class TelnyxProviderTest {
         Listener listener = new Listener();
         int before = telnyx.calls.size();
         TelephonyProvider.Active active = provider.dial(new TelephonyProvider.Dial(callId, "w1", "+14155550123",
-                Optional.of("+14155550100"), Duration.ofSeconds(25), Duration.ofSeconds(300), detectMachines), listener);
+                Optional.of("+14155550100"), Duration.ofSeconds(25), Duration.ofSeconds(300), detectMachines), account, listener);
         return new Placed(callId, active, telnyx.awaitCall(before, Duration.ofSeconds(5)), listener);
     }
 
