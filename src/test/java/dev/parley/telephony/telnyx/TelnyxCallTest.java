@@ -38,7 +38,7 @@ class TelnyxCallTest {
         server = TestServer.start(Map.of(ConfigLoader.HTTP_PORT, Integer.toString(port),
                 ConfigLoader.PUBLIC_URL, "http://127.0.0.1:" + port,
                 ConfigLoader.TELNYX_API_URL, telnyx.url().toString(),
-                ConfigLoader.DIALER_ENABLED, "true"));
+                ConfigLoader.DIALER_ENABLED, "true", ConfigLoader.SPEECH_RECOGNIZERS, "1"));
         Http.Response r = server.http.request("POST", "/v1/admin/phone-number").headers(server.auth())
                 .json("{\"provider\":\"telnyx\",\"number\":\"" + FROM + "\",\"default\":true,\"api_key\":\"" + API_KEY
                         + "\",\"connection_id\":\"1684641123236054244\",\"public_key\":\"" + telnyx.publicKey() + "\"}").send();
