@@ -13,6 +13,12 @@ import dev.parley.analysis.CallAnalyst;
 import dev.parley.ai.sphinx.RecognizerPool;
 import dev.parley.ai.sphinx.SphinxSpeechToText;
 import dev.parley.api.ApiServer;
+import dev.parley.telephony.stream.CarrierStreams;
+import dev.parley.telephony.telnyx.TelnyxCallStore;
+import dev.parley.telephony.telnyx.TelnyxTelephonyProvider;
+import java.util.function.Supplier;
+import java.net.URI;
+import java.util.concurrent.atomic.AtomicReference;
 import dev.parley.api.Json;
 import dev.parley.assistant.AssistantService;
 import dev.parley.assistant.AssistantStore;
@@ -81,10 +87,13 @@ public final class ParleyApp implements AutoCloseable {
     private final KeyUsage keyUsage;
     private final JvmGcMetrics gcMetrics;
     private final ProviderKeys providerKeys;
+    private final CarrierStreams mediaStreams;
 
     private ParleyApp(Database database, WebhookDispatcher webhooks, CallService calls, CallTransitions transitions,
-                      Dialer dialer, ApiServer api, KeyUsage keyUsage, JvmGcMetrics gcMetrics, ProviderKeys providerKeys) {
+                      Dialer dialer, ApiServer api, KeyUsage keyUsage, JvmGcMetrics gcMetrics, ProviderKeys providerKeys,
+                      CarrierStreams mediaStreams) {
         this.providerKeys = providerKeys;
+        this.mediaStreams = mediaStreams;
         this.keyUsage = keyUsage;
         this.dialer = dialer;
         this.database = database;
@@ -96,18 +105,10 @@ public final class ParleyApp implements AutoCloseable {
     }
 
     public static ParleyApp start(ParleyConfig config) {
-        return start(config, NO_MEDIA_STREAMS);
+        return start(config, null);
     }
 
-    /**
-     * Until the WebSocket media stage is wired here, carrier calls have no audio path: they end
-     * {@code carrier-error} before Twilio is asked to dial, rather than ring a phone nobody talks on.
-     */
-    private static final MediaStreams NO_MEDIA_STREAMS = (callId, dialect, key, events) -> {
-        throw new IllegalStateException("this build has no media stream stage for carrier calls");
-    };
-
-    /** With the given media stage for carrier calls (tests pass a double of the WebSocket stage). */
+    /** @param streams the media stage for carrier calls in place of the node's own WebSocket one (a test double); null: the node's */
     public static ParleyApp start(ParleyConfig config, MediaStreams streams) {
         JulToSlf4j.install(); // before any library logs through java.util.logging
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -138,10 +139,19 @@ public final class ParleyApp implements AutoCloseable {
             }
             var twilioCallbacks = new TwilioCallbacks(config.carriers().publicUrl(), config.carriers().twilioApi(),
                     config.carriers().twilioTimeout(), database.jdbi(), phoneNumbers);
+            // Carriers reach the node at public.url; without it (tests, a first look), at the address it
+            // listens on, known once the API has started (its port may be chosen then).
+            var listening = new AtomicReference<URI>();
+            Supplier<URI> publicBase = () -> config.carriers().publicUrl().orElseGet(listening::get);
+            var mediaStreams = new CarrierStreams(publicBase);
+            mediaStreams.bindMetrics(metrics);
+            MediaStreams callStreams = streams != null ? streams : mediaStreams;
+            var telnyx = new TelnyxTelephonyProvider(TelnyxTelephonyProvider.Settings.of(config.carriers().telnyxApi(), publicBase),
+                    new TelnyxCallStore(database.jdbi(), phoneNumbers::routeFor), callStreams, json, clock);
             var recordings = RecordingStore.of(config.recordings(), database.jdbi(), config.dataDir().resolve("recordings"));
             Dialer dialer = config.telephony().dialerEnabled()
                     ? startDialer(config, database, transitions, workspaces, phoneNumbers, recordings, credentials, urls, metrics, json,
-                            twilioCallbacks, streams)
+                            twilioCallbacks, callStreams, telnyx)
                     : null;
             Runnable accepted = () -> {
                 webhooks.wake();
@@ -159,10 +169,11 @@ public final class ParleyApp implements AutoCloseable {
                     calls, hangups, workspaces, phoneNumbers, deliveries,
                     new Workspaces(database.jdbi()), new ApiKeyService(database.jdbi(), keyUsage, clock),
                     database, metrics, json, recordings, credentials, new DoNotCall(database.jdbi()),
-                    config.telephony().sipHost(), config.telephony().sipPort(), twilioCallbacks);
+                    config.telephony().sipHost(), config.telephony().sipPort(), twilioCallbacks, telnyx);
             try {
-                ApiServer api = ApiServer.start(config.http(), services);
-                return new ParleyApp(database, webhooks, calls, transitions, dialer, api, keyUsage, gc, credentials);
+                ApiServer api = ApiServer.start(config.http(), services, mediaStreams);
+                listening.set(URI.create("http://" + reachable(config.http().host()) + ":" + api.port()));
+                return new ParleyApp(database, webhooks, calls, transitions, dialer, api, keyUsage, gc, credentials, mediaStreams);
             } catch (RuntimeException e) {
                 keyUsage.close();
                 calls.close();
@@ -181,7 +192,8 @@ public final class ParleyApp implements AutoCloseable {
     private static Dialer startDialer(ParleyConfig config, Database database, CallTransitions transitions,
                                       WorkspaceService workspaces, PhoneNumberService phoneNumbers, RecordingStore recordings,
                                       ProviderKeys providerKeys, WebhookUrlPolicy urls, MeterRegistry metrics,
-                                      ObjectMapper json, TwilioCallbacks twilioCallbacks, MediaStreams streams) {
+                                      ObjectMapper json, TwilioCallbacks twilioCallbacks, MediaStreams streams,
+                                      TelnyxTelephonyProvider telnyx) {
         ParleyConfig.Telephony t = config.telephony();
         var ua = new SipUserAgent(new SipUserAgent.Settings(t.sipHost(), t.sipPort(), t.externalHost(), "Parley/0.1"));
         var sandbox = new SandboxRegistrations(database.jdbi());
@@ -200,8 +212,7 @@ public final class ParleyApp implements AutoCloseable {
         var provider = new RoutingTelephonyProvider(phoneNumbers::routeFor, sip,
                 new TwilioTelephonyProvider(twilioCallbacks, streams, config.carriers().twilioQuiet(), config.carriers().twilioTimeout(),
                         InstantSource.system()),
-                // The telnyx work fills this slot with its Call Control provider.
-                CarrierProvider.unavailable("Telnyx calls are not placed by this build yet: use a SIP trunk or Twilio number"));
+                telnyx);
         var network = new Conversations.Network(new Endpoints(providerKeys, new BaseUrlPolicy(config.providers())),
                 new ToolCaller(workspaces::signingSecrets, urls::refusalAtDelivery, InstantSource.system()), Options.DEFAULT);
         var conversations = conversations(config.speech(), database, json, metrics, network);
@@ -275,6 +286,18 @@ public final class ParleyApp implements AutoCloseable {
     }
 
     /** Status changes after acceptance: what the dialer and the conversation drive. */
+    /** Carriers' media streams: providers expect a call's stream here; tests attach fake carriers. */
+    public CarrierStreams mediaStreams() {
+        return mediaStreams;
+    }
+
+    private static String reachable(String listenHost) {
+        return switch (listenHost) {
+            case "0.0.0.0", "::", "" -> "127.0.0.1";
+            default -> listenHost.contains(":") ? "[" + listenHost + "]" : listenHost;
+        };
+    }
+
     public CallTransitions transitions() {
         return transitions;
     }

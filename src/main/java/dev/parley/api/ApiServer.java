@@ -13,6 +13,8 @@ import dev.parley.number.PhoneNumberService;
 import dev.parley.number.SandboxRegistrations;
 import dev.parley.recording.RecordingStore;
 import dev.parley.store.Database;
+import dev.parley.telephony.stream.CarrierStreams;
+import dev.parley.telephony.telnyx.TelnyxWebhooks;
 import dev.parley.telephony.twilio.TwilioCallbacks;
 import dev.parley.tenancy.ApiKeyService;
 import dev.parley.tenancy.AuthException;
@@ -49,7 +51,7 @@ public final class ApiServer implements AutoCloseable {
                            Workspaces workspaceAdmin, ApiKeyService apiKeys,
                            Database database, PrometheusMeterRegistry metrics, ObjectMapper json,
                            RecordingStore recordings, ProviderCredentials credentials, DoNotCall doNotCall,
-                           String sipHost, int sipPort, TwilioCallbacks twilioCallbacks) {}
+                           String sipHost, int sipPort, TwilioCallbacks twilioCallbacks, TelnyxWebhooks telnyx) {}
 
     private final Javalin javalin;
 
@@ -57,7 +59,8 @@ public final class ApiServer implements AutoCloseable {
         this.javalin = javalin;
     }
 
-    public static ApiServer start(ParleyConfig.Http http, Services services) {
+    /** @param streams carriers' media streams, served as WebSockets; null on a node that places no carrier calls */
+    public static ApiServer start(ParleyConfig.Http http, Services services, CarrierStreams streams) {
         Envelope envelope = new Envelope(services.json());
         HttpMetrics metrics = new HttpMetrics(services.metrics());
         List<Route> routes = routes(services, envelope);
@@ -78,6 +81,9 @@ public final class ApiServer implements AutoCloseable {
             });
             for (Route r : routes) {
                 config.routes.addHttpHandler(r.method(), r.path(), wrap(r, services.authenticator(), envelope, metrics));
+            }
+            if (streams != null) {
+                config.routes.ws(CarrierStreams.PATH, new StreamRoutes(streams)::configure);
             }
             config.routes.exception(HttpResponseException.class, (e, ctx) -> frameworkError(ctx, e, envelope, metrics));
             config.routes.error(404, ctx -> {
@@ -111,15 +117,17 @@ public final class ApiServer implements AutoCloseable {
         var tenancy = new TenancyRoutes(s.workspaceAdmin(), s.apiKeys(), envelope, s.json());
         var credentials = new CredentialRoutes(s.credentials(), envelope, s.json());
         var dnc = new DncRoutes(s.doNotCall(), envelope, s.json());
-        var carriers = new CarrierRoutes(s.twilioCallbacks(), envelope, s.json());
+        var carriers = new CarrierRoutes(s.twilioCallbacks(), s.telnyx(), envelope, s.json());
         return List.of(
                 open(HandlerType.GET, "/healthz", system::health),
                 open(HandlerType.GET, "/readyz", system::ready),
                 open(HandlerType.GET, "/metrics", system::metrics),
                 open(HandlerType.GET, "/v1/openapi.json", system::openApi),
-                // Twilio's own requests: no API key, a signature of the number's auth token instead.
+                // Carriers' own requests: no API key, the carrier's signature instead.
                 open(HandlerType.POST, "/v1/carriers/twilio/calls/{call_id}/status", carriers::twilioStatus),
                 open(HandlerType.POST, "/v1/carriers/twilio/calls/{call_id}/amd", carriers::twilioAmd),
+                open(HandlerType.GET, CarrierStreams.PATH, ctx -> StreamRoutes.upgradeRequired(ctx, envelope)),
+                open(HandlerType.POST, "/v1/carriers/telnyx/calls/{call_id}/events", carriers::telnyxEvent),
                 new Route(HandlerType.POST, "/v1/admin/assistant/call", Route.Access.KEY_CHECKED_BY_WRITE, calls::create),
                 authed(HandlerType.GET, "/v1/admin/assistant/calls", calls::list),
                 authed(HandlerType.GET, "/v1/admin/assistant/call/{call_id}", calls::get),

@@ -2,20 +2,27 @@ package dev.parley.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.error.Problem;
+import dev.parley.telephony.telnyx.TelnyxWebhooks;
 import dev.parley.telephony.twilio.TwilioCallbacks;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code /v1/carriers/...}: what carriers send about the calls they carry, verified by their signatures, not API keys. */
+/**
+ * {@code /v1/carriers/...}: what carriers send about the calls they carry. Open routes (a carrier
+ * holds no API key), each request proven by the carrier's own signature, checked by the carrier's
+ * provider before anything is read.
+ */
 final class CarrierRoutes {
     private final TwilioCallbacks twilio;
+    private final TelnyxWebhooks telnyx;
     private final Envelope envelope;
     private final ObjectMapper json;
 
-    CarrierRoutes(TwilioCallbacks twilio, Envelope envelope, ObjectMapper json) {
+    CarrierRoutes(TwilioCallbacks twilio, TelnyxWebhooks telnyx, Envelope envelope, ObjectMapper json) {
         this.twilio = twilio;
+        this.telnyx = telnyx;
         this.envelope = envelope;
         this.json = json;
     }
@@ -26,6 +33,13 @@ final class CarrierRoutes {
 
     void twilioAmd(Context ctx) {
         receive(ctx, TwilioCallbacks.Kind.AMD);
+    }
+
+    /** {@code POST /v1/carriers/telnyx/calls/{call_id}/events}: one Call Control webhook, Ed25519-signed. */
+    void telnyxEvent(Context ctx) {
+        telnyx.receive(ctx.pathParam("call_id"), ctx.header("telnyx-timestamp"), ctx.header("telnyx-signature-ed25519"),
+                ctx.bodyAsBytes());
+        envelope.ok(ctx, "Event received", null);
     }
 
     private void receive(Context ctx, TwilioCallbacks.Kind kind) {

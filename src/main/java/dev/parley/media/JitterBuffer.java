@@ -16,7 +16,7 @@ import java.util.TreeMap;
  *
  * <p>Not thread-safe: one receiver offers and one playout clock polls, under the caller's lock.
  */
-final class JitterBuffer {
+public final class JitterBuffer {
     private static final long FRAME_NANOS = 20_000_000L;
     private static final int MIN_FRAMES = 1;
     private static final int MAX_FRAMES = 10;

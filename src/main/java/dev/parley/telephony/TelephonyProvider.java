@@ -10,8 +10,17 @@ import java.util.Optional;
  */
 public interface TelephonyProvider extends AutoCloseable {
 
-    /** @param ringTimeout how long the caller lets it ring: the owner cancels then; a carrier may take it too */
-    record Dial(String callId, String workspaceId, String toNumber, Optional<String> fromNumber, Duration ringTimeout) {}
+    /**
+     * @param ringTimeout how long the caller lets it ring: the owner cancels then; a carrier may take it too
+     * @param maxDuration the call's limit from the answer: the owner hangs up then; a carrier may back it up
+     * @param detectMachines whether the assistant asks who answered: a carrier that detects machines is asked to
+     */
+    record Dial(String callId, String workspaceId, String toNumber, Optional<String> fromNumber, Duration ringTimeout,
+                Duration maxDuration, boolean detectMachines) {
+        public Dial(String callId, String workspaceId, String toNumber, Optional<String> fromNumber, Duration ringTimeout) {
+            this(callId, workspaceId, toNumber, fromNumber, ringTimeout, Duration.ofHours(1), false);
+        }
+    }
 
     /** A call being placed or in progress. */
     interface Active {

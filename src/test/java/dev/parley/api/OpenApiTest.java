@@ -40,7 +40,7 @@ class OpenApiTest {
                 }
             }
 
-            var services = new ApiServer.Services(null, null, null, null, null, null, null, null, null, null, null, Json.mapper(), null, null, null, "127.0.0.1", 5060, null);
+            var services = new ApiServer.Services(null, null, null, null, null, null, null, null, null, null, null, Json.mapper(), null, null, null, "127.0.0.1", 5060, null, null);
             Set<String> routed = new TreeSet<>();
             Set<String> routedWithAuth = new TreeSet<>();
             for (Route r : ApiServer.routes(services, new Envelope(Json.mapper()))) {
@@ -57,7 +57,7 @@ class OpenApiTest {
             for (String op : routed) {
                 String[] parts = op.split(" ", 2);
                 String path = parts[1].replace("{call_id}", "c_000000000000000000000000").replace("{id}", "000000000000000000000000")
-                        .replace("{provider}", "openai").replace("{number}", "%2B14155550123");
+                        .replace("{carrier}", "twilio").replace("{provider}", "openai").replace("{number}", "%2B14155550123");
                 int status = server.http.request(parts[0], path).send().status();
                 assertThat(status).as(op).isNotIn(404, 405);
             }

@@ -81,7 +81,7 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
         this.databaseUrl = databaseUrl;
         try {
             Map<String, String> values = new java.util.HashMap<>(settings);
-            values.put(ConfigLoader.HTTP_PORT, "0");
+            values.putIfAbsent(ConfigLoader.HTTP_PORT, "0"); // a fixed port when public.url must name it (carrier tests)
             values.put(ConfigLoader.DATABASE_URL, databaseUrl);
             values.putIfAbsent(ConfigLoader.DATA_DIR, Files.createTempDirectory("parley-test").toString());
             // Nodes of one database share the master key, as they must in production.

@@ -3,7 +3,10 @@ package dev.parley.telephony.sip;
 import dev.parley.call.EndReason;
 import dev.parley.telephony.CallEnd;
 
-/** The one place where SIP final responses become an ended reason (DESIGN.md's table). */
+/**
+ * The one place where SIP final responses become an ended reason (DESIGN.md's table); carriers that
+ * report a SIP code with a cause that says nothing more (Telnyx) read it here too.
+ */
 public final class SipOutcomes {
     private SipOutcomes() {}
 
