@@ -10,6 +10,7 @@ import dev.parley.webhook.Outbox;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
@@ -103,7 +104,7 @@ final class Retries {
             return new Decision.Refused(refusal.get());
         }
         int next = ended.attempt() + 1;
-        Instant due = now.plus(rule.backoff().before(next));
+        Instant due = now.plus(rule.backoff().before(next)).truncatedTo(ChronoUnit.MILLIS); // as readable in the history as in GET
         String root = ended.parentCallId() == null ? ended.id() : ended.parentCallId();
         String id = CallIds.next();
         boolean created = h.createUpdate("""

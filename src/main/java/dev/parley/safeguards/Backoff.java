@@ -40,7 +40,11 @@ public sealed interface Backoff {
         public JsonNode write() {
             ObjectNode o = JsonNodeFactory.instance.objectNode();
             o.put("initial_seconds", initialSeconds);
-            o.put("multiplier", multiplier);
+            if (multiplier == Math.rint(multiplier)) {
+                o.put("multiplier", (long) multiplier); // 2, as it was most likely written, not 2.0
+            } else {
+                o.put("multiplier", multiplier);
+            }
             o.put("max_seconds", maxSeconds);
             return o;
         }
