@@ -28,7 +28,7 @@ public record RetryRule(Set<RetryOutcome> on, int maxAttempts, Backoff backoff) 
         on = on.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(on));
     }
 
-    /** Whether a call that was attempt {@code attempt} and ended with {@code outcome} gets another. */
+    /** Whether a call that ended with {@code outcome} is tried again (attempts left allowing). */
     public boolean wants(RetryOutcome outcome) {
         return on.contains(outcome);
     }
