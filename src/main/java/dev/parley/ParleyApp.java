@@ -36,7 +36,12 @@ import dev.parley.number.PhoneNumberService;
 import dev.parley.number.SandboxRegistrations;
 import dev.parley.recording.RecordingStore;
 import dev.parley.store.Database;
+import dev.parley.telephony.CarrierProvider;
+import dev.parley.telephony.RoutingTelephonyProvider;
 import dev.parley.telephony.sip.SipTelephonyProvider;
+import dev.parley.telephony.stream.MediaStreams;
+import dev.parley.telephony.twilio.TwilioCallbacks;
+import dev.parley.telephony.twilio.TwilioTelephonyProvider;
 import dev.parley.telephony.sip.SipUserAgent;
 import dev.parley.tenancy.ApiKeyService;
 import dev.parley.tenancy.Authenticator;
@@ -66,6 +71,7 @@ import java.time.InstantSource;
 
 /** The running platform: database, services and HTTP API, wired by hand in this one place. */
 public final class ParleyApp implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ParleyApp.class);
     private final Database database;
     private final WebhookDispatcher webhooks;
     private final CallService calls;
@@ -90,6 +96,19 @@ public final class ParleyApp implements AutoCloseable {
     }
 
     public static ParleyApp start(ParleyConfig config) {
+        return start(config, NO_MEDIA_STREAMS);
+    }
+
+    /**
+     * Until the WebSocket media stage is wired here, carrier calls have no audio path: they end
+     * {@code carrier-error} before Twilio is asked to dial, rather than ring a phone nobody talks on.
+     */
+    private static final MediaStreams NO_MEDIA_STREAMS = (callId, dialect, key, events) -> {
+        throw new IllegalStateException("this build has no media stream stage for carrier calls");
+    };
+
+    /** With the given media stage for carrier calls (tests pass a double of the WebSocket stage). */
+    public static ParleyApp start(ParleyConfig config, MediaStreams streams) {
         JulToSlf4j.install(); // before any library logs through java.util.logging
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
@@ -112,10 +131,17 @@ public final class ParleyApp implements AutoCloseable {
             var webhooks = new WebhookDispatcher(deliveries, workspaces, urls, config.webhooks(), clock, metrics);
             var callStore = new CallStore(database.jdbi(), database.dataSource(), json);
             var transitions = new CallTransitions(database.jdbi(), callStore, new Outbox(json), json, clock, webhooks::wake, metrics);
-            var phoneNumbers = new PhoneNumberService(database.jdbi(), secretBox);
+            var phoneNumbers = new PhoneNumberService(database.jdbi(), secretBox, config.carriers().publicUrl());
+            if (config.carriers().publicUrl().isEmpty() && phoneNumbers.anyCarrierNumbers()) {
+                log.warn("Twilio or Telnyx numbers are set up but public.url is not: their calls cannot reach this node. Set public.url"
+                        + " (PARLEY_PUBLIC_URL) to the https:// address the carriers reach Parley at (a tunnel works) and restart");
+            }
+            var twilioCallbacks = new TwilioCallbacks(config.carriers().publicUrl(), config.carriers().twilioApi(),
+                    config.carriers().twilioTimeout(), database.jdbi(), phoneNumbers);
             var recordings = RecordingStore.of(config.recordings(), database.jdbi(), config.dataDir().resolve("recordings"));
             Dialer dialer = config.telephony().dialerEnabled()
-                    ? startDialer(config, database, transitions, workspaces, phoneNumbers, recordings, credentials, urls, metrics, json)
+                    ? startDialer(config, database, transitions, workspaces, phoneNumbers, recordings, credentials, urls, metrics, json,
+                            twilioCallbacks, streams)
                     : null;
             Runnable accepted = () -> {
                 webhooks.wake();
@@ -133,7 +159,7 @@ public final class ParleyApp implements AutoCloseable {
                     calls, hangups, workspaces, phoneNumbers, deliveries,
                     new Workspaces(database.jdbi()), new ApiKeyService(database.jdbi(), keyUsage, clock),
                     database, metrics, json, recordings, credentials, new DoNotCall(database.jdbi()),
-                    config.telephony().sipHost(), config.telephony().sipPort());
+                    config.telephony().sipHost(), config.telephony().sipPort(), twilioCallbacks);
             try {
                 ApiServer api = ApiServer.start(config.http(), services);
                 return new ParleyApp(database, webhooks, calls, transitions, dialer, api, keyUsage, gc, credentials);
@@ -155,7 +181,7 @@ public final class ParleyApp implements AutoCloseable {
     private static Dialer startDialer(ParleyConfig config, Database database, CallTransitions transitions,
                                       WorkspaceService workspaces, PhoneNumberService phoneNumbers, RecordingStore recordings,
                                       ProviderKeys providerKeys, WebhookUrlPolicy urls, MeterRegistry metrics,
-                                      ObjectMapper json) {
+                                      ObjectMapper json, TwilioCallbacks twilioCallbacks, MediaStreams streams) {
         ParleyConfig.Telephony t = config.telephony();
         var ua = new SipUserAgent(new SipUserAgent.Settings(t.sipHost(), t.sipPort(), t.externalHost(), "Parley/0.1"));
         var sandbox = new SandboxRegistrations(database.jdbi());
@@ -168,9 +194,14 @@ public final class ParleyApp implements AutoCloseable {
         } catch (UnknownHostException e) {
             throw new ConfigException("sip.listen host '" + t.sipHost() + "' does not resolve");
         }
-        var provider = new SipTelephonyProvider(ua, t.sipHost(), t.trunk(), sandbox,
+        var sip = new SipTelephonyProvider(ua, t.sipHost(), t.trunk(), sandbox,
                 new RtpPorts(rtpHost, t.rtpFirst(), t.rtpLast()), phoneNumbers::trunkFor);
-        provider.bindMetrics(metrics);
+        sip.bindMetrics(metrics);
+        var provider = new RoutingTelephonyProvider(phoneNumbers::routeFor, sip,
+                new TwilioTelephonyProvider(twilioCallbacks, streams, config.carriers().twilioQuiet(), config.carriers().twilioTimeout(),
+                        InstantSource.system()),
+                // The telnyx work fills this slot with its Call Control provider.
+                CarrierProvider.unavailable("Telnyx calls are not placed by this build yet: use a SIP trunk or Twilio number"));
         var network = new Conversations.Network(new Endpoints(providerKeys, new BaseUrlPolicy(config.providers())),
                 new ToolCaller(workspaces::signingSecrets, urls::refusalAtDelivery, InstantSource.system()), Options.DEFAULT);
         var conversations = conversations(config.speech(), database, json, metrics, network);

@@ -25,6 +25,7 @@ public final class CallJson {
         } else {
             o.put("sip_code", c.sipCode());
         }
+        o.put("carrier_code", c.carrierCode());
         time(o, "started_at", c.startedAt());
         time(o, "answered_at", c.answeredAt());
         time(o, "ended_at", c.endedAt());

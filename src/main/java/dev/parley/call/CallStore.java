@@ -23,7 +23,7 @@ public final class CallStore {
             metadata::text AS metadata, webhook_url, ended_reason, sip_code, created_at, updated_at, started_at,
             answered_at, ended_at, scheduled_at, dtmf, seq, summary, structured_data::text AS structured_data,
             llm_prompt_tokens, llm_completion_tokens, stt_seconds, tts_characters, answered_by, answered_by_beep,
-            answered_by_confidence, answered_by_ms, attempt, parent_call_id""";
+            answered_by_confidence, answered_by_ms, carrier_code, attempt, parent_call_id""";
 
     /** Takes over a key older than 24 hours; a key held by an open transaction makes this wait for it. */
     private static final String CLAIM_KEY = """
@@ -121,7 +121,7 @@ public final class CallStore {
         return new Row(new Call(c.id(), c.workspaceId(), c.assistantId(), c.toNumber(), c.fromNumber(), c.status(),
                 c.variables(), c.metadata(), c.webhookUrl(), c.endedReason(), c.sipCode(), c.createdAt(), c.updatedAt(),
                 c.startedAt(), c.answeredAt(), c.endedAt(), c.scheduledAt(), c.dtmf(), history, transcript, c.summary(),
-                c.structuredData(), c.usage(), c.answeredBy(), c.attempt(), c.parentCallId()), r.seq());
+                c.structuredData(), c.usage(), c.answeredBy(), c.carrierCode(), c.attempt(), c.parentCallId()), r.seq());
     }
 
     private Row row(ResultSet rs, List<CallEvent> history) throws SQLException {
@@ -140,7 +140,7 @@ public final class CallStore {
                     rs.getString("summary"), structuredData == null ? null : json.readTree(structuredData),
                     new Usage.Snapshot(rs.getLong("llm_prompt_tokens"), rs.getLong("llm_completion_tokens"),
                             rs.getDouble("stt_seconds"), rs.getLong("tts_characters")),
-                    answeredBy(rs), rs.getInt("attempt"), rs.getString("parent_call_id"));
+                    answeredBy(rs), rs.getString("carrier_code"), rs.getInt("attempt"), rs.getString("parent_call_id"));
             return new Row(call, rs.getLong("seq"));
         } catch (IOException e) {
             throw new SQLException("call " + rs.getString("id") + " has unreadable JSON", e);

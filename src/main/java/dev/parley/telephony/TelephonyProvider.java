@@ -4,7 +4,8 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * How Parley places a call: SIP today, Twilio later. Wired by hand in {@code ParleyApp}.
+ * How Parley places a call: over SIP, or a carrier's REST API ({@link RoutingTelephonyProvider} picks
+ * per call). Wired by hand in {@code ParleyApp}.
  * {@link #dial} returns at once; what happens next arrives on the listener.
  */
 public interface TelephonyProvider extends AutoCloseable {
@@ -31,6 +32,14 @@ public interface TelephonyProvider extends AutoCloseable {
     }
 
     Active dial(Dial dial, CallListener listener);
+
+    /**
+     * A call placed from a node that died and found on recovery: hang it up at the carrier if it still
+     * lives there. SIP needs nothing (the far end's session timers and the lost media end it); a REST
+     * carrier's call would otherwise go on, billed, until its time limit. Best effort, may block briefly.
+     */
+    default void hangUpLost(String callId) {
+    }
 
     @Override
     void close();

@@ -4,7 +4,7 @@ import dev.parley.call.EndReason;
 import dev.parley.telephony.CallEnd;
 
 /** The one place where SIP final responses become an ended reason (DESIGN.md's table). */
-final class SipOutcomes {
+public final class SipOutcomes {
     private SipOutcomes() {}
 
     /** @param weCanceled a CANCEL of ours went out before this final response */
