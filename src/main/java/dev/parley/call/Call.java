@@ -13,6 +13,8 @@ import java.util.Optional;
  * analyzed ({@link CallAnalysis}); {@code usage} is zero until it ended; {@code answeredBy} is null
  * until a detector (or the carrier) decided, and on calls that do not detect machines;
  * {@code carrierCode} is a carrier's own code for the call's end (Twilio's ErrorCode or SipResponseCode).
+ * {@code attempt} is 1 for a call created through the API and n for its nth try under a retry rule;
+ * {@code parentCallId} is the first attempt's id on every later one (null on the first).
  */
 public record Call(
         String id,
@@ -39,7 +41,9 @@ public record Call(
         JsonNode structuredData,
         Usage.Snapshot usage,
         AnsweredBy answeredBy,
-        String carrierCode) {
+        String carrierCode,
+        int attempt,
+        String parentCallId) {
 
     /** Talk time: from answer to end, once both are known. */
     public Optional<Long> durationSeconds() {
