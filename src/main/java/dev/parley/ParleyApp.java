@@ -14,6 +14,9 @@ import dev.parley.ai.sphinx.RecognizerPool;
 import dev.parley.ai.sphinx.SphinxSpeechToText;
 import dev.parley.api.ApiServer;
 import dev.parley.telephony.stream.CarrierStreams;
+import dev.parley.telephony.telnyx.TelnyxCallStore;
+import dev.parley.telephony.telnyx.TelnyxTelephonyProvider;
+import java.util.function.Supplier;
 import java.net.URI;
 import java.util.concurrent.atomic.AtomicReference;
 import dev.parley.api.Json;
@@ -39,7 +42,12 @@ import dev.parley.number.PhoneNumberService;
 import dev.parley.number.SandboxRegistrations;
 import dev.parley.recording.RecordingStore;
 import dev.parley.store.Database;
+import dev.parley.telephony.CarrierProvider;
+import dev.parley.telephony.RoutingTelephonyProvider;
 import dev.parley.telephony.sip.SipTelephonyProvider;
+import dev.parley.telephony.stream.MediaStreams;
+import dev.parley.telephony.twilio.TwilioCallbacks;
+import dev.parley.telephony.twilio.TwilioTelephonyProvider;
 import dev.parley.telephony.sip.SipUserAgent;
 import dev.parley.tenancy.ApiKeyService;
 import dev.parley.tenancy.Authenticator;
@@ -69,6 +77,7 @@ import java.time.InstantSource;
 
 /** The running platform: database, services and HTTP API, wired by hand in this one place. */
 public final class ParleyApp implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ParleyApp.class);
     private final Database database;
     private final WebhookDispatcher webhooks;
     private final CallService calls;
@@ -96,6 +105,11 @@ public final class ParleyApp implements AutoCloseable {
     }
 
     public static ParleyApp start(ParleyConfig config) {
+        return start(config, null);
+    }
+
+    /** @param streams the media stage for carrier calls in place of the node's own WebSocket one (a test double); null: the node's */
+    public static ParleyApp start(ParleyConfig config, MediaStreams streams) {
         JulToSlf4j.install(); // before any library logs through java.util.logging
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
@@ -118,15 +132,26 @@ public final class ParleyApp implements AutoCloseable {
             var webhooks = new WebhookDispatcher(deliveries, workspaces, urls, config.webhooks(), clock, metrics);
             var callStore = new CallStore(database.jdbi(), database.dataSource(), json);
             var transitions = new CallTransitions(database.jdbi(), callStore, new Outbox(json), json, clock, webhooks::wake, metrics);
-            var phoneNumbers = new PhoneNumberService(database.jdbi(), secretBox);
-            // Carriers reach the node at public.url (the Twilio work adds the setting); until then, at the
-            // address it listens on, known once the API has started (its port may be chosen then).
+            var phoneNumbers = new PhoneNumberService(database.jdbi(), secretBox, config.carriers().publicUrl());
+            if (config.carriers().publicUrl().isEmpty() && phoneNumbers.anyCarrierNumbers()) {
+                log.warn("Twilio or Telnyx numbers are set up but public.url is not: their calls cannot reach this node. Set public.url"
+                        + " (PARLEY_PUBLIC_URL) to the https:// address the carriers reach Parley at (a tunnel works) and restart");
+            }
+            var twilioCallbacks = new TwilioCallbacks(config.carriers().publicUrl(), config.carriers().twilioApi(),
+                    config.carriers().twilioTimeout(), database.jdbi(), phoneNumbers);
+            // Carriers reach the node at public.url; without it (tests, a first look), at the address it
+            // listens on, known once the API has started (its port may be chosen then).
             var listening = new AtomicReference<URI>();
-            var mediaStreams = new CarrierStreams(listening::get);
+            Supplier<URI> publicBase = () -> config.carriers().publicUrl().orElseGet(listening::get);
+            var mediaStreams = new CarrierStreams(publicBase);
             mediaStreams.bindMetrics(metrics);
+            MediaStreams callStreams = streams != null ? streams : mediaStreams;
+            var telnyx = new TelnyxTelephonyProvider(TelnyxTelephonyProvider.Settings.of(config.carriers().telnyxApi(), publicBase),
+                    new TelnyxCallStore(database.jdbi(), phoneNumbers::routeFor), callStreams, json, clock);
             var recordings = RecordingStore.of(config.recordings(), database.jdbi(), config.dataDir().resolve("recordings"));
             Dialer dialer = config.telephony().dialerEnabled()
-                    ? startDialer(config, database, transitions, workspaces, phoneNumbers, recordings, credentials, urls, metrics, json)
+                    ? startDialer(config, database, transitions, workspaces, phoneNumbers, recordings, credentials, urls, metrics, json,
+                            twilioCallbacks, callStreams, telnyx)
                     : null;
             Runnable accepted = () -> {
                 webhooks.wake();
@@ -144,7 +169,7 @@ public final class ParleyApp implements AutoCloseable {
                     calls, hangups, workspaces, phoneNumbers, deliveries,
                     new Workspaces(database.jdbi()), new ApiKeyService(database.jdbi(), keyUsage, clock),
                     database, metrics, json, recordings, credentials, new DoNotCall(database.jdbi()),
-                    config.telephony().sipHost(), config.telephony().sipPort());
+                    config.telephony().sipHost(), config.telephony().sipPort(), twilioCallbacks, telnyx);
             try {
                 ApiServer api = ApiServer.start(config.http(), services, mediaStreams);
                 listening.set(URI.create("http://" + reachable(config.http().host()) + ":" + api.port()));
@@ -167,7 +192,8 @@ public final class ParleyApp implements AutoCloseable {
     private static Dialer startDialer(ParleyConfig config, Database database, CallTransitions transitions,
                                       WorkspaceService workspaces, PhoneNumberService phoneNumbers, RecordingStore recordings,
                                       ProviderKeys providerKeys, WebhookUrlPolicy urls, MeterRegistry metrics,
-                                      ObjectMapper json) {
+                                      ObjectMapper json, TwilioCallbacks twilioCallbacks, MediaStreams streams,
+                                      TelnyxTelephonyProvider telnyx) {
         ParleyConfig.Telephony t = config.telephony();
         var ua = new SipUserAgent(new SipUserAgent.Settings(t.sipHost(), t.sipPort(), t.externalHost(), "Parley/0.1"));
         var sandbox = new SandboxRegistrations(database.jdbi());
@@ -180,9 +206,13 @@ public final class ParleyApp implements AutoCloseable {
         } catch (UnknownHostException e) {
             throw new ConfigException("sip.listen host '" + t.sipHost() + "' does not resolve");
         }
-        var provider = new SipTelephonyProvider(ua, t.sipHost(), t.trunk(), sandbox,
+        var sip = new SipTelephonyProvider(ua, t.sipHost(), t.trunk(), sandbox,
                 new RtpPorts(rtpHost, t.rtpFirst(), t.rtpLast()), phoneNumbers::trunkFor);
-        provider.bindMetrics(metrics);
+        sip.bindMetrics(metrics);
+        var provider = new RoutingTelephonyProvider(phoneNumbers::routeFor, sip,
+                new TwilioTelephonyProvider(twilioCallbacks, streams, config.carriers().twilioQuiet(), config.carriers().twilioTimeout(),
+                        InstantSource.system()),
+                telnyx);
         var network = new Conversations.Network(new Endpoints(providerKeys, new BaseUrlPolicy(config.providers())),
                 new ToolCaller(workspaces::signingSecrets, urls::refusalAtDelivery, InstantSource.system()), Options.DEFAULT);
         var conversations = conversations(config.speech(), database, json, metrics, network);

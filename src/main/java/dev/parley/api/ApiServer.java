@@ -14,6 +14,8 @@ import dev.parley.number.SandboxRegistrations;
 import dev.parley.recording.RecordingStore;
 import dev.parley.store.Database;
 import dev.parley.telephony.stream.CarrierStreams;
+import dev.parley.telephony.telnyx.TelnyxWebhooks;
+import dev.parley.telephony.twilio.TwilioCallbacks;
 import dev.parley.tenancy.ApiKeyService;
 import dev.parley.tenancy.AuthException;
 import dev.parley.tenancy.Authenticator;
@@ -49,7 +51,7 @@ public final class ApiServer implements AutoCloseable {
                            Workspaces workspaceAdmin, ApiKeyService apiKeys,
                            Database database, PrometheusMeterRegistry metrics, ObjectMapper json,
                            RecordingStore recordings, ProviderCredentials credentials, DoNotCall doNotCall,
-                           String sipHost, int sipPort) {}
+                           String sipHost, int sipPort, TwilioCallbacks twilioCallbacks, TelnyxWebhooks telnyx) {}
 
     private final Javalin javalin;
 
@@ -115,12 +117,17 @@ public final class ApiServer implements AutoCloseable {
         var tenancy = new TenancyRoutes(s.workspaceAdmin(), s.apiKeys(), envelope, s.json());
         var credentials = new CredentialRoutes(s.credentials(), envelope, s.json());
         var dnc = new DncRoutes(s.doNotCall(), envelope, s.json());
+        var carriers = new CarrierRoutes(s.twilioCallbacks(), s.telnyx(), envelope, s.json());
         return List.of(
                 open(HandlerType.GET, "/healthz", system::health),
                 open(HandlerType.GET, "/readyz", system::ready),
                 open(HandlerType.GET, "/metrics", system::metrics),
                 open(HandlerType.GET, "/v1/openapi.json", system::openApi),
+                // Carriers' own requests: no API key, the carrier's signature instead.
+                open(HandlerType.POST, "/v1/carriers/twilio/calls/{call_id}/status", carriers::twilioStatus),
+                open(HandlerType.POST, "/v1/carriers/twilio/calls/{call_id}/amd", carriers::twilioAmd),
                 open(HandlerType.GET, CarrierStreams.PATH, ctx -> StreamRoutes.upgradeRequired(ctx, envelope)),
+                open(HandlerType.POST, "/v1/carriers/telnyx/calls/{call_id}/events", carriers::telnyxEvent),
                 new Route(HandlerType.POST, "/v1/admin/assistant/call", Route.Access.KEY_CHECKED_BY_WRITE, calls::create),
                 authed(HandlerType.GET, "/v1/admin/assistant/calls", calls::list),
                 authed(HandlerType.GET, "/v1/admin/assistant/call/{call_id}", calls::get),

@@ -78,8 +78,8 @@ final class CallRoutes {
     }
 
     void list(Context ctx, Tenant tenant) {
-        Page<Call> page = calls.list(tenant, ctx.queryParam("status"), Page.limit(ctx.queryParam("limit")),
-                ctx.queryParam("cursor"));
+        Page<Call> page = calls.list(tenant, ctx.queryParam("status"), ctx.queryParam("parent_call_id"),
+                ctx.queryParam("attempt"), Page.limit(ctx.queryParam("limit")), ctx.queryParam("cursor"));
         envelope.ok(ctx, "Calls fetched successfully", views.page(page, c -> views.call(c, false)));
     }
 }

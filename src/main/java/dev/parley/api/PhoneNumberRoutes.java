@@ -9,7 +9,7 @@ import dev.parley.number.PhoneNumberService;
 import dev.parley.tenancy.Tenant;
 import io.javalin.http.Context;
 
-/** {@code /v1/admin/phone-number}: numbers and the trunks behind them. Passwords go in, never out. */
+/** {@code /v1/admin/phone-number}: numbers and the carriers behind them (SIP trunk, Twilio, Telnyx). Secrets go in, never out. */
 final class PhoneNumberRoutes {
     private final PhoneNumberService numbers;
     private final Envelope envelope;
@@ -49,12 +49,30 @@ final class PhoneNumberRoutes {
         o.put("phone_number_id", n.id());
         o.put("number", n.number());
         o.put("is_default", n.isDefault());
-        ObjectNode trunk = o.putObject("trunk");
-        trunk.put("host", n.host());
-        trunk.put("port", n.port());
-        trunk.put("transport", n.transport());
-        trunk.put("username", n.username());
-        trunk.put("has_password", n.hasPassword());
+        switch (n.carrier()) {
+            case PhoneNumberService.Carrier.SipTrunk t -> {
+                o.put("provider", "sip");
+                ObjectNode trunk = o.putObject("trunk");
+                trunk.put("host", t.host());
+                trunk.put("port", t.port());
+                trunk.put("transport", t.transport());
+                trunk.put("username", t.username());
+                trunk.put("has_password", t.hasPassword());
+            }
+            case PhoneNumberService.Carrier.TwilioAccount t -> {
+                o.put("provider", "twilio");
+                o.put("account_sid", t.accountSid());
+                o.put("has_auth_token", t.hasAuthToken());
+                o.put("api_key_sid", t.apiKeySid());
+                o.put("has_api_key_secret", t.hasApiKeySecret());
+            }
+            case PhoneNumberService.Carrier.TelnyxAccount t -> {
+                o.put("provider", "telnyx");
+                o.put("connection_id", t.connectionId());
+                o.put("public_key", t.publicKey());
+                o.put("has_api_key", t.hasApiKey());
+            }
+        }
         return o;
     }
 }

@@ -1,6 +1,7 @@
 package dev.parley.assistant;
 
 import dev.parley.safeguards.OptOutRules;
+import dev.parley.safeguards.RetryRule;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.ai.flow.Flow;
@@ -19,7 +20,8 @@ import java.util.Optional;
  */
 /*
  * disclosure: spoken before anything else on every call, uninterruptible ("This call is from an
- * automated assistant."); optOut: overrides the workspace's opt_out for this assistant's calls.
+ * automated assistant."); optOut: overrides the workspace's opt_out for this assistant's calls;
+ * retry: when its calls are tried again (a request's own retry wins), none if empty.
  */
 public record AssistantConfig(
         String systemPrompt,
@@ -40,7 +42,8 @@ public record AssistantConfig(
         TurnTaking turnTaking,
         Voicemail voicemail,
         Optional<String> disclosure,
-        Optional<OptOutRules> optOut) {
+        Optional<OptOutRules> optOut,
+        Optional<RetryRule> retry) {
 
     public enum FirstSpeaker { assistant, callee }
 

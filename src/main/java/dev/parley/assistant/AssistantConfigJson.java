@@ -1,6 +1,7 @@
 package dev.parley.assistant;
 
 import dev.parley.safeguards.OptOutRules;
+import dev.parley.safeguards.RetryRule;
 import static dev.parley.error.JsonFields.join;
 import static dev.parley.error.JsonFields.optionalArray;
 import static dev.parley.error.JsonFields.optionalInt;
@@ -30,7 +31,7 @@ import java.util.regex.Pattern;
 public final class AssistantConfigJson {
     static final Set<String> FIELDS = Set.of("system_prompt", "end_message", "tool_config", "model", "transcriber",
             "voice", "structured_data", "first_message", "first_speaker", "language", "max_duration_seconds",
-            "end_call_phrases", "webhook_url", "metadata", "flow", "turn_taking", "voicemail", "disclosure", "opt_out");
+            "end_call_phrases", "webhook_url", "metadata", "flow", "turn_taking", "voicemail", "disclosure", "opt_out", "retry");
     private static final Set<String> VOICEMAIL_FIELDS = Set.of("detect", "action", "message", "beep_wait_seconds");
     private static final Set<String> TURN_TAKING_FIELDS = Set.of("endpointing_ms", "barge_in", "barge_in_min_ms",
             "min_utterance_ms", "vad_threshold_db", "no_input_timeout_seconds");
@@ -75,7 +76,9 @@ public final class AssistantConfigJson {
                 voicemail(node, path),
                 optionalString(node, "disclosure", path, 500).map(String::strip).filter(d -> !d.isEmpty()),
                 Optional.ofNullable(node.get("opt_out")).filter(o -> !o.isNull())
-                        .map(o -> OptOutRules.parse(o, join(path, "opt_out"))));
+                        .map(o -> OptOutRules.parse(o, join(path, "opt_out"))),
+                Optional.ofNullable(node.get("retry")).filter(r -> !r.isNull())
+                        .map(r -> RetryRule.parse(r, join(path, "retry"))));
     }
 
     public static ObjectNode write(AssistantConfig c) {
@@ -124,6 +127,7 @@ public final class AssistantConfigJson {
         vm.put("beep_wait_seconds", v.beepWaitSeconds());
         o.put("disclosure", c.disclosure().orElse(null));
         o.set("opt_out", c.optOut().<JsonNode>map(OptOutRules::write).orElse(NODES.nullNode()));
+        o.set("retry", c.retry().<JsonNode>map(RetryRule::write).orElse(NODES.nullNode()));
         return o;
     }
 

@@ -11,7 +11,10 @@ import java.util.Optional;
 /**
  * A call as stored. {@code summary} and {@code structuredData} are null until the call ended and was
  * analyzed ({@link CallAnalysis}); {@code usage} is zero until it ended; {@code answeredBy} is null
- * until a detector (or the carrier) decided, and on calls that do not detect machines.
+ * until a detector (or the carrier) decided, and on calls that do not detect machines;
+ * {@code carrierCode} is a carrier's own code for the call's end (Twilio's ErrorCode or SipResponseCode).
+ * {@code attempt} is 1 for a call created through the API and n for its nth try under a retry rule;
+ * {@code parentCallId} is the first attempt's id on every later one (null on the first).
  */
 public record Call(
         String id,
@@ -37,7 +40,10 @@ public record Call(
         String summary,
         JsonNode structuredData,
         Usage.Snapshot usage,
-        AnsweredBy answeredBy) {
+        AnsweredBy answeredBy,
+        String carrierCode,
+        int attempt,
+        String parentCallId) {
 
     /** Talk time: from answer to end, once both are known. */
     public Optional<Long> durationSeconds() {

@@ -62,11 +62,14 @@ public final class CallInserts implements AutoCloseable {
     private static final String INSERT_BATCH = """
             WITH input AS (
                 SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                                     ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[])
+                                     ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                                     ?::timestamptz[])
                     AS t(id, workspace_id, assistant_id, to_number, to_country, from_number, variables, metadata,
-                         webhook_url, event_id, delivery_id, key_id, to_type, scheduled_at)
+                         webhook_url, event_id, delivery_id, key_id, to_type, retry, scheduled_at)
             ), checked AS (
                 SELECT i.*, a.enabled, COALESCE(i.webhook_url, a.config->>'webhook_url', w.webhook_url) AS target,
+                       CASE WHEN i.retry IS NULL THEN NULLIF(a.config->'retry', 'null'::jsonb)
+                            ELSE CAST(i.retry AS jsonb) END AS retry_rule,
                        (SELECT v FROM unnest(a.flow_variables) WITH ORDINALITY AS f(v, n)
                         WHERE NOT (CAST(i.variables AS jsonb) ?? v) ORDER BY n LIMIT 1) AS missing_variable,
                        CASE WHEN a.required_keys IS NOT NULL AND a.required_keys <> '{}' THEN
@@ -91,9 +94,9 @@ public final class CallInserts implements AutoCloseable {
                 LEFT JOIN workspaces w ON w.id = i.workspace_id
             ), c AS (
                 INSERT INTO calls (id, workspace_id, assistant_id, to_number, to_country, from_number, status,
-                                   variables, metadata, webhook_url, scheduled_at)
+                                   variables, metadata, webhook_url, scheduled_at, retry)
                 SELECT id, workspace_id, assistant_id, to_number, to_country, from_number, 'queued',
-                       CAST(variables AS jsonb), CAST(metadata AS jsonb), webhook_url, scheduled_at
+                       CAST(variables AS jsonb), CAST(metadata AS jsonb), webhook_url, scheduled_at, retry_rule
                 FROM checked WHERE enabled AND missing_variable IS NULL AND missing_key IS NULL AND key_live AND workspace_live
                                    AND refused IS NULL
                 RETURNING id, workspace_id, assistant_id, to_number, from_number, variables, metadata, created_at, scheduled_at
@@ -111,7 +114,7 @@ public final class CallInserts implements AutoCloseable {
                            'workspace_id', c.workspace_id,
                            'data', jsonb_build_object('call_id', c.id, 'status', 'queued', 'assistant_id', c.assistant_id,
                                'to_number', c.to_number, 'from_number', c.from_number, 'variables', c.variables,
-                               'metadata', c.metadata)),
+                               'metadata', c.metadata, 'attempt', 1, 'parent_call_id', NULL)),
                        c.created_at
                 FROM c JOIN checked k ON k.id = c.id
                 WHERE k.target IS NOT NULL
@@ -255,7 +258,7 @@ public final class CallInserts implements AutoCloseable {
      */
     Map<String, Outcome> insert(Connection c, List<Row> rows) throws SQLException {
         int n = rows.size();
-        String[][] columns = new String[13][n];
+        String[][] columns = new String[14][n];
         java.sql.Timestamp[] scheduled = new java.sql.Timestamp[n];
         for (int i = 0; i < n; i++) {
             Row r = rows.get(i);
@@ -273,6 +276,7 @@ public final class CallInserts implements AutoCloseable {
             columns[10][i] = "whd_" + Ids.next();
             columns[11][i] = r.keyId();
             columns[12][i] = PhoneNumbers.type(q.to().number());
+            columns[13][i] = q.retry().map(rule -> rule.write().toString()).orElse(null);
             scheduled[i] = q.scheduledAt().map(java.sql.Timestamp::from).orElse(null);
         }
         Map<String, Outcome> outcomes = new HashMap<>(n * 2);

@@ -25,11 +25,36 @@ public final class CallJson {
         } else {
             o.put("sip_code", c.sipCode());
         }
+        o.put("carrier_code", c.carrierCode());
         time(o, "started_at", c.startedAt());
         time(o, "answered_at", c.answeredAt());
         time(o, "ended_at", c.endedAt());
         o.set("metadata", c.metadata());
         answeredBy(o, c.answeredBy());
+        attempt(o, c.attempt(), c.parentCallId());
+        return o;
+    }
+
+    /**
+     * {@code attempt} (1 for the call the API created) and {@code parent_call_id} (the first
+     * attempt's id on a retry, else null). The create-call statement writes the same two fields into
+     * its {@code call.queued} events in SQL (CallInserts).
+     */
+    static void attempt(ObjectNode o, int attempt, String parentCallId) {
+        o.put("attempt", attempt);
+        o.put("parent_call_id", parentCallId);
+    }
+
+    /** What {@code call.queued} carries: the shape CallInserts writes in SQL for new calls, here for retries. */
+    static ObjectNode queued(ObjectNode o, Call c) {
+        o.put("call_id", c.id());
+        o.put("status", c.status().wire());
+        o.put("assistant_id", c.assistantId());
+        o.put("to_number", c.toNumber());
+        o.put("from_number", c.fromNumber());
+        o.set("variables", c.variables());
+        o.set("metadata", c.metadata());
+        attempt(o, c.attempt(), c.parentCallId());
         return o;
     }
 

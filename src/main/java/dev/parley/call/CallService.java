@@ -117,13 +117,29 @@ public final class CallService implements AutoCloseable {
                 "No call " + id + " in this workspace; list them with GET /v1/admin/assistant/calls"));
     }
 
-    public Page<Call> list(Tenant tenant, String status, int limit, String cursor) {
-        Optional<CallStatus> filter = Optional.empty();
+    /**
+     * The workspace's calls, newest first, narrowed by any of {@code status}, {@code parentCallId}
+     * (a first attempt's id: its retries) and {@code attempt} (null or blank: not narrowed).
+     */
+    public Page<Call> list(Tenant tenant, String status, String parentCallId, String attempt, int limit, String cursor) {
+        Optional<CallStatus> byStatus = Optional.empty();
         if (status != null && !status.isBlank()) {
-            filter = Optional.of(CallStatus.fromWire(status.strip()).orElseThrow(() -> Problem.invalid("status",
+            byStatus = Optional.of(CallStatus.fromWire(status.strip()).orElseThrow(() -> Problem.invalid("status",
                     "'status' must be one of: " + String.join(", ",
                             Arrays.stream(CallStatus.values()).map(CallStatus::wire).toList()))));
         }
+        Optional<String> byParent = Optional.ofNullable(parentCallId).map(String::strip).filter(p -> !p.isEmpty());
+        if (byParent.isPresent() && !CallIds.isValid(byParent.get())) {
+            throw Problem.invalid("parent_call_id", "'parent_call_id' is a call id (c_ followed by 24 hexadecimal characters):"
+                    + " the first attempt's, to list its retries");
+        }
+        Optional<Integer> byAttempt = Optional.ofNullable(attempt).map(String::strip).filter(a -> !a.isEmpty()).map(a -> {
+            if (!a.matches("[0-9]{1,2}") || Integer.parseInt(a) < 1 || Integer.parseInt(a) > 10) {
+                throw Problem.invalid("attempt", "'attempt' is a whole number from 1 (calls as created) to 10");
+            }
+            return Integer.parseInt(a);
+        });
+        CallStore.Filter filter = new CallStore.Filter(byStatus, byParent, byAttempt);
         long before = Page.decodeCursor(cursor);
         List<CallStore.Row> rows = store.page(tenant.workspaceId(), filter, before, limit + 1);
         boolean more = rows.size() > limit;
@@ -206,6 +222,9 @@ public final class CallService implements AutoCloseable {
         canonical.set("metadata", r.metadata());
         canonical.put("webhook_url", r.webhookUrl().orElse(null));
         canonical.put("scheduled_at", r.scheduledAt().map(Instant::toString).orElse(null));
+        if (r.retry().isPresent()) {
+            canonical.set("retry", r.retry().get().write());
+        }
         try {
             byte[] bytes = json.writeValueAsString(sorted(canonical)).getBytes(StandardCharsets.UTF_8);
             return MessageDigest.getInstance("SHA-256").digest(bytes);

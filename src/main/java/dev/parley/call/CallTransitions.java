@@ -17,7 +17,8 @@ import org.jdbi.v3.core.Jdbi;
  * locked: the move is checked against {@link CallStatus#canMoveTo}, the timings are stamped
  * ({@code started_at} on ringing, {@code answered_at} on answer, {@code ended_at} on a final
  * status), the history gets its event row, and the outbox gets the webhook events:
- * {@code call.ringing}, {@code call.answered}, or {@code call.ended} then {@code call.report}.
+ * {@code call.ringing}, {@code call.answered}, or {@code call.ended} then {@code call.report}; with a
+ * final status, the next attempt when the call's retry rule asks for one ({@link Retries}).
  * A move that is not allowed (a second hang-up, a late 180 after the end) changes nothing.
  */
 public final class CallTransitions {
@@ -28,6 +29,7 @@ public final class CallTransitions {
     private final InstantSource clock;
     private final Runnable eventsWritten;
     private final MeterRegistry metrics;
+    private final Retries retries;
 
     public CallTransitions(Jdbi jdbi, CallStore calls, Outbox outbox, ObjectMapper json, InstantSource clock,
                            Runnable eventsWritten, MeterRegistry metrics) {
@@ -38,6 +40,7 @@ public final class CallTransitions {
         this.json = json;
         this.clock = clock;
         this.eventsWritten = eventsWritten;
+        this.retries = new Retries(calls, outbox, json);
     }
 
     /** A move on the way (ringing, answered): never a final status, which only {@link #end} makes. */
@@ -90,18 +93,23 @@ public final class CallTransitions {
                 .bind("answered", to == CallStatus.IN_PROGRESS).bind("final", to.isFinal())
                 .bind("reason", ending == null ? null : ending.wire()).bind("sip", sipCode).bind("id", callId)
                 .execute();
+        Retries.Decision retry = new Retries.Decision.None();
         if (to.isFinal()) {
             store(h, callId, analysis);
+            // The next attempt, if any, commits with this end or not at all; the end's history says which.
+            retry = retries.afterEnd(h, calls.find(h, callId).orElseThrow(), ending, now);
         }
         count(to, ending);
+        String history = retry.note().map(note -> detail + "; " + note).orElse(detail);
         h.createUpdate("INSERT INTO call_events (call_id, status, reason, at) VALUES (:id, :status, :reason, :now)")
-                .bind("id", callId).bind("status", to.wire()).bind("reason", detail).bind("now", now).execute();
+                .bind("id", callId).bind("status", to.wire()).bind("reason", history).bind("now", now).execute();
         if (to.isFinal()) {
             // The dial job lives exactly as long as the call does: a final call has no work left.
             h.execute("DELETE FROM dial_jobs WHERE call_id = ?", callId);
         }
         Call call = calls.find(h, callId).orElseThrow();
         writeEvents(h, call, now, to.isFinal() ? TranscriptStore.turns(h, callId) : List.of());
+        retries.announce(h, retry, now);
         return Optional.of(call);
     }
 

@@ -1,5 +1,7 @@
 package dev.parley.call;
 
+import dev.parley.amd.AnsweredBy;
+import dev.parley.safeguards.RetryOutcome;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
@@ -49,6 +51,37 @@ public enum EndReason {
     /** The final status a call ending this way takes. */
     public CallStatus status() {
         return status;
+    }
+
+    /**
+     * Which {@code retry.on} outcome a call that ended this way counts as, if any: the one
+     * classification of ended reasons for retries. Busy and no-answer are themselves; failures before
+     * anyone answered (unreachable, carrier-error, capacity, provider-error, node-lost) are
+     * {@code failed}; {@code voicemail} is a machine that answered. Never retried: a call a person
+     * answered (answered at all and not a machine's, or recorded {@code human}), a person's own no
+     * ({@code declined}: 603, the callee rejected it), and every ending someone chose (canceled,
+     * api-hangup, opted-out, blocked by a guardrail, transferred, ended by the assistant or the callee).
+     *
+     * @param answered whether the call was answered ({@code answered_at} set)
+     * @param who who answered as recorded, or null when undecided or not detected
+     */
+    public Optional<RetryOutcome> retryOutcome(boolean answered, AnsweredBy.Who who) {
+        if (who == AnsweredBy.Who.human) {
+            return Optional.empty();
+        }
+        if (this == VOICEMAIL) {
+            return Optional.of(RetryOutcome.VOICEMAIL);
+        }
+        if (answered) {
+            return Optional.empty();
+        }
+        return switch (this) {
+            case BUSY -> Optional.of(RetryOutcome.BUSY);
+            case NO_ANSWER -> Optional.of(RetryOutcome.NO_ANSWER);
+            case UNREACHABLE, CARRIER_ERROR, CAPACITY, PROVIDER_ERROR, NODE_LOST -> Optional.of(RetryOutcome.FAILED);
+            case ASSISTANT_ENDED, CALLEE_ENDED, API_HANGUP, CANCELED, MAX_DURATION, SILENCE_TIMEOUT, DECLINED, BLOCKED,
+                 OPTED_OUT, VOICEMAIL, TRANSFERRED -> Optional.empty();
+        };
     }
 
     /**

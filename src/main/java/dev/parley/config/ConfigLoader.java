@@ -3,6 +3,8 @@ package dev.parley.config;
 import dev.parley.ai.KeyedProvider;
 import java.io.IOException;
 import java.io.Reader;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,6 +59,11 @@ public final class ConfigLoader {
     public static final String RECORDINGS_S3_ACCESS_KEY = "recordings.s3.access.key";
     public static final String RECORDINGS_S3_SECRET_KEY = "recordings.s3.secret.key";
     public static final String PROVIDERS_ALLOWED_HOSTS = "providers.allowed.hosts";
+    public static final String PUBLIC_URL = "public.url";
+    public static final String TWILIO_API_URL = "twilio.api.url";
+    public static final String TELNYX_API_URL = "telnyx.api.url";
+    public static final String TWILIO_API_TIMEOUT_MS = "twilio.api.timeout.ms";
+    public static final String TWILIO_RECONCILE_MS = "twilio.reconcile.ms";
     // and providers.<name>.api.key for each KeyedProvider (providers.openai.api.key, ...)
 
     private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -87,6 +94,11 @@ public final class ConfigLoader {
         DEFAULTS.put(RECORDINGS_S3_ACCESS_KEY, "");
         DEFAULTS.put(RECORDINGS_S3_SECRET_KEY, "");
         DEFAULTS.put(PROVIDERS_ALLOWED_HOSTS, "");
+        DEFAULTS.put(PUBLIC_URL, "");
+        DEFAULTS.put(TWILIO_API_URL, "https://api.twilio.com");
+        DEFAULTS.put(TELNYX_API_URL, "https://api.telnyx.com");
+        DEFAULTS.put(TWILIO_API_TIMEOUT_MS, "10000");
+        DEFAULTS.put(TWILIO_RECONCILE_MS, "30000");
         for (KeyedProvider p : KeyedProvider.values()) {
             DEFAULTS.put(p.configKey(), "");
         }
@@ -172,7 +184,35 @@ public final class ConfigLoader {
                         Duration.ofMillis(intIn(v, SPEECH_RECOGNIZER_WAIT_MS, 50, 30_000, "milliseconds")),
                         intIn(v, SPEECH_VOICES, 1, 16, "FreeTTS voices")),
                 RecordingsUrl.parse(v.get(RECORDINGS_URL), v.get(RECORDINGS_S3_ACCESS_KEY), v.get(RECORDINGS_S3_SECRET_KEY)),
-                providers(v, dbUrl.isEmpty()));
+                providers(v, dbUrl.isEmpty()), carriers(v));
+    }
+
+    private static ParleyConfig.Carriers carriers(Map<String, String> v) {
+        String pub = v.get(PUBLIC_URL).strip();
+        Optional<URI> publicUrl = pub.isEmpty() ? Optional.empty() : Optional.of(httpsBase(PUBLIC_URL, pub,
+                "the https:// address carriers reach this node at, e.g. https://parley.example.com or a tunnel's URL"));
+        return new ParleyConfig.Carriers(publicUrl,
+                httpsBase(TWILIO_API_URL, v.get(TWILIO_API_URL).strip(), "Twilio's REST API, https://api.twilio.com"),
+                httpsBase(TELNYX_API_URL, v.get(TELNYX_API_URL).strip(), "Telnyx's REST API, https://api.telnyx.com"),
+                Duration.ofMillis(intIn(v, TWILIO_API_TIMEOUT_MS, 100, 120_000, "milliseconds")),
+                Duration.ofMillis(intIn(v, TWILIO_RECONCILE_MS, 200, 3_600_000, "milliseconds")));
+    }
+
+    /** An https:// base URL (plain http:// only to this machine, for tests and local fakes), without a trailing slash. */
+    private static URI httpsBase(String key, String raw, String what) {
+        URI uri;
+        try {
+            uri = new URI(raw.endsWith("/") ? raw.substring(0, raw.length() - 1) : raw);
+        } catch (URISyntaxException e) {
+            throw new ConfigException(key + " is '" + raw + "', not a URL: give " + what);
+        }
+        String host = uri.getHost();
+        boolean loopback = host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]"));
+        boolean schemeOk = "https".equals(uri.getScheme()) || ("http".equals(uri.getScheme()) && loopback);
+        if (!schemeOk || host == null || uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+            throw new ConfigException(key + " is '" + raw + "': give " + what + " (https, no query; plain http only to 127.0.0.1)");
+        }
+        return uri;
     }
 
     private static ParleyConfig.Providers providers(Map<String, String> v, boolean embedded) {

@@ -14,7 +14,8 @@ import java.util.Optional;
  * @param dataDir where the embedded database and generated files live
  */
 public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks webhooks, Secrets secrets,
-                           Telephony telephony, Speech speech, Recordings recordings, Providers providers) {
+                           Telephony telephony, Speech speech, Recordings recordings, Providers providers,
+                           Carriers carriers) {
 
     public record Http(String host, int port) {
         /** Largest request body accepted; larger ones get 413. */
@@ -121,6 +122,19 @@ public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks 
                     + apiKeys.keySet().stream().map(Enum::name).sorted().toList() + "]";
         }
     }
+
+    /**
+     * Carriers reached over their REST APIs (Twilio, Telnyx) and how they reach this node back.
+     *
+     * @param publicUrl the https base the carriers reach this node at ({@code public.url}), without a
+     *     trailing slash: status callbacks and media streams are under it; empty when not set, and then
+     *     no Twilio or Telnyx number can be added
+     * @param twilioApi the base URL of Twilio's REST API (its own by default; a fake's in tests)
+     * @param telnyxApi the base URL of Telnyx's REST API (its own by default; a fake's in tests)
+     * @param twilioTimeout how long a request to Twilio may take; a create past it is looked up, never re-sent
+     * @param twilioQuiet how long a live Twilio call's callbacks may be silent before it is fetched from Twilio
+     */
+    public record Carriers(Optional<URI> publicUrl, URI twilioApi, URI telnyxApi, Duration twilioTimeout, Duration twilioQuiet) {}
 
     /** The embedded database's files: kept across restarts. */
     public Path embeddedDatabaseDir() {

@@ -231,6 +231,11 @@ public final class Conversation {
     }
 
     /** What the call used of paid providers, read once the call is over. */
+    /** Whether the assistant asks who answered: a carrier that detects machines is asked to as well. */
+    public boolean detectsMachines() {
+        return voicemail != null;
+    }
+
     public dev.parley.ai.Usage usage() {
         return usage;
     }

@@ -104,7 +104,10 @@ public final class Dialer implements AutoCloseable {
         while (running) {
             try {
                 for (String lost : queue.lost(List.copyOf(active.keySet()))) {
-                    transitions.end(lost, EndReason.NODE_LOST, null, "the node that held the call stopped");
+                    if (transitions.end(lost, EndReason.NODE_LOST, null, "the node that held the call stopped").isPresent()) {
+                        // Only the node that recorded the loss: a carrier's call may still be live there.
+                        Thread.ofVirtual().name("hang-up-lost-" + lost).start(() -> provider.hangUpLost(lost));
+                    }
                 }
                 queue.hangupRequests(name).forEach((callId, reason) -> {
                     PlacedCall c = active.get(callId);

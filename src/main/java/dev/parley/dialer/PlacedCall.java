@@ -140,7 +140,8 @@ final class PlacedCall implements CallListener, Conversation.Line {
             ringTimer = node.timers().schedule(() -> hangup(EndReason.NO_ANSWER), node.ringTimeout().toMillis(),
                     TimeUnit.MILLISECONDS);
             call = node.provider().dial(new TelephonyProvider.Dial(job.callId(), job.workspaceId(), job.toNumber(),
-                    Optional.ofNullable(job.fromNumber()), node.ringTimeout()), this);
+                    Optional.ofNullable(job.fromNumber()), node.ringTimeout(), Duration.ofSeconds(job.maxDurationSeconds()),
+                    conversation.detectsMachines()), this);
             if (requested.get() != null) {
                 signal(); // a hang-up asked for while the INVITE was being sent
             }

@@ -1,86 +1,108 @@
 package dev.parley.number;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.parley.number.PhoneNumbers;
-import dev.parley.error.JsonFields;
 import dev.parley.error.Problem;
 import dev.parley.store.Ids;
 import dev.parley.tenancy.SecretBox;
 import dev.parley.tenancy.Tenant;
+import java.net.URI;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
-import java.util.regex.Pattern;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Update;
 
 /**
- * A workspace's phone numbers and the SIP trunks behind them ({@code /v1/admin/phone-number}).
- * One number may be the default: calls whose request names no number of the workspace use it.
+ * A workspace's phone numbers ({@code /v1/admin/phone-number}) and the carrier behind each: a SIP
+ * trunk, a Twilio account or a Telnyx account. One number may be the default: calls whose request
+ * names no number of the workspace use it. Secrets are sealed with {@link SecretBox} and never
+ * returned; the API shows whether each is set.
  */
 public final class PhoneNumberService {
-    private static final Set<String> FIELDS = Set.of("number", "trunk", "default");
-    private static final Set<String> TRUNK_FIELDS = Set.of("host", "port", "transport", "username", "password");
-    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.-]{1,253}|\\[[0-9A-Fa-f:.]+\\]");
-
     private final Jdbi jdbi;
     private final SecretBox secrets;
+    private final Optional<URI> publicUrl;
 
-    public PhoneNumberService(Jdbi jdbi, SecretBox secrets) {
+    /** @param publicUrl where carriers reach this node ({@code public.url}); carrier numbers need it */
+    public PhoneNumberService(Jdbi jdbi, SecretBox secrets, Optional<URI> publicUrl) {
         this.jdbi = jdbi;
         this.secrets = secrets;
+        this.publicUrl = publicUrl;
     }
 
-    /** A number as the API shows it: never the password. */
-    public record Number(String id, String number, String host, int port, String transport, String username,
-                         boolean hasPassword, boolean isDefault) {}
+    /** A number as the API shows it: never a secret. */
+    public record Number(String id, String number, boolean isDefault, Carrier carrier) {}
 
-    /** What the dialer needs to place a call from a number. */
+    /** What the API shows of the carrier behind a number. */
+    public sealed interface Carrier {
+        record SipTrunk(String host, int port, String transport, String username, boolean hasPassword) implements Carrier {}
+
+        record TwilioAccount(String accountSid, String apiKeySid, boolean hasAuthToken, boolean hasApiKeySecret) implements Carrier {}
+
+        record TelnyxAccount(String connectionId, String publicKey, boolean hasApiKey) implements Carrier {}
+    }
+
+    /** What the dialer needs to place a call through a SIP trunk. */
     public record Trunk(String host, int port, String transport, Optional<String> username, Optional<String> password,
                         String callerId) {}
 
     public Number create(Tenant tenant, JsonNode body) {
-        ObjectNode root = JsonFields.object(body, "");
-        JsonFields.rejectUnknown(root, "", FIELDS);
-        String number = PhoneNumbers.parse("number", JsonFields.requiredString(root, "number", "", 64)).number();
-        ObjectNode trunk = JsonFields.optionalObject(root, "trunk", "").orElseThrow(
-                () -> Problem.invalid("trunk", "'trunk' is required: {host, port, transport, username, password} of the SIP trunk"));
-        JsonFields.rejectUnknown(trunk, "trunk", TRUNK_FIELDS);
-        String host = JsonFields.requiredString(trunk, "host", "trunk", 255).strip();
-        if (!HOST.matcher(host).matches()) {
-            throw Problem.invalid("trunk.host", "'trunk.host' must be a host name or an IP address");
+        NumberRequest request = NumberRequest.parse(body);
+        if (!(request instanceof NumberRequest.Sip) && publicUrl.isEmpty()) {
+            throw Problem.conflict("public_url_missing", "A " + providerOf(request) + " number needs this node's public address:"
+                    + " set public.url (or PARLEY_PUBLIC_URL) to the https:// URL the carrier reaches Parley at (a tunnel to"
+                    + " this machine works) and restart; the carrier sends the call's status and audio there");
         }
-        int port = JsonFields.optionalInt(trunk, "port", "trunk", 1, 65535).orElse(5060);
-        String transport = JsonFields.optionalString(trunk, "transport", "trunk", 10).orElse("udp").toLowerCase(Locale.ROOT);
-        if (!transport.equals("udp") && !transport.equals("tcp")) {
-            throw Problem.invalid("trunk.transport", "'trunk.transport' must be udp or tcp");
-        }
-        Optional<String> username = JsonFields.optionalString(trunk, "username", "trunk", 255);
-        Optional<String> password = JsonFields.optionalString(trunk, "password", "trunk", 255);
-        if (password.isPresent() && username.isEmpty()) {
-            throw Problem.invalid("trunk.username", "'trunk.username' is required with a password (digest authentication)");
-        }
-        boolean isDefault = JsonFields.optionalBoolean(root, "default", "").orElse(false);
         String id = Ids.next();
         return jdbi.inTransaction(h -> {
             boolean first = h.createQuery("SELECT count(*) FROM phone_numbers WHERE workspace_id = :ws")
                     .bind("ws", tenant.workspaceId()).mapTo(Long.class).one() == 0;
-            if (isDefault) {
+            if (request.isDefault()) {
                 h.execute("UPDATE phone_numbers SET is_default = false WHERE workspace_id = ?", tenant.workspaceId());
             }
-            int inserted = h.createUpdate("""
-                            INSERT INTO phone_numbers (id, workspace_id, number, trunk_host, trunk_port, transport, username, password, is_default)
-                            VALUES (:id, :ws, :n, :host, :port, :t, :u, :p, :d) ON CONFLICT (workspace_id, number) DO NOTHING""")
-                    .bind("id", id).bind("ws", tenant.workspaceId()).bind("n", number).bind("host", host).bind("port", port)
-                    .bind("t", transport).bind("u", username.orElse(null)).bind("p", password.map(secrets::seal).orElse(null))
-                    .bind("d", isDefault || first).execute();
-            if (inserted == 0) {
-                throw Problem.conflict("phone_number_exists", "The workspace already has " + number + "; change or delete that one");
+            Update insert = h.createUpdate("""
+                            INSERT INTO phone_numbers (id, workspace_id, number, is_default, provider, trunk_host, trunk_port, transport,
+                                                       username, password, twilio_account_sid, twilio_auth_token, twilio_api_key_sid,
+                                                       twilio_api_key_secret, telnyx_api_key, telnyx_connection_id, telnyx_public_key)
+                            VALUES (:id, :ws, :n, :d, :provider, :host, :port, :t, :u, :p, :account, :token, :keySid, :keySecret,
+                                    :telnyxKey, :connection, :publicKey)
+                            ON CONFLICT (workspace_id, number) DO NOTHING""")
+                    .bind("id", id).bind("ws", tenant.workspaceId()).bind("n", request.number())
+                    .bind("d", request.isDefault() || first).bind("provider", providerOf(request));
+            bindCarrier(insert, request);
+            if (insert.execute() == 0) {
+                throw Problem.conflict("phone_number_exists", "The workspace already has " + request.number()
+                        + "; change or delete that one");
             }
             return find(h, tenant.workspaceId(), id).orElseThrow();
         });
+    }
+
+    private void bindCarrier(Update insert, NumberRequest request) {
+        insert.bindByType("host", null, String.class).bindByType("port", null, Integer.class).bindByType("t", null, String.class)
+                .bindByType("u", null, String.class).bindByType("p", null, byte[].class)
+                .bindByType("account", null, String.class).bindByType("token", null, byte[].class)
+                .bindByType("keySid", null, String.class).bindByType("keySecret", null, byte[].class)
+                .bindByType("telnyxKey", null, byte[].class).bindByType("connection", null, String.class)
+                .bindByType("publicKey", null, String.class);
+        switch (request) {
+            case NumberRequest.Sip s -> insert.bind("host", s.host()).bind("port", s.port()).bind("t", s.transport())
+                    .bind("u", s.username().orElse(null)).bind("p", s.password().map(secrets::seal).orElse(null));
+            case NumberRequest.Twilio t -> insert.bind("account", t.accountSid()).bind("token", secrets.seal(t.authToken()))
+                    .bind("keySid", t.apiKeySid().orElse(null)).bind("keySecret", t.apiKeySecret().map(secrets::seal).orElse(null));
+            case NumberRequest.Telnyx t -> insert.bind("telnyxKey", secrets.seal(t.apiKey())).bind("connection", t.connectionId())
+                    .bind("publicKey", t.publicKey());
+        }
+    }
+
+    private static String providerOf(NumberRequest request) {
+        return switch (request) {
+            case NumberRequest.Sip s -> "sip";
+            case NumberRequest.Twilio t -> "twilio";
+            case NumberRequest.Telnyx t -> "telnyx";
+        };
     }
 
     public List<Number> list(Tenant tenant) {
@@ -95,16 +117,43 @@ public final class PhoneNumberService {
         }
     }
 
-    /** The trunk for a call: the requested caller id if the workspace owns it, else its default number. */
-    public Optional<Trunk> trunkFor(String workspaceId, Optional<String> fromNumber) {
+    /** Whether any workspace has a Twilio or Telnyx number: those need {@code public.url}. */
+    public boolean anyCarrierNumbers() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT EXISTS (SELECT 1 FROM phone_numbers WHERE provider <> 'sip')")
+                .mapTo(Boolean.class).one());
+    }
+
+    /**
+     * The number a call is placed from: the requested caller id if the workspace owns it, else its
+     * default number; empty when the workspace has neither (the node's trunk or the sandbox then).
+     */
+    public Optional<CarrierNumber> routeFor(String workspaceId, Optional<String> fromNumber) {
         return jdbi.withHandle(h -> h.createQuery("""
                         SELECT * FROM phone_numbers WHERE workspace_id = :ws AND (number = :from OR is_default)
                          ORDER BY (number = :from) DESC NULLS LAST LIMIT 1""")
                 .bind("ws", workspaceId).bind("from", fromNumber.orElse(null))
-                .map((rs, ctx) -> new Trunk(rs.getString("trunk_host"), rs.getInt("trunk_port"), rs.getString("transport"),
-                        Optional.ofNullable(rs.getString("username")),
-                        Optional.ofNullable(rs.getBytes("password")).map(secrets::open), rs.getString("number")))
-                .findOne());
+                .map((rs, ctx) -> route(rs)).findOne());
+    }
+
+    /** The SIP trunk for a call, when the number that places it is a SIP trunk number. */
+    public Optional<Trunk> trunkFor(String workspaceId, Optional<String> fromNumber) {
+        return routeFor(workspaceId, fromNumber).flatMap(r -> r instanceof CarrierNumber.Sip s ? Optional.of(s.trunk()) : Optional.empty());
+    }
+
+    private CarrierNumber route(ResultSet rs) throws SQLException {
+        String number = rs.getString("number");
+        return switch (rs.getString("provider")) {
+            case "twilio" -> {
+                String keySid = rs.getString("twilio_api_key_sid");
+                byte[] keySecret = rs.getBytes("twilio_api_key_secret");
+                yield new CarrierNumber.Twilio(number, rs.getString("twilio_account_sid"), secrets.open(rs.getBytes("twilio_auth_token")),
+                        keySid == null ? Optional.empty() : Optional.of(new CarrierNumber.Twilio.ApiKey(keySid, secrets.open(keySecret))));
+            }
+            case "telnyx" -> new CarrierNumber.Telnyx(number, secrets.open(rs.getBytes("telnyx_api_key")),
+                    rs.getString("telnyx_connection_id"), rs.getString("telnyx_public_key"));
+            default -> new CarrierNumber.Sip(new Trunk(rs.getString("trunk_host"), rs.getInt("trunk_port"), rs.getString("transport"),
+                    Optional.ofNullable(rs.getString("username")), Optional.ofNullable(rs.getBytes("password")).map(secrets::open), number));
+        };
     }
 
     private static Optional<Number> find(Handle h, String workspaceId, String id) {
@@ -112,8 +161,15 @@ public final class PhoneNumberService {
                 .bind("id", id).bind("ws", workspaceId).map((rs, ctx) -> view(rs)).findOne();
     }
 
-    private static Number view(java.sql.ResultSet rs) throws java.sql.SQLException {
-        return new Number(rs.getString("id"), rs.getString("number"), rs.getString("trunk_host"), rs.getInt("trunk_port"),
-                rs.getString("transport"), rs.getString("username"), rs.getBytes("password") != null, rs.getBoolean("is_default"));
+    private static Number view(ResultSet rs) throws SQLException {
+        Carrier carrier = switch (rs.getString("provider")) {
+            case "twilio" -> new Carrier.TwilioAccount(rs.getString("twilio_account_sid"), rs.getString("twilio_api_key_sid"),
+                    rs.getBytes("twilio_auth_token") != null, rs.getBytes("twilio_api_key_secret") != null);
+            case "telnyx" -> new Carrier.TelnyxAccount(rs.getString("telnyx_connection_id"), rs.getString("telnyx_public_key"),
+                    rs.getBytes("telnyx_api_key") != null);
+            default -> new Carrier.SipTrunk(rs.getString("trunk_host"), rs.getInt("trunk_port"), rs.getString("transport"),
+                    rs.getString("username"), rs.getBytes("password") != null);
+        };
+        return new Number(rs.getString("id"), rs.getString("number"), rs.getBoolean("is_default"), carrier);
     }
 }

@@ -4,13 +4,23 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * How Parley places a call: SIP today, Twilio later. Wired by hand in {@code ParleyApp}.
+ * How Parley places a call: over SIP, or a carrier's REST API ({@link RoutingTelephonyProvider} picks
+ * per call). Wired by hand in {@code ParleyApp}.
  * {@link #dial} returns at once; what happens next arrives on the listener.
  */
 public interface TelephonyProvider extends AutoCloseable {
 
-    /** @param ringTimeout how long the caller lets it ring: the owner cancels then; a carrier may take it too */
-    record Dial(String callId, String workspaceId, String toNumber, Optional<String> fromNumber, Duration ringTimeout) {}
+    /**
+     * @param ringTimeout how long the caller lets it ring: the owner cancels then; a carrier may take it too
+     * @param maxDuration the call's limit from the answer: the owner hangs up then; a carrier may back it up
+     * @param detectMachines whether the assistant asks who answered: a carrier that detects machines is asked to
+     */
+    record Dial(String callId, String workspaceId, String toNumber, Optional<String> fromNumber, Duration ringTimeout,
+                Duration maxDuration, boolean detectMachines) {
+        public Dial(String callId, String workspaceId, String toNumber, Optional<String> fromNumber, Duration ringTimeout) {
+            this(callId, workspaceId, toNumber, fromNumber, ringTimeout, Duration.ofHours(1), false);
+        }
+    }
 
     /** A call being placed or in progress. */
     interface Active {
@@ -31,6 +41,14 @@ public interface TelephonyProvider extends AutoCloseable {
     }
 
     Active dial(Dial dial, CallListener listener);
+
+    /**
+     * A call placed from a node that died and found on recovery: hang it up at the carrier if it still
+     * lives there. SIP needs nothing (the far end's session timers and the lost media end it); a REST
+     * carrier's call would otherwise go on, billed, until its time limit. Best effort, may block briefly.
+     */
+    default void hangUpLost(String callId) {
+    }
 
     @Override
     void close();

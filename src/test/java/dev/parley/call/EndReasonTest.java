@@ -2,6 +2,8 @@ package dev.parley.call;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.parley.amd.AnsweredBy;
+import dev.parley.safeguards.RetryOutcome;
 import java.util.Arrays;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -32,5 +34,29 @@ class EndReasonTest {
         assertThat(EndReason.API_HANGUP.beforeAnswer()).isEqualTo(EndReason.CANCELED);
         assertThat(EndReason.NO_ANSWER.beforeAnswer()).as("the ring timeout keeps its reason").isEqualTo(EndReason.NO_ANSWER);
         assertThat(EndReason.CARRIER_ERROR.beforeAnswer()).isEqualTo(EndReason.CARRIER_ERROR);
+    }
+
+    /** The one classification of ended reasons for retry.on, for every reason, before and after an answer. */
+    @Test
+    void retryOutcomesBeforeAnAnswerAndNeverAfterAPerson() {
+        java.util.Map<EndReason, String> before = new java.util.EnumMap<>(EndReason.class);
+        for (EndReason r : EndReason.values()) {
+            before.put(r, r.retryOutcome(false, null).map(RetryOutcome::wire).orElse("-"));
+        }
+        assertThat(before).containsExactlyInAnyOrderEntriesOf(java.util.Map.ofEntries(
+                java.util.Map.entry(EndReason.ASSISTANT_ENDED, "-"), java.util.Map.entry(EndReason.CALLEE_ENDED, "-"),
+                java.util.Map.entry(EndReason.API_HANGUP, "-"), java.util.Map.entry(EndReason.CANCELED, "-"),
+                java.util.Map.entry(EndReason.MAX_DURATION, "-"), java.util.Map.entry(EndReason.SILENCE_TIMEOUT, "-"),
+                java.util.Map.entry(EndReason.BUSY, "busy"), java.util.Map.entry(EndReason.NO_ANSWER, "no-answer"),
+                java.util.Map.entry(EndReason.DECLINED, "-"), java.util.Map.entry(EndReason.UNREACHABLE, "failed"),
+                java.util.Map.entry(EndReason.CARRIER_ERROR, "failed"), java.util.Map.entry(EndReason.CAPACITY, "failed"),
+                java.util.Map.entry(EndReason.BLOCKED, "-"), java.util.Map.entry(EndReason.OPTED_OUT, "-"),
+                java.util.Map.entry(EndReason.VOICEMAIL, "voicemail"), java.util.Map.entry(EndReason.TRANSFERRED, "-"),
+                java.util.Map.entry(EndReason.PROVIDER_ERROR, "failed"), java.util.Map.entry(EndReason.NODE_LOST, "failed")));
+        assertThat(Arrays.stream(EndReason.values()).filter(r -> r.retryOutcome(true, null).isPresent()))
+                .as("after an answer only a machine's call is retried").containsExactly(EndReason.VOICEMAIL);
+        assertThat(EndReason.VOICEMAIL.retryOutcome(true, AnsweredBy.Who.machine)).contains(RetryOutcome.VOICEMAIL);
+        assertThat(Arrays.stream(EndReason.values()).filter(r -> r.retryOutcome(true, AnsweredBy.Who.human).isPresent()
+                || r.retryOutcome(false, AnsweredBy.Who.human).isPresent())).as("a person answered").isEmpty();
     }
 }

@@ -25,9 +25,20 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
     public String databaseUrl;
 
     private final Map<String, String> settings;
+    private final dev.parley.telephony.stream.MediaStreams streams; // null: the production wiring's
 
     private TestServer(Map<String, String> settings) {
+        this(settings, null);
+    }
+
+    private TestServer(Map<String, String> settings, dev.parley.telephony.stream.MediaStreams streams) {
         this.settings = settings;
+        this.streams = streams;
+    }
+
+    /** With a media stage of the test's own for carrier calls (a double of the WebSocket stage). */
+    public static TestServer perClass(Map<String, String> settings, dev.parley.telephony.stream.MediaStreams streams) {
+        return new TestServer(settings, streams);
     }
 
     public static TestServer start() {
@@ -70,7 +81,7 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
         this.databaseUrl = databaseUrl;
         try {
             Map<String, String> values = new java.util.HashMap<>(settings);
-            values.put(ConfigLoader.HTTP_PORT, "0");
+            values.putIfAbsent(ConfigLoader.HTTP_PORT, "0"); // a fixed port when public.url must name it (carrier tests)
             values.put(ConfigLoader.DATABASE_URL, databaseUrl);
             values.putIfAbsent(ConfigLoader.DATA_DIR, Files.createTempDirectory("parley-test").toString());
             // Nodes of one database share the master key, as they must in production.
@@ -78,7 +89,7 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
             // Every server gets its own SIP port; the dialer runs only in tests that place calls.
             values.putIfAbsent(ConfigLoader.SIP_LISTEN, "127.0.0.1:" + Sipp.freeUdpPort());
             values.putIfAbsent(ConfigLoader.DIALER_ENABLED, "false");
-            this.app = ParleyApp.start(ConfigLoader.of(values));
+            this.app = streams == null ? ParleyApp.start(ConfigLoader.of(values)) : ParleyApp.start(ConfigLoader.of(values), streams);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -3,8 +3,11 @@ package dev.parley.telephony.sip;
 import dev.parley.call.EndReason;
 import dev.parley.telephony.CallEnd;
 
-/** The one place where SIP final responses become an ended reason (DESIGN.md's table). */
-final class SipOutcomes {
+/**
+ * The one place where SIP final responses become an ended reason (DESIGN.md's table); carriers that
+ * report a SIP code with a cause that says nothing more (Telnyx) read it here too.
+ */
+public final class SipOutcomes {
     private SipOutcomes() {}
 
     /** @param weCanceled a CANCEL of ours went out before this final response */
