@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.media.G711;
 import dev.parley.media.MediaTransport;
+import dev.parley.telephony.twilio.TwilioSignature;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
