@@ -79,6 +79,9 @@ class HostileStringsTest {
             case "setProviderKey" -> "{\"api_key\":\"sk-test\"}";
             case "createPhoneNumber" -> "{\"number\":\"+14155550199\",\"trunk\":{\"host\":\"127.0.0.1\"}}";
             case "addDoNotCall" -> "{\"numbers\":[\"+14155550198\"]}";
+            // Unsigned, so refused before it is read: the point is that no body makes that a 5xx.
+            case "telnyxCallEvent" -> "{\"data\":{\"event_type\":\"call.answered\",\"id\":\"e1\","
+                    + "\"payload\":{\"call_control_id\":\"v3:x\",\"client_state\":\"eA==\"}}}";
             default -> throw new AssertionError("give operation " + operationId + " a base body in HostileStringsTest");
         };
         try {
@@ -210,6 +213,10 @@ class HostileStringsTest {
         boolean json = r.header("Content-Type") != null && r.header("Content-Type").startsWith("application/json");
         if (r.status() >= 400 && (!json || r.json().path("success").asBoolean(true) || !r.json().path("error").has("code"))) {
             failures.add("not an error envelope: " + what);
+        }
+        if (field != null && path.startsWith("/v1/carriers/") && r.status() == 403) {
+            // A carrier's route proves the sender before it reads anything: unsigned, it is refused as such.
+            return;
         }
         if (field != null) {
             if (r.status() != 400) {
