@@ -5,7 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.call.Call;
 import dev.parley.call.CallService;
 import dev.parley.call.CreateCallRequest;
+import dev.parley.call.CallStatus;
+import dev.parley.call.QueuePlace;
 import dev.parley.dialer.Hangups;
+import dev.parley.dialer.QueuePlaces;
+import java.util.List;
+import java.util.Map;
 import dev.parley.error.Problem;
 import dev.parley.recording.Recording;
 import dev.parley.recording.RecordingStore;
@@ -23,8 +28,11 @@ final class CallRoutes {
     private final Envelope envelope;
     private final Views views;
     private final ObjectMapper json;
+    private final QueuePlaces queue;
 
-    CallRoutes(CallService calls, Hangups hangups, RecordingStore recordings, Envelope envelope, Views views, ObjectMapper json) {
+    CallRoutes(CallService calls, Hangups hangups, RecordingStore recordings, Envelope envelope, Views views, ObjectMapper json,
+               QueuePlaces queue) {
+        this.queue = queue;
         this.calls = calls;
         this.hangups = hangups;
         this.recordings = recordings;
@@ -50,13 +58,18 @@ final class CallRoutes {
 
     void get(Context ctx, Tenant tenant) {
         Call call = calls.get(tenant, ctx.pathParam("call_id"));
-        envelope.ok(ctx, "Call fetched successfully", views.call(call, true));
+        envelope.ok(ctx, "Call fetched successfully", views.call(call, true, place(tenant, call)));
+    }
+
+    private QueuePlace place(Tenant tenant, Call call) {
+        return call.status() == CallStatus.QUEUED ? queue.of(tenant.workspaceId(), List.of(call.id())).get(call.id()) : null;
     }
 
     void hangup(Context ctx, Tenant tenant) {
         String id = calls.get(tenant, ctx.pathParam("call_id")).id();
         Hangups.Outcome outcome = hangups.hangup(tenant, id);
-        ObjectNode data = views.call(calls.get(tenant, id), true);
+        Call after = calls.get(tenant, id);
+        ObjectNode data = views.call(after, true, place(tenant, after));
         data.put("hangup", outcome == Hangups.Outcome.CANCELED ? "canceled" : "hanging-up");
         envelope.ok(ctx, outcome == Hangups.Outcome.CANCELED ? "Call canceled before it was dialed"
                 : "Hanging up the call; its final status follows", data);
@@ -80,6 +93,8 @@ final class CallRoutes {
     void list(Context ctx, Tenant tenant) {
         Page<Call> page = calls.list(tenant, ctx.queryParam("status"), Page.limit(ctx.queryParam("limit")),
                 ctx.queryParam("cursor"));
-        envelope.ok(ctx, "Calls fetched successfully", views.page(page, c -> views.call(c, false)));
+        Map<String, QueuePlace> places = queue.of(tenant.workspaceId(), page.items().stream()
+                .filter(c -> c.status() == CallStatus.QUEUED).map(Call::id).toList());
+        envelope.ok(ctx, "Calls fetched successfully", views.page(page, c -> views.call(c, false, places.get(c.id()))));
     }
 }

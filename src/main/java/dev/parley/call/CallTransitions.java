@@ -3,6 +3,7 @@ package dev.parley.call;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.amd.AnsweredBy;
+import dev.parley.safeguards.DailyCaps;
 import dev.parley.webhook.Outbox;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
@@ -17,7 +18,8 @@ import org.jdbi.v3.core.Jdbi;
  * locked: the move is checked against {@link CallStatus#canMoveTo}, the timings are stamped
  * ({@code started_at} on ringing, {@code answered_at} on answer, {@code ended_at} on a final
  * status), the history gets its event row, and the outbox gets the webhook events:
- * {@code call.ringing}, {@code call.answered}, or {@code call.ended} then {@code call.report}.
+ * {@code call.ringing}, {@code call.answered}, or {@code call.ended} then {@code call.report}; a
+ * final status also gives the call's reserved minutes back to its day ({@link DailyCaps#release}).
  * A move that is not allowed (a second hang-up, a late 180 after the end) changes nothing.
  */
 public final class CallTransitions {
@@ -92,6 +94,7 @@ public final class CallTransitions {
                 .execute();
         if (to.isFinal()) {
             store(h, callId, analysis);
+            DailyCaps.release(h, callId);
         }
         count(to, ending);
         h.createUpdate("INSERT INTO call_events (call_id, status, reason, at) VALUES (:id, :status, :reason, :now)")
