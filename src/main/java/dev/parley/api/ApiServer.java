@@ -104,7 +104,7 @@ public final class ApiServer implements AutoCloseable {
         Views views = new Views(s.json());
         var assistants = new AssistantRoutes(s.assistants(), envelope, views, s.json());
         var calls = new CallRoutes(s.calls(), s.hangups(), s.recordings(), envelope, views, s.json(),
-                new QueuePlaces(s.database().jdbi()));
+                (workspaceId, callIds) -> new QueuePlaces(s.database().jdbi()).of(workspaceId, callIds));
         var system = new SystemRoutes(s.database(), s.metrics(), envelope);
         var numbers = new PhoneNumberRoutes(s.phoneNumbers(), envelope, s.json());
         var workspace = new WorkspaceRoutes(s.workspaces(), s.deliveries(),

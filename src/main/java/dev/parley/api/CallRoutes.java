@@ -8,9 +8,9 @@ import dev.parley.call.CreateCallRequest;
 import dev.parley.call.CallStatus;
 import dev.parley.call.QueuePlace;
 import dev.parley.dialer.Hangups;
-import dev.parley.dialer.QueuePlaces;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import dev.parley.error.Problem;
 import dev.parley.recording.Recording;
 import dev.parley.recording.RecordingStore;
@@ -28,10 +28,11 @@ final class CallRoutes {
     private final Envelope envelope;
     private final Views views;
     private final ObjectMapper json;
-    private final QueuePlaces queue;
+    /** Where the workspace's given calls wait, for those still queued (QueuePlaces#of). */
+    private final BiFunction<String, List<String>, Map<String, QueuePlace>> queue;
 
     CallRoutes(CallService calls, Hangups hangups, RecordingStore recordings, Envelope envelope, Views views, ObjectMapper json,
-               QueuePlaces queue) {
+               BiFunction<String, List<String>, Map<String, QueuePlace>> queue) {
         this.queue = queue;
         this.calls = calls;
         this.hangups = hangups;
@@ -62,7 +63,7 @@ final class CallRoutes {
     }
 
     private QueuePlace place(Tenant tenant, Call call) {
-        return call.status() == CallStatus.QUEUED ? queue.of(tenant.workspaceId(), List.of(call.id())).get(call.id()) : null;
+        return call.status() == CallStatus.QUEUED ? queue.apply(tenant.workspaceId(), List.of(call.id())).get(call.id()) : null;
     }
 
     void hangup(Context ctx, Tenant tenant) {
@@ -93,7 +94,7 @@ final class CallRoutes {
     void list(Context ctx, Tenant tenant) {
         Page<Call> page = calls.list(tenant, ctx.queryParam("status"), Page.limit(ctx.queryParam("limit")),
                 ctx.queryParam("cursor"));
-        Map<String, QueuePlace> places = queue.of(tenant.workspaceId(), page.items().stream()
+        Map<String, QueuePlace> places = queue.apply(tenant.workspaceId(), page.items().stream()
                 .filter(c -> c.status() == CallStatus.QUEUED).map(Call::id).toList());
         envelope.ok(ctx, "Calls fetched successfully", views.page(page, c -> views.call(c, false, places.get(c.id()))));
     }
