@@ -6,7 +6,7 @@ ALTER TABLE workspaces
     ADD COLUMN max_call_minutes_per_day integer CHECK (max_call_minutes_per_day > 0);
 ALTER TABLE workspaces
     ALTER COLUMN max_calls_per_day SET DEFAULT 1000,
-    ALTER COLUMN max_call_minutes_per_day SET DEFAULT 3000;
+    ALTER COLUMN max_call_minutes_per_day SET DEFAULT 12000;
 
 -- One row per workspace and UTC day: the counters the create-call statement checks and bumps
 -- (under a per-workspace advisory lock, so nodes and writer threads count alike) instead of

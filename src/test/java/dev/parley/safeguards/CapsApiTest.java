@@ -28,7 +28,7 @@ class CapsApiTest {
     @AfterEach
     void reset() {
         patch("{\"limits\": {\"max_concurrent_calls\": 10, \"calls_per_second\": 5, \"max_calls_per_day\": 1000,"
-                + " \"max_call_minutes_per_day\": 3000}}");
+                + " \"max_call_minutes_per_day\": 12000}}");
         server.app.database().jdbi().useHandle(h -> {
             h.execute("DELETE FROM dial_jobs");
             h.execute("UPDATE calls SET status = 'canceled', ended_at = now() WHERE status = 'queued'");
@@ -64,7 +64,7 @@ class CapsApiTest {
     void theWorkspaceShowsItsCapsWithDefaultsAndWhatUsesThem() {
         JsonNode ws = workspace();
         assertThat(ws.at("/limits/max_calls_per_day").asInt()).isEqualTo(1000);
-        assertThat(ws.at("/limits/max_call_minutes_per_day").asInt()).isEqualTo(3000);
+        assertThat(ws.at("/limits/max_call_minutes_per_day").asInt()).isEqualTo(12000);
         assertThat(ws.at("/capacity/calls_today/in_use").asInt()).isZero();
 
         assertThat(call("+14155550100", "").status()).isEqualTo(200);
