@@ -28,7 +28,7 @@ get() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])
 WS=$(get workspace_id); ORG=$(get organization_id); KEY=$(get api_key); AS=$(get assistant_id)
 AUTH=(-H "workspace: $WS" -H "organization: $ORG" -H "Authorization: Bearer $KEY")
 curl -sf -X PATCH "http://127.0.0.1:$PORT/v1/admin/workspace" "${AUTH[@]}" -H 'Content-Type: application/json' \
-  -d "{\"webhook_url\": \"http://127.0.0.1:$SINK/hook\"}" > /dev/null
+  -d "{\"webhook_url\": \"http://127.0.0.1:$SINK/hook\", \"limits\": {\"max_calls_per_day\": null, \"max_call_minutes_per_day\": null}}" > /dev/null
 printf '{"assistant_id":"%s","to_number":"+919723067241"}' "$AS" > "$WORK/body.json"
 create() { # rate seconds
   "$JAVA" -cp "$WORK/tools" LoadGen --url "http://127.0.0.1:$PORT/v1/admin/assistant/call" --rate "$1" --seconds "$2" --connections 32 \

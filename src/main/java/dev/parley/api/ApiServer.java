@@ -7,6 +7,7 @@ import dev.parley.call.CallService;
 import dev.parley.config.ParleyConfig;
 import dev.parley.credentials.ProviderCredentials;
 import dev.parley.dialer.Hangups;
+import dev.parley.dialer.QueuePlaces;
 import dev.parley.error.Problem;
 import dev.parley.error.StorableText;
 import dev.parley.number.PhoneNumberService;
@@ -109,7 +110,8 @@ public final class ApiServer implements AutoCloseable {
     static List<Route> routes(Services s, Envelope envelope) {
         Views views = new Views(s.json());
         var assistants = new AssistantRoutes(s.assistants(), envelope, views, s.json());
-        var calls = new CallRoutes(s.calls(), s.hangups(), s.recordings(), envelope, views, s.json());
+        var calls = new CallRoutes(s.calls(), s.hangups(), s.recordings(), envelope, views, s.json(),
+                (workspaceId, callIds) -> new QueuePlaces(s.database().jdbi()).of(workspaceId, callIds));
         var system = new SystemRoutes(s.database(), s.metrics(), envelope);
         var numbers = new PhoneNumberRoutes(s.phoneNumbers(), envelope, s.json());
         var workspace = new WorkspaceRoutes(s.workspaces(), s.deliveries(),

@@ -5,7 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.call.Call;
 import dev.parley.call.CallService;
 import dev.parley.call.CreateCallRequest;
+import dev.parley.call.CallStatus;
+import dev.parley.call.QueuePlace;
 import dev.parley.dialer.Hangups;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
 import dev.parley.error.Problem;
 import dev.parley.recording.Recording;
 import dev.parley.recording.RecordingStore;
@@ -23,8 +28,12 @@ final class CallRoutes {
     private final Envelope envelope;
     private final Views views;
     private final ObjectMapper json;
+    /** Where the workspace's given calls wait, for those still queued (QueuePlaces#of). */
+    private final BiFunction<String, List<String>, Map<String, QueuePlace>> queue;
 
-    CallRoutes(CallService calls, Hangups hangups, RecordingStore recordings, Envelope envelope, Views views, ObjectMapper json) {
+    CallRoutes(CallService calls, Hangups hangups, RecordingStore recordings, Envelope envelope, Views views, ObjectMapper json,
+               BiFunction<String, List<String>, Map<String, QueuePlace>> queue) {
+        this.queue = queue;
         this.calls = calls;
         this.hangups = hangups;
         this.recordings = recordings;
@@ -50,13 +59,18 @@ final class CallRoutes {
 
     void get(Context ctx, Tenant tenant) {
         Call call = calls.get(tenant, ctx.pathParam("call_id"));
-        envelope.ok(ctx, "Call fetched successfully", views.call(call, true));
+        envelope.ok(ctx, "Call fetched successfully", views.call(call, true, place(tenant, call)));
+    }
+
+    private QueuePlace place(Tenant tenant, Call call) {
+        return call.status() == CallStatus.QUEUED ? queue.apply(tenant.workspaceId(), List.of(call.id())).get(call.id()) : null;
     }
 
     void hangup(Context ctx, Tenant tenant) {
         String id = calls.get(tenant, ctx.pathParam("call_id")).id();
         Hangups.Outcome outcome = hangups.hangup(tenant, id);
-        ObjectNode data = views.call(calls.get(tenant, id), true);
+        Call after = calls.get(tenant, id);
+        ObjectNode data = views.call(after, true, place(tenant, after));
         data.put("hangup", outcome == Hangups.Outcome.CANCELED ? "canceled" : "hanging-up");
         envelope.ok(ctx, outcome == Hangups.Outcome.CANCELED ? "Call canceled before it was dialed"
                 : "Hanging up the call; its final status follows", data);
@@ -80,6 +94,8 @@ final class CallRoutes {
     void list(Context ctx, Tenant tenant) {
         Page<Call> page = calls.list(tenant, ctx.queryParam("status"), ctx.queryParam("parent_call_id"),
                 ctx.queryParam("attempt"), Page.limit(ctx.queryParam("limit")), ctx.queryParam("cursor"));
-        envelope.ok(ctx, "Calls fetched successfully", views.page(page, c -> views.call(c, false)));
+        Map<String, QueuePlace> places = queue.apply(tenant.workspaceId(), page.items().stream()
+                .filter(c -> c.status() == CallStatus.QUEUED).map(Call::id).toList());
+        envelope.ok(ctx, "Calls fetched successfully", views.page(page, c -> views.call(c, false, places.get(c.id()))));
     }
 }

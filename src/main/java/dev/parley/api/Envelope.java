@@ -28,6 +28,7 @@ final class Envelope {
 
     public void problem(Context ctx, Problem p) {
         error(ctx, p.kind().status, p.code(), p.getMessage(), p.details());
+        p.retryAfterSeconds().ifPresent(s -> ctx.header("Retry-After", Integer.toString(s)));
     }
 
     public void error(Context ctx, int status, String code, String message, Map<String, Object> details) {

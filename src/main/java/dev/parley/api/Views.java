@@ -8,6 +8,7 @@ import dev.parley.assistant.AssistantConfigJson;
 import dev.parley.call.Call;
 import dev.parley.call.CallEvent;
 import dev.parley.call.CallJson;
+import dev.parley.call.QueuePlace;
 import dev.parley.call.TranscriptJson;
 import dev.parley.store.Page;
 import java.util.function.Function;
@@ -32,8 +33,10 @@ final class Views {
         return o;
     }
 
-    ObjectNode call(Call c, boolean withHistory) {
+    /** @param queue where the call waits, if it is queued (else null) */
+    ObjectNode call(Call c, boolean withHistory, QueuePlace queue) {
         ObjectNode o = CallJson.summary(json.createObjectNode(), c);
+        CallJson.queue(o, queue);
         o.put("workspace_id", c.workspaceId());
         o.set("variables", c.variables());
         o.put("webhook_url", c.webhookUrl());

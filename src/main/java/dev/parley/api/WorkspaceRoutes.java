@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.error.Problem;
 import dev.parley.number.SandboxRegistrations;
+import dev.parley.safeguards.DailyCaps;
 import dev.parley.store.Page;
 import dev.parley.tenancy.Tenant;
 import dev.parley.tenancy.WorkspaceService;
@@ -111,6 +112,9 @@ final class WorkspaceRoutes {
         ObjectNode limits = o.putObject("limits");
         limits.put("max_concurrent_calls", s.maxConcurrentCalls());
         limits.put("calls_per_second", s.callsPerSecond());
+        limits.put("max_calls_per_day", s.dailyCaps().maxCallsPerDay());
+        limits.put("max_call_minutes_per_day", s.dailyCaps().maxCallMinutesPerDay());
+        capacity(o.putObject("capacity"), s);
         o.put("webhook_url", s.webhookUrl().orElse(null));
         o.put("webhook_signing_secret", s.signingSecret());
         o.put("previous_signing_secret_valid_until", s.previousSecretValidUntil().map(Instant::toString).orElse(null));
@@ -118,6 +122,21 @@ final class WorkspaceRoutes {
         s.destinations().blockedNumberTypes().forEach(o.putArray("blocked_number_types")::add);
         o.set("opt_out", s.optOut().write());
         return o;
+    }
+
+    /** Each limit with what uses it now: the day's counters are the ones the create-call statement checks. */
+    private static void capacity(ObjectNode o, WorkspaceService.Settings s) {
+        DailyCaps.Usage u = s.usage();
+        o.putObject("concurrent_calls").put("in_use", u.liveCalls()).put("limit", s.maxConcurrentCalls());
+        o.putObject("calls_last_second").put("in_use", u.callsLastSecond()).put("limit", s.callsPerSecond());
+        o.putObject("calls_today").put("in_use", u.callsToday()).put("limit", s.dailyCaps().maxCallsPerDay());
+        ObjectNode minutes = o.putObject("call_minutes_today");
+        minutes.put("in_use", Math.round((u.usedSecondsToday() + u.reservedSecondsToday()) / 6.0) / 10.0);
+        minutes.put("used", Math.round(u.usedSecondsToday() / 6.0) / 10.0);
+        minutes.put("reserved", Math.round(u.reservedSecondsToday() / 6.0) / 10.0);
+        minutes.put("limit", s.dailyCaps().maxCallMinutesPerDay());
+        o.put("queued_calls", u.queuedCalls());
+        o.put("day_resets_at", u.resetsAt().toString());
     }
 
     private ObjectNode delivery(WebhookStore.Delivery d) {

@@ -20,6 +20,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import javax.sql.DataSource;
 import dev.parley.number.PhoneNumbers;
+import dev.parley.safeguards.DailyCaps;
 import dev.parley.safeguards.DoNotCall;
 import dev.parley.store.Ids;
 import org.slf4j.Logger;
@@ -49,6 +50,12 @@ import org.slf4j.LoggerFactory;
  * list, outside its {@code allowed_countries}, or of a type in its {@code blocked_number_types}.
  * In the statement, like the checks above, so create-call stays one round trip: the list is a
  * primary-key lookup, the settings come with the workspace row already read.
+ *
+ * <p>And it holds the daily caps and {@code on_capacity: "reject"} (see {@link DailyCaps}): under
+ * the workspaces' create-call locks, the rows that pass every other check are admitted in the order
+ * they came while the day's counters (one {@code workspace_days} row, bumped by the same statement)
+ * leave room; a "reject" row due now is refused when the workspace's live and waiting calls, or its
+ * dialing in the last second, already fill {@code max_concurrent_calls} or {@code calls_per_second}.
  */
 public final class CallInserts implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CallInserts.class);
@@ -63,9 +70,9 @@ public final class CallInserts implements AutoCloseable {
             WITH input AS (
                 SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
                                      ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                                     ?::timestamptz[])
+                                     ?::text[], ?::timestamptz[]) WITH ORDINALITY
                     AS t(id, workspace_id, assistant_id, to_number, to_country, from_number, variables, metadata,
-                         webhook_url, event_id, delivery_id, key_id, to_type, retry, scheduled_at)
+                         webhook_url, event_id, delivery_id, key_id, to_type, retry, on_capacity, scheduled_at, ord)
             ), checked AS (
                 SELECT i.*, a.enabled, COALESCE(i.webhook_url, a.config->>'webhook_url', w.webhook_url) AS target,
                        CASE WHEN i.retry IS NULL THEN NULLIF(a.config->'retry', 'null'::jsonb)
@@ -83,23 +90,81 @@ public final class CallInserts implements AutoCloseable {
                        COALESCE((SELECT k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
                                  FROM api_keys k WHERE k.key_id = i.key_id), false) AS key_live,
                        (w.id IS NOT NULL AND w.deleted_at IS NULL) AS workspace_live,
-                       CASE WHEN %s THEN 'do-not-call'
+                       CASE WHEN %1$s THEN 'do-not-call'
                             WHEN cardinality(w.allowed_countries) > 0
                                  AND NOT (COALESCE(i.to_country, '') = ANY (w.allowed_countries)) THEN 'allowed_countries'
                             WHEN i.to_type = ANY (w.blocked_number_types) THEN 'blocked_number_types'
-                       END AS refused
+                       END AS refused,
+                       COALESCE((a.config->>'max_duration_seconds')::int, 600) + %2$d AS reservation,
+                       (i.scheduled_at IS NULL OR i.scheduled_at <= now()) AS due
                 FROM input i
                 CROSS JOIN (SELECT ?::text[] AS providers) AS node_keys
                 LEFT JOIN assistants a ON a.id = i.assistant_id AND a.workspace_id = i.workspace_id AND a.deleted_at IS NULL
                 LEFT JOIN workspaces w ON w.id = i.workspace_id
+            ), eligible AS (
+                -- Rows that pass every check but the caps, counted per workspace in the order they
+                -- came: the daily caps admit a prefix of them.
+                SELECT k.id, k.workspace_id, k.ord, k.reservation, k.on_capacity, k.due,
+                       count(*) OVER w AS nth, sum(k.reservation) OVER w AS held
+                FROM checked k
+                WHERE k.enabled AND k.missing_variable IS NULL AND k.missing_key IS NULL AND k.key_live AND k.workspace_live
+                  AND k.refused IS NULL
+                WINDOW w AS (PARTITION BY k.workspace_id ORDER BY k.ord)
+            ), today AS (
+                SELECT w.id AS ws, w.max_calls_per_day, w.max_call_minutes_per_day, w.max_concurrent_calls, w.calls_per_second,
+                       COALESCE(d.calls, 0) AS calls_today, COALESCE(d.used_seconds, 0) AS used_today,
+                       COALESCE(d.reserved_seconds, 0) AS reserved_today, %3$s AS resets_in
+                FROM (SELECT DISTINCT workspace_id FROM eligible) AS e
+                JOIN workspaces w ON w.id = e.workspace_id
+                LEFT JOIN workspace_days d ON d.workspace_id = e.workspace_id AND d.day = %4$s
+            ), capped AS (
+                SELECT e.*, y.*,
+                       CASE WHEN y.max_calls_per_day IS NOT NULL AND y.calls_today + e.nth > y.max_calls_per_day
+                                THEN 'max_calls_per_day'
+                            WHEN y.max_call_minutes_per_day IS NOT NULL
+                                 AND y.used_today + y.reserved_today + e.held > y.max_call_minutes_per_day::bigint * 60
+                                THEN 'max_call_minutes_per_day'
+                       END AS over
+                FROM eligible e JOIN today y ON y.ws = e.workspace_id
+            ), room AS (
+                -- Only where a row says on_capacity "reject": the dialer's own measures (DialQueue#room),
+                -- plus the calls due and waiting, which take their turn first.
+                SELECT j.workspace_id AS rws,
+                       count(*) FILTER (WHERE j.lease_until > now()) AS live,
+                       count(*) FILTER (WHERE j.dialed_at IS NULL AND j.run_at <= now()
+                                          AND (j.lease_until IS NULL OR j.lease_until <= now())) AS waiting,
+                       count(*) FILTER (WHERE j.claimed_at > now() - interval '1 second') AS recent
+                FROM dial_jobs j
+                WHERE j.workspace_id IN (SELECT workspace_id FROM eligible WHERE on_capacity = 'reject')
+                GROUP BY j.workspace_id
+            ), admitted AS (
+                SELECT p.*, COALESCE(r.live, 0) AS live, COALESCE(r.waiting, 0) AS waiting, COALESCE(r.recent, 0) AS recent,
+                       count(*) FILTER (WHERE p.due) OVER (PARTITION BY p.workspace_id ORDER BY p.ord) AS due_nth
+                FROM capped p LEFT JOIN room r ON r.rws = p.workspace_id
+                WHERE p.over IS NULL
+            ), placed AS (
+                SELECT m.*,
+                       CASE WHEN m.on_capacity = 'reject' AND m.due THEN
+                           CASE WHEN m.live + m.waiting + m.due_nth > m.max_concurrent_calls THEN 'max_concurrent_calls'
+                                WHEN m.recent + m.waiting + m.due_nth > m.calls_per_second THEN 'calls_per_second'
+                           END
+                       END AS busy
+                FROM admitted m
             ), c AS (
                 INSERT INTO calls (id, workspace_id, assistant_id, to_number, to_country, from_number, status,
-                                   variables, metadata, webhook_url, scheduled_at, retry)
-                SELECT id, workspace_id, assistant_id, to_number, to_country, from_number, 'queued',
-                       CAST(variables AS jsonb), CAST(metadata AS jsonb), webhook_url, scheduled_at, retry_rule
-                FROM checked WHERE enabled AND missing_variable IS NULL AND missing_key IS NULL AND key_live AND workspace_live
-                                   AND refused IS NULL
-                RETURNING id, workspace_id, assistant_id, to_number, from_number, variables, metadata, created_at, scheduled_at
+                                   variables, metadata, webhook_url, scheduled_at, reserved_seconds, retry)
+                SELECT k.id, k.workspace_id, k.assistant_id, k.to_number, k.to_country, k.from_number, 'queued',
+                       CAST(k.variables AS jsonb), CAST(k.metadata AS jsonb), k.webhook_url, k.scheduled_at, k.reservation,
+                       k.retry_rule
+                FROM checked k JOIN placed m ON m.id = k.id WHERE m.busy IS NULL
+                RETURNING id, workspace_id, assistant_id, to_number, from_number, variables, metadata, created_at, scheduled_at,
+                          reserved_seconds
+            ), counted AS (
+                INSERT INTO workspace_days (workspace_id, day, calls, reserved_seconds)
+                SELECT workspace_id, %4$s, count(*), sum(reserved_seconds) FROM c GROUP BY workspace_id
+                ON CONFLICT (workspace_id, day) DO UPDATE
+                    SET calls = workspace_days.calls + excluded.calls,
+                        reserved_seconds = workspace_days.reserved_seconds + excluded.reserved_seconds
             ), e AS (
                 INSERT INTO call_events (call_id, status, reason, at)
                 SELECT id, 'queued', 'accepted through the API', created_at FROM c
@@ -124,8 +189,15 @@ public final class CallInserts implements AutoCloseable {
                 SELECT k.delivery_id, ev.id, ev.seq, ev.workspace_id, ev.call_id, k.target, ev.created_at, ev.created_at
                 FROM ev JOIN checked k ON k.id = ev.call_id
             )
-            SELECT id, enabled, missing_variable, key_live, workspace_live, missing_key, refused, to_country, to_type
-            FROM checked""".formatted(DoNotCall.listedSql("i.workspace_id", "i.to_number"));
+            SELECT k.id, k.enabled, k.missing_variable, k.key_live, k.workspace_live, k.missing_key, k.refused, k.to_country,
+                   k.to_type,
+                   cp.over, CASE cp.over WHEN 'max_calls_per_day' THEN cp.max_calls_per_day ELSE cp.max_call_minutes_per_day END,
+                   cp.resets_in, cp.calls_today, cp.used_today, cp.reserved_today, k.reservation,
+                   m.busy, CASE m.busy WHEN 'max_concurrent_calls' THEN m.max_concurrent_calls ELSE m.calls_per_second END,
+                   CASE m.busy WHEN 'max_concurrent_calls' THEN m.live + m.waiting ELSE m.recent + m.waiting END + m.due_nth - 1
+            FROM checked k LEFT JOIN capped cp ON cp.id = k.id LEFT JOIN placed m ON m.id = k.id""".formatted(
+                    DoNotCall.listedSql("i.workspace_id", "i.to_number"), DailyCaps.END_ALLOWANCE_SECONDS,
+                    DailyCaps.RESETS_IN_SQL, DailyCaps.TODAY_SQL);
 
     /** @param keyId the API key of the request: the statement refuses the row if it was revoked or expired meanwhile */
     record Row(String callId, String workspaceId, String keyId, CreateCallRequest request) {}
@@ -155,6 +227,15 @@ public final class CallInserts implements AutoCloseable {
          * what the rule was compared with.
          */
         record Refused(String rule, String country, String type) implements Outcome {}
+
+        /** Accepting it would pass one of the workspace's daily caps. */
+        record OverDailyCap(DailyCaps.Over over) implements Outcome {}
+
+        /**
+         * {@code on_capacity: "reject"} and the call would wait: {@code limit} is {@code max_concurrent_calls}
+         * or {@code calls_per_second}, {@code inUse} the calls ahead of it that count against it.
+         */
+        record AtCapacity(String limit, int cap, long inUse) implements Outcome {}
     }
 
     private record Pending(Row row, CompletableFuture<Outcome> outcome) {}
@@ -239,7 +320,16 @@ public final class CallInserts implements AutoCloseable {
         batch.forEach(p -> rows.add(p.row()));
         Map<String, Outcome> outcomes;
         try (Connection c = dataSource.getConnection()) {
-            outcomes = insert(c, rows);
+            c.setAutoCommit(false);
+            try {
+                outcomes = insert(c, rows);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
         }
         eventsWritten.run();
         for (Pending p : batch) {
@@ -254,11 +344,14 @@ public final class CallInserts implements AutoCloseable {
 
     /**
      * The one statement that accepts calls, for a batch or for a single row inside a caller's
-     * transaction (the Idempotency-Key path): per row, the outcome by call id.
+     * transaction (the Idempotency-Key path): per row, the outcome by call id. Takes the workspaces'
+     * create-call locks first ({@link DailyCaps#lock}), so that the statement, started after them,
+     * counts what the batches before it committed.
      */
     Map<String, Outcome> insert(Connection c, List<Row> rows) throws SQLException {
         int n = rows.size();
-        String[][] columns = new String[14][n];
+        DailyCaps.lock(c, rows.stream().map(Row::workspaceId).distinct().toArray(String[]::new));
+        String[][] columns = new String[15][n];
         java.sql.Timestamp[] scheduled = new java.sql.Timestamp[n];
         for (int i = 0; i < n; i++) {
             Row r = rows.get(i);
@@ -277,6 +370,7 @@ public final class CallInserts implements AutoCloseable {
             columns[11][i] = r.keyId();
             columns[12][i] = PhoneNumbers.type(q.to().number());
             columns[13][i] = q.retry().map(rule -> rule.write().toString()).orElse(null);
+            columns[14][i] = q.onCapacity().wire();
             scheduled[i] = q.scheduledAt().map(java.sql.Timestamp::from).orElse(null);
         }
         Map<String, Outcome> outcomes = new HashMap<>(n * 2);
@@ -296,9 +390,14 @@ public final class CallInserts implements AutoCloseable {
                     Array missingKey = rs.getArray(6);
                     String[] key = missingKey == null ? null : (String[]) missingKey.getArray();
                     String refused = rs.getString(7);
+                    String over = rs.getString(10);
+                    String busy = rs.getString(17);
                     outcomes.put(id, !rs.getBoolean(4) ? new Outcome.KeyRefused()
                             : !rs.getBoolean(5) ? new Outcome.WorkspaceGone()
                             : refused != null ? new Outcome.Refused(refused, rs.getString(8), rs.getString(9))
+                            : over != null ? new Outcome.OverDailyCap(new DailyCaps.Over(over, rs.getInt(11), rs.getInt(12),
+                                    rs.getLong(13), rs.getLong(14), rs.getLong(15), rs.getInt(16)))
+                            : busy != null ? new Outcome.AtCapacity(busy, rs.getInt(18), rs.getLong(19))
                             : noAssistant ? new Outcome.NoAssistant()
                             : !enabled ? new Outcome.AssistantDisabled()
                             : key != null ? new Outcome.MissingKey(key[0], key[1])

@@ -89,6 +89,22 @@ public final class CallJson {
         return o;
     }
 
+    /**
+     * {@code queue}: null unless the call is queued; then why it waits ({@link QueuePlace}), its
+     * position and estimated start where they can be computed. The API's view only: webhooks go out
+     * when a call moves, and a place in the queue changes without one.
+     */
+    public static void queue(ObjectNode o, QueuePlace q) {
+        if (q == null) {
+            o.putNull("queue");
+            return;
+        }
+        ObjectNode v = o.putObject("queue");
+        v.put("reason", q.reason());
+        v.put("position", q.position());
+        time(v, "estimated_start_at", q.estimatedStartAt());
+    }
+
     /** ISO 8601, or null. */
     public static void time(ObjectNode o, String field, Instant at) {
         o.put(field, at == null ? null : at.toString());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.error.Problem;
+import dev.parley.safeguards.DailyCaps;
 import dev.parley.store.DatabaseException;
 import dev.parley.store.Page;
 import dev.parley.tenancy.AuthException;
@@ -164,6 +165,8 @@ public final class CallService implements AutoCloseable {
                     + " for it: add one with PUT /v1/admin/credentials/" + k.provider() + " {\"api_key\": \"...\"}",
                     Map.of("provider", k.provider(), "assistant_field", k.field()));
             case CallInserts.Outcome.Refused x -> throw refused(x);
+            case CallInserts.Outcome.OverDailyCap o -> throw DailyCaps.refusal(o.over());
+            case CallInserts.Outcome.AtCapacity a -> throw DailyCaps.atCapacity(a.limit(), a.cap(), a.inUse());
             case CallInserts.Outcome.MissingVariable m -> throw Problem.invalid("variables." + m.name(),
                     "the assistant's flow uses {{" + m.name() + "}} but the request's variables has no '" + m.name()
                     + "'; add \"variables\": {\"" + m.name() + "\": \"...\"}");
@@ -224,6 +227,10 @@ public final class CallService implements AutoCloseable {
         canonical.put("scheduled_at", r.scheduledAt().map(Instant::toString).orElse(null));
         if (r.retry().isPresent()) {
             canonical.set("retry", r.retry().get().write());
+        }
+        if (r.onCapacity() != CreateCallRequest.OnCapacity.QUEUE) {
+            // Only when not the default, so keys stored before on_capacity existed still match.
+            canonical.put("on_capacity", r.onCapacity().wire());
         }
         try {
             byte[] bytes = json.writeValueAsString(sorted(canonical)).getBytes(StandardCharsets.UTF_8);

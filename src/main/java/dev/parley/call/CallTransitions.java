@@ -3,6 +3,7 @@ package dev.parley.call;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.amd.AnsweredBy;
+import dev.parley.safeguards.DailyCaps;
 import dev.parley.webhook.Outbox;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
@@ -18,7 +19,8 @@ import org.jdbi.v3.core.Jdbi;
  * ({@code started_at} on ringing, {@code answered_at} on answer, {@code ended_at} on a final
  * status), the history gets its event row, and the outbox gets the webhook events:
  * {@code call.ringing}, {@code call.answered}, or {@code call.ended} then {@code call.report}; with a
- * final status, the next attempt when the call's retry rule asks for one ({@link Retries}).
+ * final status, the next attempt when the call's retry rule asks for one ({@link Retries}), and the
+ * call's reserved minutes given back to its day ({@link DailyCaps#release}).
  * A move that is not allowed (a second hang-up, a late 180 after the end) changes nothing.
  */
 public final class CallTransitions {
@@ -96,6 +98,9 @@ public final class CallTransitions {
         Retries.Decision retry = new Retries.Decision.None();
         if (to.isFinal()) {
             store(h, callId, analysis);
+            // The caps' lock before the day's counters, as a create takes them: a retry below counts there too.
+            DailyCaps.lockOfCall(h, callId);
+            DailyCaps.release(h, callId);
             // The next attempt, if any, commits with this end or not at all; the end's history says which.
             retry = retries.afterEnd(h, calls.find(h, callId).orElseThrow(), ending, now);
         }

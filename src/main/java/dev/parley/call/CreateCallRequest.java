@@ -21,14 +21,25 @@ import java.util.Set;
 /**
  * The body of {@code POST /v1/admin/assistant/call}: the seed's {@code assistant_id} and
  * {@code to_number}, plus Parley's optional {@code from_number}, {@code variables} (strings for the
- * assistant's templates), {@code metadata} (kept and reported back), {@code webhook_url}, and
- * {@code retry} (empty: the assistant's rule; {@link RetryRule#NONE} for an explicit null).
+ * assistant's templates), {@code metadata} (kept and reported back), {@code webhook_url},
+ * {@code scheduled_at}, {@code retry} (empty: the assistant's rule; {@link RetryRule#NONE} for an
+ * explicit null) and {@code on_capacity} (what to do when the workspace's concurrency or rate limit
+ * would make the call wait).
  */
 public record CreateCallRequest(String assistantId, PhoneNumbers.E164Number to, Optional<String> fromNumber,
                                 ObjectNode variables, ObjectNode metadata, Optional<String> webhookUrl,
-                                Optional<Instant> scheduledAt, Optional<RetryRule> retry) {
+                                Optional<Instant> scheduledAt, Optional<RetryRule> retry, OnCapacity onCapacity) {
     static final Set<String> FIELDS = Set.of("assistant_id", "to_number", "from_number", "variables", "metadata", "webhook_url",
-            "scheduled_at", "retry");
+            "scheduled_at", "retry", "on_capacity");
+
+    /** A call that would wait for {@code max_concurrent_calls} or {@code calls_per_second}: queued (as always), or refused with 429. */
+    public enum OnCapacity {
+        QUEUE, REJECT;
+
+        public String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
     static final Duration MAX_SCHEDULE = Duration.ofDays(30);
     private static final int MAX_VARIABLES = 100;
 
@@ -51,7 +62,18 @@ public record CreateCallRequest(String assistantId, PhoneNumbers.E164Number to, 
         Optional<Instant> scheduled = JsonFields.optionalString(root, "scheduled_at", "", 64).map(CreateCallRequest::schedule);
         Optional<RetryRule> retry = !root.has("retry") ? Optional.empty()
                 : root.get("retry").isNull() ? Optional.of(RetryRule.NONE) : Optional.of(RetryRule.parse(root.get("retry"), "retry"));
-        return new CreateCallRequest(assistantId, to, from, variables, metadata, webhook, scheduled, retry);
+        OnCapacity onCapacity = JsonFields.optionalString(root, "on_capacity", "", 16).map(CreateCallRequest::onCapacity)
+                .orElse(OnCapacity.QUEUE);
+        return new CreateCallRequest(assistantId, to, from, variables, metadata, webhook, scheduled, retry, onCapacity);
+    }
+
+    private static OnCapacity onCapacity(String raw) {
+        return switch (raw) {
+            case "queue" -> OnCapacity.QUEUE;
+            case "reject" -> OnCapacity.REJECT;
+            default -> throw Problem.invalid("on_capacity", "'on_capacity' must be \"queue\" (the default: a call over the"
+                    + " workspace's max_concurrent_calls or calls_per_second waits its turn) or \"reject\" (it is refused with 429)");
+        };
     }
 
     /** An ISO 8601 time with a zone, at most 30 days ahead; a time in the past means now. */

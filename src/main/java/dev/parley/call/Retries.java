@@ -3,6 +3,7 @@ package dev.parley.call;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.number.PhoneNumbers;
+import dev.parley.safeguards.DailyCaps;
 import dev.parley.safeguards.DoNotCall;
 import dev.parley.safeguards.RetryOutcome;
 import dev.parley.safeguards.RetryRule;
@@ -100,6 +101,9 @@ final class Retries {
                 : !s.workspaceLive() ? Optional.of("the workspace was deleted")
                 : !s.assistantLive() ? Optional.of("the assistant was deleted or disabled")
                 : Optional.empty();
+        if (refusal.isEmpty()) {
+            refusal = DailyCaps.retryRefusal(h, ended.id());
+        }
         if (refusal.isPresent()) {
             return new Decision.Refused(refusal.get());
         }
@@ -110,16 +114,18 @@ final class Retries {
         boolean created = h.createUpdate("""
                         INSERT INTO calls (id, workspace_id, assistant_id, to_number, to_country, from_number, status, variables,
                                            metadata, webhook_url, created_at, updated_at, scheduled_at, scheduled_reason, attempt,
-                                           parent_call_id, retry)
+                                           parent_call_id, retry, reserved_seconds)
                         SELECT :id, workspace_id, assistant_id, to_number, to_country, from_number, 'queued', variables, metadata,
-                               webhook_url, :now, :now, :due, 'retry', :attempt, :root, retry
+                               webhook_url, :now, :now, :due, 'retry', :attempt, :root, retry, COALESCE(reserved_seconds, :held)
                           FROM calls WHERE id = :ended
                         ON CONFLICT (parent_call_id, attempt) WHERE parent_call_id IS NOT NULL DO NOTHING""")
+                .bind("held", DailyCaps.DEFAULT_RESERVATION_SECONDS)
                 .bind("id", id).bind("now", now).bind("due", due).bind("attempt", next).bind("root", root)
                 .bind("ended", ended.id()).execute() == 1;
         if (!created) {
             return new Decision.None(); // this end was already recorded once, with its retry
         }
+        DailyCaps.countRetry(h, id);
         h.createUpdate("INSERT INTO call_events (call_id, status, reason, at) VALUES (:id, 'queued', :reason, :now)")
                 .bind("id", id).bind("now", now)
                 .bind("reason", "retry (attempt " + next + " of " + rule.maxAttempts() + ") of " + root + " after attempt "

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import dev.parley.safeguards.DailyCaps;
 import dev.parley.safeguards.DoNotCall;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -66,9 +67,12 @@ public final class DialQueue {
                                    LEFT JOIN workspaces w ON w.id = c.workspace_id
                              WHERE j.call_id = ANY(:ids) AND c.id = j.call_id
                             RETURNING j.call_id, j.workspace_id, c.to_number, c.from_number,
-                                      COALESCE((a.config->>'max_duration_seconds')::int, 600) AS max_duration, c.created_at,
+                                      LEAST(COALESCE((a.config->>'max_duration_seconds')::int, 600),
+                                            c.reserved_seconds - :allowance) AS max_duration, c.created_at,
                                       c.assistant_id, c.variables::text, w.opt_out::text""")
                     .bind("node", node).bind("lease", lease.toMillis() / 1000.0).bind("ids", take.toArray(String[]::new))
+                    // No longer than the daily minutes it reserved when accepted (DailyCaps), should the assistant's limit have grown since.
+                    .bind("allowance", DailyCaps.END_ALLOWANCE_SECONDS)
                     .map((rs, ctx) -> new Job(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
                             rs.getTimestamp(6).toInstant(), rs.getString(7), rs.getString(8), rs.getString(9)))
                     .list();

@@ -11,7 +11,7 @@ public final class Problem extends RuntimeException {
 
     public enum Kind {
         INVALID(400), UNAUTHORIZED(401), FORBIDDEN(403), NOT_FOUND(404), CONFLICT(409), PAYLOAD_TOO_LARGE(413),
-        UNSUPPORTED_MEDIA_TYPE(415), UNAVAILABLE(503);
+        UNSUPPORTED_MEDIA_TYPE(415), TOO_MANY_REQUESTS(429), UNAVAILABLE(503);
 
         public final int status;
 
@@ -23,12 +23,25 @@ public final class Problem extends RuntimeException {
     private final Kind kind;
     private final String code;
     private final Map<String, Object> details;
+    private final Integer retryAfterSeconds;
 
     public Problem(Kind kind, String code, String message, Map<String, Object> details) {
+        this(kind, code, message, details, null);
+    }
+
+    private Problem(Kind kind, String code, String message, Map<String, Object> details, Integer retryAfterSeconds) {
         super(message, null, false, false);
         this.kind = kind;
         this.code = code;
         this.details = Map.copyOf(details);
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** A 429: over a limit that lifts by itself; the response carries {@code Retry-After} (and the same in the details). */
+    public static Problem tooManyRequests(String code, String message, int retryAfterSeconds, Map<String, Object> details) {
+        var all = new java.util.LinkedHashMap<String, Object>(details);
+        all.put("retry_after_seconds", retryAfterSeconds);
+        return new Problem(Kind.TOO_MANY_REQUESTS, code, message, all, Math.max(1, retryAfterSeconds));
     }
 
     public Problem(Kind kind, String code, String message) {
@@ -63,5 +76,10 @@ public final class Problem extends RuntimeException {
 
     public Map<String, Object> details() {
         return details;
+    }
+
+    /** Seconds after which the same request may succeed, for a 429; else empty. */
+    public java.util.OptionalInt retryAfterSeconds() {
+        return retryAfterSeconds == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(retryAfterSeconds);
     }
 }

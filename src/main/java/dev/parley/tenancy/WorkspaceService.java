@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.assistant.AssistantConfigJson;
 import dev.parley.error.JsonFields;
 import dev.parley.error.Problem;
+import dev.parley.safeguards.DailyCaps;
 import dev.parley.safeguards.Destinations;
 import dev.parley.safeguards.OptOutRules;
 import dev.parley.webhook.WebhookUrlPolicy;
@@ -25,7 +26,8 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * A workspace's settings: call limits, the default webhook URL, the webhook signing secrets, and
  * the safeguards of issue 14 ({@code allowed_countries}, {@code blocked_number_types},
- * {@code opt_out}; {@code null} opt_out means Parley's defaults).
+ * {@code opt_out}; {@code null} opt_out means Parley's defaults), its daily caps and how much of
+ * each limit is in use now.
  * Rotating the secret keeps the previous one valid for {@link #ROTATION_OVERLAP}, during which
  * deliveries carry both signatures, so receivers can switch without dropping an event.
  */
@@ -50,7 +52,8 @@ public final class WorkspaceService {
 
     public record Settings(String workspaceId, String organizationId, String name, int maxConcurrentCalls,
                            int callsPerSecond, Optional<String> webhookUrl, String signingSecret,
-                           Optional<Instant> previousSecretValidUntil, Destinations destinations, OptOutRules optOut) {}
+                           Optional<Instant> previousSecretValidUntil, Destinations destinations, OptOutRules optOut,
+                           DailyCaps.Limits dailyCaps, DailyCaps.Usage usage) {}
 
     public Settings get(Tenant tenant) {
         return jdbi.inTransaction(h -> settings(h, tenant.workspaceId()));
@@ -69,11 +72,14 @@ public final class WorkspaceService {
             if (patch.has("limits")) {
                 ObjectNode limits = JsonFields.optionalObject(patch, "limits", "").orElseThrow(
                         () -> Problem.invalid("limits", "'limits' must be an object"));
-                JsonFields.rejectUnknown(limits, "limits", Set.of("max_concurrent_calls", "calls_per_second"));
+                JsonFields.rejectUnknown(limits, "limits", Set.of("max_concurrent_calls", "calls_per_second", "max_calls_per_day",
+                        "max_call_minutes_per_day"));
                 JsonFields.optionalInt(limits, "max_concurrent_calls", "limits", 1, 10_000).ifPresent(n ->
                         h.execute("UPDATE workspaces SET max_concurrent_calls = ? WHERE id = ?", n, tenant.workspaceId()));
                 JsonFields.optionalInt(limits, "calls_per_second", "limits", 1, 1_000).ifPresent(n ->
                         h.execute("UPDATE workspaces SET calls_per_second = ? WHERE id = ?", n, tenant.workspaceId()));
+                dailyCap(h, limits, "max_calls_per_day", 10_000_000, tenant.workspaceId());
+                dailyCap(h, limits, "max_call_minutes_per_day", 10_000_000, tenant.workspaceId());
             }
             if (patch.has("allowed_countries")) {
                 h.createUpdate("UPDATE workspaces SET allowed_countries = :c WHERE id = :id")
@@ -93,6 +99,16 @@ public final class WorkspaceService {
             }
             return settings(h, tenant.workspaceId());
         });
+    }
+
+    /** A daily cap: a whole number, or null for none; absent leaves it as it is. */
+    private static void dailyCap(Handle h, ObjectNode limits, String field, int max, String workspaceId) {
+        if (!limits.has(field)) {
+            return;
+        }
+        Integer value = limits.get(field).isNull() ? null : JsonFields.optionalInt(limits, field, "limits", 1, max).orElseThrow();
+        // The column name is one of two constants, never the request's text.
+        h.createUpdate("UPDATE workspaces SET " + field + " = :v WHERE id = :id").bind("v", value).bind("id", workspaceId).execute();
     }
 
     public Settings rotateSecret(Tenant tenant) {
@@ -142,10 +158,12 @@ public final class WorkspaceService {
         // The secret is created on first need, by whichever node gets there first.
         h.createUpdate("UPDATE workspaces SET webhook_secret = :s WHERE id = :id AND webhook_secret IS NULL")
                 .bind("s", secrets.seal(newSecret())).bind("id", workspaceId).execute();
+        DailyCaps.Usage usage = DailyCaps.usage(h, workspaceId);
         return h.createQuery("""
                         SELECT id, organization_id, name, max_concurrent_calls, calls_per_second, webhook_url, webhook_secret,
                                CASE WHEN webhook_secret_previous_until > now() THEN webhook_secret_previous_until END AS prev_until,
-                               allowed_countries, blocked_number_types, opt_out::text AS opt_out
+                               allowed_countries, blocked_number_types, opt_out::text AS opt_out, max_calls_per_day,
+                               max_call_minutes_per_day
                         FROM workspaces WHERE id = :id""")
                 .bind("id", workspaceId)
                 .map((rs, ctx) -> new Settings(rs.getString("id"), rs.getString("organization_id"), rs.getString("name"),
@@ -153,7 +171,10 @@ public final class WorkspaceService {
                         Optional.ofNullable(rs.getString("webhook_url")), secrets.open(rs.getBytes("webhook_secret")),
                         Optional.ofNullable(rs.getTimestamp("prev_until")).map(java.sql.Timestamp::toInstant),
                         new Destinations(texts(rs.getArray("allowed_countries")), texts(rs.getArray("blocked_number_types"))),
-                        optOut(rs.getString("opt_out"))))
+                        optOut(rs.getString("opt_out")),
+                        new DailyCaps.Limits(rs.getObject("max_calls_per_day", Integer.class),
+                                rs.getObject("max_call_minutes_per_day", Integer.class)),
+                        usage))
                 .one();
     }
 

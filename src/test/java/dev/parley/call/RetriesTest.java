@@ -201,6 +201,39 @@ class RetriesTest {
     }
 
     @Test
+    void aRetryCountsToTheDayAndIsNotMadeOverADailyCap() {
+        String assistant = assistant(BUSY_TWICE);
+        String first = call(assistant, number(), "");
+        long before = callsToday();
+        busy(first);
+        assertThat(retriesOf(first)).hasSize(1);
+        assertThat(callsToday()).as("the retry is a call accepted today").isEqualTo(before + 1);
+
+        String capped = call(assistant, number(), "");
+        limits("{\"max_calls_per_day\": " + callsToday() + "}");
+        try {
+            busy(capped);
+            assertThat(retriesOf(capped)).isEmpty();
+            JsonNode h = get(capped).get("history");
+            assertThat(h.get(h.size() - 1).get("reason").asText())
+                    .endsWith("not retried: the workspace reached max_calls_per_day (" + callsToday() + ") today (UTC day)");
+        } finally {
+            limits("{\"max_calls_per_day\": null}");
+        }
+    }
+
+    static long callsToday() {
+        return server.http.request("GET", "/v1/admin/workspace").headers(server.auth()).send().json()
+                .at("/data/capacity/calls_today/in_use").asLong();
+    }
+
+    static void limits(String limits) {
+        Http.Response r = server.http.request("PATCH", "/v1/admin/workspace").headers(server.auth())
+                .json("{\"limits\": " + limits + "}").send();
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+    }
+
+    @Test
     void aDisabledAssistantsCallIsNotRetried() {
         String assistant = assistant(BUSY_TWICE);
         String id = call(assistant, number(), "");
