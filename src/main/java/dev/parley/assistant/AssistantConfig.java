@@ -1,5 +1,6 @@
 package dev.parley.assistant;
 
+import dev.parley.safeguards.CallingWindow;
 import dev.parley.safeguards.OptOutRules;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,7 +20,8 @@ import java.util.Optional;
  */
 /*
  * disclosure: spoken before anything else on every call, uninterruptible ("This call is from an
- * automated assistant."); optOut: overrides the workspace's opt_out for this assistant's calls.
+ * automated assistant."); optOut: overrides the workspace's opt_out for this assistant's calls;
+ * callingWindow: this assistant's calling hours (absent: the workspace's; null: none).
  */
 public record AssistantConfig(
         String systemPrompt,
@@ -40,7 +42,8 @@ public record AssistantConfig(
         TurnTaking turnTaking,
         Voicemail voicemail,
         Optional<String> disclosure,
-        Optional<OptOutRules> optOut) {
+        Optional<OptOutRules> optOut,
+        CallingWindow.Choice callingWindow) {
 
     public enum FirstSpeaker { assistant, callee }
 

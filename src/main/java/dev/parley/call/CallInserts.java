@@ -5,10 +5,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -19,7 +21,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import javax.sql.DataSource;
+import dev.parley.number.PhoneNumberService;
 import dev.parley.number.PhoneNumbers;
+import dev.parley.safeguards.CallingHours;
+import dev.parley.safeguards.CallingWindow;
 import dev.parley.safeguards.DoNotCall;
 import dev.parley.store.Ids;
 import org.slf4j.Logger;
@@ -49,6 +54,11 @@ import org.slf4j.LoggerFactory;
  * list, outside its {@code allowed_countries}, or of a type in its {@code blocked_number_types}.
  * In the statement, like the checks above, so create-call stays one round trip: the list is a
  * primary-key lookup, the settings come with the workspace row already read.
+ *
+ * <p>Calling hours (issue 14) are worked out here in Java, from one query per batch for the
+ * settings of its workspaces and assistants ({@link #WINDOW_SETTINGS}): a call outside its window
+ * is accepted with {@code scheduled_at} (and its job's {@code run_at}) at the next opening,
+ * {@code scheduled_reason} {@code calling_window}, and a history entry saying why.
  */
 public final class CallInserts implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CallInserts.class);
@@ -62,9 +72,11 @@ public final class CallInserts implements AutoCloseable {
     private static final String INSERT_BATCH = """
             WITH input AS (
                 SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                                     ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[])
+                                     ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                                     ?::text[], ?::timestamptz[])
                     AS t(id, workspace_id, assistant_id, to_number, to_country, from_number, variables, metadata,
-                         webhook_url, event_id, delivery_id, key_id, to_type, scheduled_at)
+                         webhook_url, event_id, delivery_id, key_id, to_type, scheduled_reason, window_note, calling_window,
+                         scheduled_at)
             ), checked AS (
                 SELECT i.*, a.enabled, COALESCE(i.webhook_url, a.config->>'webhook_url', w.webhook_url) AS target,
                        (SELECT v FROM unnest(a.flow_variables) WITH ORDINALITY AS f(v, n)
@@ -91,15 +103,19 @@ public final class CallInserts implements AutoCloseable {
                 LEFT JOIN workspaces w ON w.id = i.workspace_id
             ), c AS (
                 INSERT INTO calls (id, workspace_id, assistant_id, to_number, to_country, from_number, status,
-                                   variables, metadata, webhook_url, scheduled_at)
+                                   variables, metadata, webhook_url, scheduled_at, scheduled_reason, calling_window)
                 SELECT id, workspace_id, assistant_id, to_number, to_country, from_number, 'queued',
-                       CAST(variables AS jsonb), CAST(metadata AS jsonb), webhook_url, scheduled_at
+                       CAST(variables AS jsonb), CAST(metadata AS jsonb), webhook_url, scheduled_at, scheduled_reason,
+                       CAST(calling_window AS jsonb)
                 FROM checked WHERE enabled AND missing_variable IS NULL AND missing_key IS NULL AND key_live AND workspace_live
                                    AND refused IS NULL
                 RETURNING id, workspace_id, assistant_id, to_number, from_number, variables, metadata, created_at, scheduled_at
             ), e AS (
                 INSERT INTO call_events (call_id, status, reason, at)
                 SELECT id, 'queued', 'accepted through the API', created_at FROM c
+                UNION ALL
+                SELECT c.id, 'queued', k.window_note, c.created_at FROM c JOIN checked k ON k.id = c.id
+                WHERE k.window_note IS NOT NULL
             ), j AS (
                 INSERT INTO dial_jobs (call_id, workspace_id, run_at)
                 SELECT id, workspace_id, GREATEST(created_at, COALESCE(scheduled_at, created_at)) FROM c
@@ -123,6 +139,20 @@ public final class CallInserts implements AutoCloseable {
             )
             SELECT id, enabled, missing_variable, key_live, workspace_live, missing_key, refused, to_country, to_type
             FROM checked""".formatted(DoNotCall.listedSql("i.workspace_id", "i.to_number"));
+
+    /**
+     * What the calling-hours rule needs of each row's workspace and assistant, read in one query per
+     * batch (not per row): the window they give ({@code COALESCE}: the assistant's own, JSON null
+     * included, else the workspace's), whether sandbox calls are included, and whether the workspace
+     * has a number of its own for the call (a trunk: never exempt).
+     */
+    private static final String WINDOW_SETTINGS = """
+            SELECT t.n, COALESCE(a.config->'calling_window', w.calling_window)::text,
+                   COALESCE(w.calling_window_applies_to_sandbox, false), %s
+            FROM unnest(?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS t(workspace_id, assistant_id, from_number, n)
+            LEFT JOIN workspaces w ON w.id = t.workspace_id
+            LEFT JOIN assistants a ON a.id = t.assistant_id AND a.workspace_id = t.workspace_id AND a.deleted_at IS NULL"""
+            .formatted(PhoneNumberService.ownTrunkSql("t.workspace_id", "t.from_number"));
 
     /** @param keyId the API key of the request: the statement refuses the row if it was revoked or expired meanwhile */
     record Row(String callId, String workspaceId, String keyId, CreateCallRequest request) {}
@@ -157,6 +187,7 @@ public final class CallInserts implements AutoCloseable {
     private record Pending(Row row, CompletableFuture<Outcome> outcome) {}
 
     private final DataSource dataSource;
+    private final CallingHours hours;
     private final String[] nodeKeys;
     private final Runnable eventsWritten;
     private final Timer batchTime;
@@ -169,9 +200,10 @@ public final class CallInserts implements AutoCloseable {
      * @param writerCount two suffice on two cores: one batch commits while the next is prepared
      * @param nodeKeys the providers this node has an API key for, which every workspace may use
      */
-    public CallInserts(DataSource dataSource, int writerCount, Set<String> nodeKeys, MeterRegistry metrics,
+    public CallInserts(DataSource dataSource, int writerCount, Set<String> nodeKeys, CallingHours hours, MeterRegistry metrics,
                        Runnable eventsWritten) {
         this.dataSource = dataSource;
+        this.hours = hours;
         this.nodeKeys = nodeKeys.toArray(String[]::new);
         this.eventsWritten = eventsWritten;
         this.batchTime = Timer.builder("parley.call.insert.batch").description("Time to insert and commit one batch of new calls")
@@ -255,8 +287,10 @@ public final class CallInserts implements AutoCloseable {
      */
     Map<String, Outcome> insert(Connection c, List<Row> rows) throws SQLException {
         int n = rows.size();
-        String[][] columns = new String[13][n];
+        String[][] columns = new String[16][n];
         java.sql.Timestamp[] scheduled = new java.sql.Timestamp[n];
+        WindowSettings[] windows = windowSettings(c, rows);
+        Instant now = hours.now();
         for (int i = 0; i < n; i++) {
             Row r = rows.get(i);
             CreateCallRequest q = r.request();
@@ -273,7 +307,11 @@ public final class CallInserts implements AutoCloseable {
             columns[10][i] = "whd_" + Ids.next();
             columns[11][i] = r.keyId();
             columns[12][i] = PhoneNumbers.type(q.to().number());
-            scheduled[i] = q.scheduledAt().map(java.sql.Timestamp::from).orElse(null);
+            Optional<CallingHours.Deferral> wait = defer(q, windows[i], now);
+            columns[13][i] = wait.isPresent() ? "calling_window" : q.scheduledAt().isPresent() ? "requested" : null;
+            columns[14][i] = wait.map(CallingHours.Deferral::note).orElse(null);
+            columns[15][i] = q.callingWindow().stored();
+            scheduled[i] = wait.map(CallingHours.Deferral::opening).or(q::scheduledAt).map(java.sql.Timestamp::from).orElse(null);
         }
         Map<String, Outcome> outcomes = new HashMap<>(n * 2);
         try (PreparedStatement st = c.prepareStatement(INSERT_BATCH)) {
@@ -303,6 +341,60 @@ public final class CallInserts implements AutoCloseable {
             }
         }
         return outcomes;
+    }
+
+    /** A row's settings for calling hours; null window text means off. */
+    private record WindowSettings(String inherited, boolean sandboxIncluded, boolean ownTrunk) {}
+
+    /**
+     * The calling-hours settings of each row, in one query for the batch; rows whose request turned
+     * the window off need none. Read outside the insert, so a setting changed in between can make the
+     * insert's choice stale: the dialer checks the window again just before it dials.
+     */
+    private static WindowSettings[] windowSettings(Connection c, List<Row> rows) throws SQLException {
+        int n = rows.size();
+        WindowSettings[] out = new WindowSettings[n];
+        List<Integer> asked = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            if (!(rows.get(i).request().callingWindow() instanceof CallingWindow.Choice.Off)) {
+                asked.add(i);
+            }
+        }
+        if (asked.isEmpty()) {
+            return out;
+        }
+        String[][] keys = new String[3][asked.size()];
+        for (int k = 0; k < asked.size(); k++) {
+            Row r = rows.get(asked.get(k));
+            keys[0][k] = r.workspaceId();
+            keys[1][k] = r.request().assistantId();
+            keys[2][k] = r.request().fromNumber().orElse(null);
+        }
+        try (PreparedStatement st = c.prepareStatement(WINDOW_SETTINGS)) {
+            for (int col = 0; col < 3; col++) {
+                st.setArray(col + 1, c.createArrayOf("text", keys[col]));
+            }
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    out[asked.get(rs.getInt(1) - 1)] = new WindowSettings(rs.getString(2), rs.getBoolean(3), rs.getBoolean(4));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Whether the row must wait for its calling hours, from when it is due (now, or its scheduled_at). */
+    private Optional<CallingHours.Deferral> defer(CreateCallRequest q, WindowSettings settings, Instant now) {
+        Optional<CallingWindow> window = switch (q.callingWindow()) {
+            case CallingWindow.Choice.Off off -> Optional.empty();
+            case CallingWindow.Choice.Use use -> Optional.of(use.window());
+            case CallingWindow.Choice.Inherit inherit -> CallingHours.stored(settings.inherited());
+        };
+        if (window.isEmpty()) {
+            return Optional.empty();
+        }
+        Instant due = q.scheduledAt().filter(now::isBefore).orElse(now);
+        return hours.defer(window, q.to().number(), settings.ownTrunk(), settings.sandboxIncluded(), due);
     }
 
     /** For rows inserted through {@link #insert} in a caller's transaction, once it committed. */

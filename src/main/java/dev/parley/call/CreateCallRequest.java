@@ -8,6 +8,7 @@ import dev.parley.assistant.AssistantService;
 import dev.parley.error.JsonFields;
 import dev.parley.error.Problem;
 import dev.parley.number.PhoneNumbers;
+import dev.parley.safeguards.CallingWindow;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -20,13 +21,14 @@ import java.util.Set;
 /**
  * The body of {@code POST /v1/admin/assistant/call}: the seed's {@code assistant_id} and
  * {@code to_number}, plus Parley's optional {@code from_number}, {@code variables} (strings for the
- * assistant's templates), {@code metadata} (kept and reported back) and {@code webhook_url}.
+ * assistant's templates), {@code metadata} (kept and reported back), {@code webhook_url},
+ * {@code scheduled_at} and {@code calling_window} (this call's calling hours: null for none).
  */
 public record CreateCallRequest(String assistantId, PhoneNumbers.E164Number to, Optional<String> fromNumber,
                                 ObjectNode variables, ObjectNode metadata, Optional<String> webhookUrl,
-                                Optional<Instant> scheduledAt) {
+                                Optional<Instant> scheduledAt, CallingWindow.Choice callingWindow) {
     static final Set<String> FIELDS = Set.of("assistant_id", "to_number", "from_number", "variables", "metadata", "webhook_url",
-            "scheduled_at");
+            "scheduled_at", "calling_window");
     static final Duration MAX_SCHEDULE = Duration.ofDays(30);
     private static final int MAX_VARIABLES = 100;
 
@@ -47,7 +49,8 @@ public record CreateCallRequest(String assistantId, PhoneNumbers.E164Number to, 
         Optional<String> webhook = JsonFields.optionalString(root, "webhook_url", "", 2_000)
                 .map(u -> AssistantConfigJson.checkWebhookUrl("webhook_url", u));
         Optional<Instant> scheduled = JsonFields.optionalString(root, "scheduled_at", "", 64).map(CreateCallRequest::schedule);
-        return new CreateCallRequest(assistantId, to, from, variables, metadata, webhook, scheduled);
+        CallingWindow.Choice window = CallingWindow.choice(root, "calling_window", "");
+        return new CreateCallRequest(assistantId, to, from, variables, metadata, webhook, scheduled, window);
     }
 
     /** An ISO 8601 time with a zone, at most 30 days ahead; a time in the past means now. */
