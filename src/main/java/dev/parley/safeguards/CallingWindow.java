@@ -31,11 +31,11 @@ import java.util.regex.Pattern;
  * inside the window). A local start time that falls in a DST gap opens at the gap's end; one that
  * falls in an overlap opens at its first occurrence.
  *
- * <p><b>When no instant satisfies every zone</b> (a North American toll-free number maps to every
- * zone of +1, from Guam to Newfoundland: 21 hours apart, more than a 13-hour window can span), the
- * call is still placed, never refused, at the earliest instant when the window holds in as many of
- * the zones as it ever does (all of the Americas, for that number): the strictest reading that can
- * be met.
+ * <p><b>When no instant satisfies every zone</b> (zones spread around the globe further than the
+ * window allows: a short window, or zones like London, Singapore and Los Angeles), the call is still
+ * placed, never refused, at the earliest instant when the window holds in as many of the zones as it
+ * ever does: the strictest reading that can be met. Real numbers rarely get there: even every zone
+ * of +1, from Guam to Newfoundland, shares 22:00-00:30 UTC of an 08:00-21:00 window.
  */
 public record CallingWindow(LocalTime start, LocalTime end) {
     public static final CallingWindow DEFAULT = new CallingWindow(LocalTime.of(8, 0), LocalTime.of(21, 0));
