@@ -105,11 +105,17 @@ class CallingHoursTest {
     /** One pass of the dialer at the simulated time: the calls it dialed, and any it put back. */
     static List<String> dialDue(List<String> rescheduled) {
         List<String> dialed = new ArrayList<>();
-        for (DialQueue.Job job : queue.claim("test-node", Duration.ofMinutes(5), 5_000)) {
-            switch (queue.markDialed("test-node", job.callId())) {
-                case GO -> dialed.add(job.callId());
-                case RESCHEDULED -> rescheduled.add(job.callId());
-                case NOT_OURS, DO_NOT_CALL -> throw new AssertionError("unexpected for " + job.callId());
+        List<DialQueue.Job> jobs = queue.claim("test-node", Duration.ofMinutes(5), 5_000);
+        List<Future<DialQueue.Dialing>> outcomes = new ArrayList<>();
+        try (var calls = Executors.newVirtualThreadPerTaskExecutor()) { // each call on its own thread, as PlacedCall does
+            jobs.forEach(job -> outcomes.add(calls.submit(() -> queue.markDialed("test-node", job.callId()))));
+        }
+        for (int i = 0; i < jobs.size(); i++) {
+            String id = jobs.get(i).callId();
+            switch (outcomes.get(i).resultNow()) {
+                case GO -> dialed.add(id);
+                case RESCHEDULED -> rescheduled.add(id);
+                case NOT_OURS, DO_NOT_CALL -> throw new AssertionError("unexpected for " + id);
             }
         }
         return dialed;
