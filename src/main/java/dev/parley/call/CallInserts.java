@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -58,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * <p>Calling hours (issue 14) are worked out here in Java, from one query per batch for the
  * settings of its workspaces and assistants ({@link #WINDOW_SETTINGS}): a call outside its window
  * is accepted with {@code scheduled_at} (and its job's {@code run_at}) at the next opening,
- * {@code scheduled_reason} {@code calling_window}, and a history entry saying why.
+ * {@code scheduled_reason} {@code calling_window}, and its history entry says why.
  */
 public final class CallInserts implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CallInserts.class);
@@ -112,10 +113,8 @@ public final class CallInserts implements AutoCloseable {
                 RETURNING id, workspace_id, assistant_id, to_number, from_number, variables, metadata, created_at, scheduled_at
             ), e AS (
                 INSERT INTO call_events (call_id, status, reason, at)
-                SELECT id, 'queued', 'accepted through the API', created_at FROM c
-                UNION ALL
-                SELECT c.id, 'queued', k.window_note, c.created_at FROM c JOIN checked k ON k.id = c.id
-                WHERE k.window_note IS NOT NULL
+                SELECT c.id, 'queued', 'accepted through the API' || COALESCE('; ' || k.window_note, ''), c.created_at
+                FROM c JOIN checked k ON k.id = c.id
             ), j AS (
                 INSERT INTO dial_jobs (call_id, workspace_id, run_at)
                 SELECT id, workspace_id, GREATEST(created_at, COALESCE(scheduled_at, created_at)) FROM c
@@ -291,6 +290,7 @@ public final class CallInserts implements AutoCloseable {
         java.sql.Timestamp[] scheduled = new java.sql.Timestamp[n];
         WindowSettings[] windows = windowSettings(c, rows);
         Instant now = hours.now();
+        Map<List<Object>, Optional<CallingHours.Deferral>> seen = new HashMap<>();
         for (int i = 0; i < n; i++) {
             Row r = rows.get(i);
             CreateCallRequest q = r.request();
@@ -307,7 +307,7 @@ public final class CallInserts implements AutoCloseable {
             columns[10][i] = "whd_" + Ids.next();
             columns[11][i] = r.keyId();
             columns[12][i] = PhoneNumbers.type(q.to().number());
-            Optional<CallingHours.Deferral> wait = defer(q, windows[i], now);
+            Optional<CallingHours.Deferral> wait = defer(q, windows[i], now, seen);
             columns[13][i] = wait.isPresent() ? "calling_window" : q.scheduledAt().isPresent() ? "requested" : null;
             columns[14][i] = wait.map(CallingHours.Deferral::note).orElse(null);
             columns[15][i] = q.callingWindow().stored();
@@ -343,58 +343,73 @@ public final class CallInserts implements AutoCloseable {
         return outcomes;
     }
 
-    /** A row's settings for calling hours; null window text means off. */
-    private record WindowSettings(String inherited, boolean sandboxIncluded, boolean ownTrunk) {}
+    /** A row's settings for calling hours: the window its assistant or workspace gives, if any. */
+    private record WindowSettings(Optional<CallingWindow> inherited, boolean sandboxIncluded, boolean ownTrunk) {}
+
+    private record SettingsKey(String workspaceId, String assistantId, String fromNumber) {}
 
     /**
-     * The calling-hours settings of each row, in one query for the batch; rows whose request turned
-     * the window off need none. Read outside the insert, so a setting changed in between can make the
-     * insert's choice stale: the dialer checks the window again just before it dials.
+     * The calling-hours settings of each row, in one query for the batch, once per distinct
+     * workspace, assistant and caller id; rows whose request turned the window off need none. Read
+     * outside the insert, so a setting changed in between can make the insert's choice stale: the
+     * dialer checks the window again just before it dials.
      */
     private static WindowSettings[] windowSettings(Connection c, List<Row> rows) throws SQLException {
-        int n = rows.size();
-        WindowSettings[] out = new WindowSettings[n];
-        List<Integer> asked = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            if (!(rows.get(i).request().callingWindow() instanceof CallingWindow.Choice.Off)) {
-                asked.add(i);
-            }
+        Map<SettingsKey, Integer> keys = new HashMap<>();
+        int[] keyOf = new int[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            keyOf[i] = r.request().callingWindow() instanceof CallingWindow.Choice.Off ? -1
+                    : keys.computeIfAbsent(new SettingsKey(r.workspaceId(), r.request().assistantId(),
+                            r.request().fromNumber().orElse(null)), k -> keys.size());
         }
-        if (asked.isEmpty()) {
+        WindowSettings[] out = new WindowSettings[rows.size()];
+        if (keys.isEmpty()) {
             return out;
         }
-        String[][] keys = new String[3][asked.size()];
-        for (int k = 0; k < asked.size(); k++) {
-            Row r = rows.get(asked.get(k));
-            keys[0][k] = r.workspaceId();
-            keys[1][k] = r.request().assistantId();
-            keys[2][k] = r.request().fromNumber().orElse(null);
-        }
+        String[][] columns = new String[3][keys.size()];
+        keys.forEach((k, n) -> {
+            columns[0][n] = k.workspaceId();
+            columns[1][n] = k.assistantId();
+            columns[2][n] = k.fromNumber();
+        });
+        WindowSettings[] distinct = new WindowSettings[keys.size()];
         try (PreparedStatement st = c.prepareStatement(WINDOW_SETTINGS)) {
             for (int col = 0; col < 3; col++) {
-                st.setArray(col + 1, c.createArrayOf("text", keys[col]));
+                st.setArray(col + 1, c.createArrayOf("text", columns[col]));
             }
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
-                    out[asked.get(rs.getInt(1) - 1)] = new WindowSettings(rs.getString(2), rs.getBoolean(3), rs.getBoolean(4));
+                    distinct[rs.getInt(1) - 1] = new WindowSettings(CallingHours.stored(rs.getString(2)), rs.getBoolean(3),
+                            rs.getBoolean(4));
                 }
             }
+        }
+        for (int i = 0; i < out.length; i++) {
+            out[i] = keyOf[i] < 0 ? null : distinct[keyOf[i]];
         }
         return out;
     }
 
-    /** Whether the row must wait for its calling hours, from when it is due (now, or its scheduled_at). */
-    private Optional<CallingHours.Deferral> defer(CreateCallRequest q, WindowSettings settings, Instant now) {
+    /**
+     * Whether the row must wait for its calling hours, from when it is due (now, or its scheduled_at).
+     * Worked out once per batch for each window, set of zones and due time: a batch is typically many
+     * calls of one campaign into a few zones.
+     */
+    private Optional<CallingHours.Deferral> defer(CreateCallRequest q, WindowSettings settings, Instant now,
+                                                  Map<List<Object>, Optional<CallingHours.Deferral>> seen) {
         Optional<CallingWindow> window = switch (q.callingWindow()) {
             case CallingWindow.Choice.Off off -> Optional.empty();
             case CallingWindow.Choice.Use use -> Optional.of(use.window());
-            case CallingWindow.Choice.Inherit inherit -> CallingHours.stored(settings.inherited());
+            case CallingWindow.Choice.Inherit inherit -> settings.inherited();
         };
         if (window.isEmpty()) {
             return Optional.empty();
         }
         Instant due = q.scheduledAt().filter(now::isBefore).orElse(now);
-        return hours.defer(window, q.to().number(), settings.ownTrunk(), settings.sandboxIncluded(), due);
+        List<ZoneId> zones = PhoneNumbers.zones(q.to().number());
+        return seen.computeIfAbsent(List.of(window.get(), zones, settings.ownTrunk(), settings.sandboxIncluded(), due),
+                k -> hours.defer(window, zones, settings.ownTrunk(), settings.sandboxIncluded(), due));
     }
 
     /** For rows inserted through {@link #insert} in a caller's transaction, once it committed. */

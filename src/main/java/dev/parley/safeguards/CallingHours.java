@@ -54,10 +54,15 @@ public final class CallingHours {
      */
     public Optional<Deferral> defer(Optional<CallingWindow> window, String toNumber, boolean ownTrunk, boolean sandboxIncluded,
                                     Instant due) {
+        return defer(window, PhoneNumbers.zones(toNumber), ownTrunk, sandboxIncluded, due);
+    }
+
+    /** As above, for a callee in {@code zones} ({@link PhoneNumbers#zones} of the number). */
+    public Optional<Deferral> defer(Optional<CallingWindow> window, List<ZoneId> zones, boolean ownTrunk, boolean sandboxIncluded,
+                                    Instant due) {
         if (window.isEmpty() || !(nodeTrunk || ownTrunk || sandboxIncluded)) {
             return Optional.empty();
         }
-        List<ZoneId> zones = PhoneNumbers.zones(toNumber);
         Instant opening = window.get().nextOpening(due, zones);
         if (!opening.isAfter(due)) {
             return Optional.empty();

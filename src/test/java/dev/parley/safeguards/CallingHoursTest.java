@@ -204,7 +204,7 @@ class CallingHoursTest {
                 waited++;
                 assertThat(row[1]).isEqualTo("calling_window");
                 assertThat(row[2]).isEqualTo(expected.toString());
-                assertThat(row[3]).startsWith("accepted through the API | outside calling hours 08:00-21:00 ")
+                assertThat(row[3]).startsWith("accepted through the API; outside calling hours 08:00-21:00 ")
                         .endsWith("; scheduled for the next opening, " + expected);
             } else {
                 assertThat(row[1]).isNull();
@@ -256,7 +256,7 @@ class CallingHoursTest {
         String id = call("+13125550100", ",\"scheduled_at\":\"" + lateEvening + "\"");
         JsonNode call = get(id);
         assertThat(call.get("scheduled_at").asText()).isEqualTo(nextMorning.toString());
-        assertThat(call.at("/history/1/reason").asText()).contains("outside calling hours 08:00-21:00 America/Chicago");
+        assertThat(call.at("/history/0/reason").asText()).contains("outside calling hours 08:00-21:00 America/Chicago");
         // One inside the window keeps its time, and says it was asked for.
         Instant noon = day.plusDays(1).atTime(12, 0).atZone(chicago).toInstant();
         String kept = call("+13125550100", ",\"scheduled_at\":\"" + noon + "\"");
