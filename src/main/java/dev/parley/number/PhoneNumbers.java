@@ -20,6 +20,8 @@ public final class PhoneNumbers {
     private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
     private static final PhoneNumberToTimeZonesMapper ZONES = PhoneNumberToTimeZonesMapper.getInstance();
     private static final java.util.Set<String> KNOWN_ZONES = java.util.Set.copyOf(ZoneId.getAvailableZoneIds());
+    /** The mapper's answers are a few hundred distinct lists of names: each read into zones once. */
+    private static final java.util.Map<List<String>, List<ZoneId>> ZONE_IDS = new java.util.concurrent.ConcurrentHashMap<>();
     private static final Pattern E164 = Pattern.compile("\\+[1-9][0-9]{6,14}");
 
     private PhoneNumbers() {}
@@ -102,8 +104,10 @@ public final class PhoneNumbers {
         if (names.contains(PhoneNumberToTimeZonesMapper.getUnknownTimeZone())) {
             names = ZONES.getTimeZonesForGeographicalNumber(number);
         }
-        List<ZoneId> zones = names.stream().filter(KNOWN_ZONES::contains).map(ZoneId::of).toList();
-        return zones.isEmpty() ? List.of(ZoneOffset.UTC) : zones;
+        return ZONE_IDS.computeIfAbsent(names, n -> {
+            List<ZoneId> zones = n.stream().filter(KNOWN_ZONES::contains).map(ZoneId::of).toList();
+            return zones.isEmpty() ? List.of(ZoneOffset.UTC) : zones;
+        });
     }
 
     private static String suggestion(String value) {
