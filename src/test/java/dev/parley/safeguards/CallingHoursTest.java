@@ -316,6 +316,35 @@ class CallingHoursTest {
     }
 
     @Test
+    void sandboxCallsRingAtAnyHourUnlessIncludedButAWorkspacesOwnTrunkKeepsTheHours() {
+        now.set(Instant.parse("2027-01-12T05:00:00Z")); // 23:00 in Chicago
+        try (TestServer sandboxNode = TestServer.start(Map.of(), now::get)) { // no sip.trunk: calls go to the sandbox
+            DialQueue sandboxQueue = new DialQueue(sandboxNode.app.database().jdbi(), new CallingHours(now::get, false));
+            Http.Response exempt = sandboxNode.createCall("+13125550100");
+            assertThat(sandboxQueue.claim("n", Duration.ofMinutes(1), 10)).extracting(DialQueue.Job::callId)
+                    .containsExactly(exempt.json().at("/data/call_id").asText());
+            sandboxNode.app.database().jdbi().useHandle(h -> h.execute("DELETE FROM dial_jobs"));
+
+            Http.Response include = sandboxNode.http.request("PATCH", "/v1/admin/workspace").headers(sandboxNode.auth())
+                    .json("{\"calling_window_applies_to_sandbox\": true}").send();
+            assertThat(include.json().at("/data/calling_window_applies_to_sandbox").asBoolean()).isTrue();
+            String included = sandboxNode.createCall("+13125550100").json().at("/data/call_id").asText();
+            assertThat(sandboxNode.count("SELECT count(*) FROM calls WHERE id = '" + included + "' AND scheduled_at = '2027-01-12T14:00:00Z'"))
+                    .isEqualTo(1);
+            sandboxNode.http.request("PATCH", "/v1/admin/workspace").headers(sandboxNode.auth())
+                    .json("{\"calling_window_applies_to_sandbox\": false}").send();
+
+            Http.Response number = sandboxNode.http.request("POST", "/v1/admin/phone-number").headers(sandboxNode.auth())
+                    .json("{\"number\": \"+14155550199\", \"trunk\": {\"host\": \"127.0.0.1\", \"port\": 9}}").send();
+            assertThat(number.status()).as(number.body()).isEqualTo(200);
+            String viaTrunk = sandboxNode.createCall("+13125550100").json().at("/data/call_id").asText();
+            assertThat(sandboxNode.count("SELECT count(*) FROM calls WHERE id = '" + viaTrunk + "' AND scheduled_reason = 'calling_window'"))
+                    .isEqualTo(1);
+            assertThat(sandboxQueue.claim("n", Duration.ofMinutes(1), 10)).isEmpty();
+        }
+    }
+
+    @Test
     void badWindowsAreRefusedWithWhatToFix() {
         Http.Response ws = patch("{\"calling_window\": {\"start\": \"8am\", \"end\": \"21:00\"}}");
         assertThat(ws.status()).isEqualTo(400);
