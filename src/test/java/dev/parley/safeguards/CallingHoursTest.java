@@ -57,6 +57,17 @@ class CallingHoursTest {
         NUMBERS.put("+351296123456", zones("Atlantic/Azores"));
     }
 
+    static final ZoneId NEW_YORK = ZoneId.of("America/New_York");
+    static final ZoneId CHICAGO = ZoneId.of("America/Chicago");
+
+    /**
+     * A local time in {@code zone} {@code days} after the day after tomorrow: real days ahead, since
+     * a job accepted now is due from the real time on, and scheduled_at may be at most 30 days ahead.
+     */
+    static Instant local(ZoneId zone, int days, int hour, int minute) {
+        return LocalDate.now(zone).plusDays(2 + days).atTime(hour, minute).atZone(zone).toInstant();
+    }
+
     static List<ZoneId> zones(String... ids) {
         return java.util.Arrays.stream(ids).map(ZoneId::of).toList();
     }
@@ -162,7 +173,7 @@ class CallingHoursTest {
             if (t == null) {
                 break;
             }
-            now.set(t.isAfter(now.get()) ? t : now.get());
+            now.set(t);
             if (t.equals(nextHour)) {
                 Instant created = now.get();
                 try (var creates = Executors.newVirtualThreadPerTaskExecutor()) { // together, as clients would
@@ -223,7 +234,8 @@ class CallingHoursTest {
 
     @Test
     void aDueCallOutsideItsWindowAtDialTimeIsPutBackNotDialed() {
-        now.set(Instant.parse("2027-01-12T15:00:00Z")); // 10:00 in New York
+        Instant ten = local(NEW_YORK, 0, 10, 0), eleven = local(NEW_YORK, 0, 11, 0);
+        now.set(ten);
         String id = call("+12125550100", "");
         assertThat(get(id).get("scheduled_at").isNull()).isTrue();
         // The workspace narrows its hours after the call was accepted.
@@ -233,15 +245,15 @@ class CallingHoursTest {
         assertThat(rescheduled).containsExactly(id);
         JsonNode call = get(id);
         assertThat(call.get("status").asText()).isEqualTo("queued");
-        assertThat(call.get("scheduled_at").asText()).isEqualTo("2027-01-12T16:00:00Z");
+        assertThat(call.get("scheduled_at").asText()).isEqualTo(eleven.toString());
         assertThat(call.at("/history/1/reason").asText()).isEqualTo("not dialed: outside calling hours 11:00-12:00"
-                + " America/New_York; scheduled for the next opening, 2027-01-12T16:00:00Z");
+                + " America/New_York; scheduled for the next opening, " + eleven);
         assertThat(server.count("SELECT count(*) FROM dial_jobs WHERE call_id = '" + id + "' AND leased_by IS NULL"
-                + " AND run_at = '2027-01-12T16:00:00Z'")).isEqualTo(1);
+                + " AND run_at = '" + eleven + "'")).isEqualTo(1);
 
-        now.set(Instant.parse("2027-01-12T15:59:59Z"));
+        now.set(eleven.minusSeconds(1));
         assertThat(dialDue(rescheduled)).isEmpty();
-        now.set(Instant.parse("2027-01-12T16:00:00Z"));
+        now.set(eleven);
         assertThat(dialDue(rescheduled)).containsExactly(id);
     }
 
@@ -271,7 +283,7 @@ class CallingHoursTest {
 
     @Test
     void anAcceptedCallOutsideItsHoursGetsTheSeedsBodyAndWaits() {
-        now.set(Instant.parse("2027-01-12T05:00:00Z")); // 23:00 in Chicago
+        now.set(local(CHICAGO, 0, 23, 0));
         Http.Response r = create("{\"assistant_id\":\"" + server.tenancy.assistantId() + "\",\"to_number\":\"+13125550100\"}");
         assertThat(r.status()).isEqualTo(200);
         String id = r.json().at("/data/call_id").asText();
@@ -279,12 +291,12 @@ class CallingHoursTest {
                 + id + "\",\"status\":\"queued\",\"assistant_id\":\"" + server.tenancy.assistantId()
                 + "\",\"to_number\":\"+13125550100\"}}");
         assertThat(dialDue(new ArrayList<>())).isEmpty();
-        assertThat(get(id).get("scheduled_at").asText()).isEqualTo("2027-01-12T14:00:00Z");
+        assertThat(get(id).get("scheduled_at").asText()).isEqualTo(local(CHICAGO, 1, 8, 0).toString());
     }
 
     @Test
     void theRequestAndTheAssistantOverrideTheWorkspace() {
-        now.set(Instant.parse("2027-01-12T05:00:00Z")); // 23:00 in Chicago, 00:00 in New York
+        now.set(local(CHICAGO, 0, 23, 0)); // 00:00 in New York
         String anyHour = call("+13125550100", ",\"calling_window\":null");
         String night = call("+13125550100", ",\"calling_window\":{\"start\":\"22:00\",\"end\":\"06:00\"}");
         Http.Response owl = server.createAssistant("{\"name\": \"owl\", \"config\": {\"calling_window\": {\"start\": \"20:00\", \"end\": \"23:30\"}}}");
@@ -297,8 +309,8 @@ class CallingHoursTest {
         List<String> dialed = dialDue(new ArrayList<>());
         assertThat(dialed).containsExactlyInAnyOrder(anyHour, night, viaOwl.json().at("/data/call_id").asText());
         assertThat(get(owlToNewYork.json().at("/data/call_id").asText()).get("scheduled_at").asText())
-                .isEqualTo("2027-01-13T01:00:00Z"); // 20:00 in New York
-        assertThat(get(waits).get("scheduled_at").asText()).isEqualTo("2027-01-12T14:00:00Z");
+                .isEqualTo(local(NEW_YORK, 1, 20, 0).toString());
+        assertThat(get(waits).get("scheduled_at").asText()).isEqualTo(local(CHICAGO, 1, 8, 0).toString());
 
         // An assistant without hours of its own, and one that turns them off; PATCH null turns them off too.
         Http.Response plain = server.createAssistant("{\"name\": \"plain\", \"config\": {}}");
@@ -317,7 +329,7 @@ class CallingHoursTest {
 
     @Test
     void sandboxCallsRingAtAnyHourUnlessIncludedButAWorkspacesOwnTrunkKeepsTheHours() {
-        now.set(Instant.parse("2027-01-12T05:00:00Z")); // 23:00 in Chicago
+        now.set(local(CHICAGO, 0, 23, 0));
         try (TestServer sandboxNode = TestServer.start(Map.of(), now::get)) { // no sip.trunk: calls go to the sandbox
             DialQueue sandboxQueue = new DialQueue(sandboxNode.app.database().jdbi(), new CallingHours(now::get, false));
             Http.Response exempt = sandboxNode.createCall("+13125550100");
@@ -329,7 +341,7 @@ class CallingHoursTest {
                     .json("{\"calling_window_applies_to_sandbox\": true}").send();
             assertThat(include.json().at("/data/calling_window_applies_to_sandbox").asBoolean()).isTrue();
             String included = sandboxNode.createCall("+13125550100").json().at("/data/call_id").asText();
-            assertThat(sandboxNode.count("SELECT count(*) FROM calls WHERE id = '" + included + "' AND scheduled_at = '2027-01-12T14:00:00Z'"))
+            assertThat(sandboxNode.count("SELECT count(*) FROM calls WHERE id = '" + included + "' AND scheduled_at = '" + local(CHICAGO, 1, 8, 0) + "'"))
                     .isEqualTo(1);
             sandboxNode.http.request("PATCH", "/v1/admin/workspace").headers(sandboxNode.auth())
                     .json("{\"calling_window_applies_to_sandbox\": false}").send();
@@ -368,7 +380,7 @@ class CallingHoursTest {
         assertThat(ws.get("calling_window_applies_to_sandbox").asBoolean()).isFalse();
         Http.Response off = patch("{\"calling_window\": null}");
         assertThat(off.json().at("/data/calling_window").isNull()).isTrue();
-        now.set(Instant.parse("2027-01-12T05:00:00Z"));
+        now.set(local(CHICAGO, 0, 23, 0));
         String id = call("+13125550100", "");
         assertThat(dialDue(new ArrayList<>())).containsExactly(id);
     }
