@@ -403,7 +403,7 @@ public final class CallInserts implements AutoCloseable {
             case CallingWindow.Choice.Use use -> Optional.of(use.window());
             case CallingWindow.Choice.Inherit inherit -> settings.inherited();
         };
-        if (window.isEmpty()) {
+        if (window.isEmpty() || !hours.applies(settings.ownTrunk(), settings.sandboxIncluded())) {
             return Optional.empty();
         }
         Instant due = q.scheduledAt().filter(now::isBefore).orElse(now);

@@ -60,7 +60,7 @@ public final class CallingHours {
     /** As above, for a callee in {@code zones} ({@link PhoneNumbers#zones} of the number). */
     public Optional<Deferral> defer(Optional<CallingWindow> window, List<ZoneId> zones, boolean ownTrunk, boolean sandboxIncluded,
                                     Instant due) {
-        if (window.isEmpty() || !(nodeTrunk || ownTrunk || sandboxIncluded)) {
+        if (window.isEmpty() || !applies(ownTrunk, sandboxIncluded)) {
             return Optional.empty();
         }
         Instant opening = window.get().nextOpening(due, zones);
@@ -69,6 +69,14 @@ public final class CallingHours {
         }
         return Optional.of(new Deferral(opening, "outside calling hours " + window.get().label() + " " + label(zones)
                 + "; scheduled for the next opening, " + opening.truncatedTo(ChronoUnit.SECONDS)));
+    }
+
+    /**
+     * Whether calling hours bind a call at all: not when it goes to the sandbox (no trunk of the
+     * node's or the workspace's own), unless the workspace includes sandbox calls.
+     */
+    public boolean applies(boolean ownTrunk, boolean sandboxIncluded) {
+        return nodeTrunk || ownTrunk || sandboxIncluded;
     }
 
     /** A stored window: JSON text of the object, or SQL NULL / JSON null for none. */
