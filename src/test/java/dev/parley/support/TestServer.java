@@ -25,20 +25,9 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
     public String databaseUrl;
 
     private final Map<String, String> settings;
-    private final dev.parley.telephony.stream.MediaStreams streams; // null: the production wiring's
 
     private TestServer(Map<String, String> settings) {
-        this(settings, null);
-    }
-
-    private TestServer(Map<String, String> settings, dev.parley.telephony.stream.MediaStreams streams) {
         this.settings = settings;
-        this.streams = streams;
-    }
-
-    /** With a media stage of the test's own for carrier calls (a double of the WebSocket stage). */
-    public static TestServer perClass(Map<String, String> settings, dev.parley.telephony.stream.MediaStreams streams) {
-        return new TestServer(settings, streams);
     }
 
     public static TestServer start() {
@@ -67,14 +56,19 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
         return new TestServer(settings);
     }
 
+    /** JUnit calls a class's extensions again for each of its {@code @Nested} classes: they share the one server. */
     @Override
     public void beforeAll(ExtensionContext context) {
-        boot(TestPostgres.newDatabaseUrl());
+        if (app == null) {
+            boot(TestPostgres.newDatabaseUrl());
+        }
     }
 
     @Override
     public void afterAll(ExtensionContext context) {
-        close();
+        if (!context.getRequiredTestClass().isAnnotationPresent(org.junit.jupiter.api.Nested.class)) {
+            close();
+        }
     }
 
     private void boot(String databaseUrl) {
@@ -89,7 +83,7 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
             // Every server gets its own SIP port; the dialer runs only in tests that place calls.
             values.putIfAbsent(ConfigLoader.SIP_LISTEN, "127.0.0.1:" + Sipp.freeUdpPort());
             values.putIfAbsent(ConfigLoader.DIALER_ENABLED, "false");
-            this.app = streams == null ? ParleyApp.start(ConfigLoader.of(values)) : ParleyApp.start(ConfigLoader.of(values), streams);
+            this.app = ParleyApp.start(ConfigLoader.of(values));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -33,9 +33,13 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +57,7 @@ import org.slf4j.LoggerFactory;
  * WebSocket transport).
  */
 @Tag("provider")
+@TestClassOrder(ClassOrderer.OrderAnnotation.class)
 class CarrierCallsTest {
     static final String PUBLIC_URL = "https://parley.example.test";
     static final String SID = "AC" + "1234567890abcdef".repeat(2);
@@ -181,6 +186,20 @@ class CarrierCallsTest {
                 .filter(e -> e.path("type").asText().equals(type) && e.at("/data/call_id").asText().equals(id)).toList();
     }
 
+    /**
+     * The node creates its recognizer in the background at start (seconds, longer on a busy machine):
+     * the control-plane groups run meanwhile, and a conversation starts once it can be understood.
+     */
+    static void awaitRecognizer() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (!server.http.request("GET", "/metrics").send().body().contains("parley_speech_recognizers{state=\"free\"} 1.0")) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the node's Sphinx4 recognizer was not ready within 90 s");
+            }
+            Thread.sleep(100); // a background creation: nothing to advance but the clock
+        }
+    }
+
     // The carriers' media streams, through the tunnel.
 
     /** Twilio opens the TwiML's stream: signed over the public URL it was given, with the token as a custom parameter. */
@@ -249,6 +268,7 @@ class CarrierCallsTest {
     }
 
     @Nested
+    @Order(1)
     class TwilioCalls {
         @Test
         void busyFromCallbacksKeepsTwiliosCodeAndTheCreateAsksForEverything() throws Exception {
@@ -343,14 +363,35 @@ class CarrierCallsTest {
             String to = callee();
             twilio.script(to, c -> {
                 twilioStream(c); // answered: the stream starts; no callback ever arrives
+                String id = c.params.get("StatusCallback").split("/")[7];
+                awaitStatus(id, "in-progress");
                 c.status = "completed"; // the callee hung up; Twilio's callback is lost
             });
             JsonNode c = awaitStatus(call(to, TWILIO_FROM, server.tenancy.assistantId()), "completed");
             assertThat(c.get("ended_reason").asText()).isEqualTo("callee-ended");
         }
+
+        /**
+         * Found by the test above on a loaded machine: the fetched {@code completed} came before the
+         * stream's start, the final status (completed needs an answer) was refused, and the call was
+         * left to be found lost 15 s later as {@code node-lost}.
+         */
+        @Test
+        void aCallThatEndsBeforeItsStreamStartedFailsAtOnceNeverLost() throws Exception {
+            String to = callee();
+            twilio.script(to, c -> {
+                answer(c); // answered at Twilio; its stream never reaches Parley
+                c.callback("completed", Map.of("CallDuration", "1"));
+            });
+            JsonNode c = awaitStatus(call(to, TWILIO_FROM, server.tenancy.assistantId()), "failed");
+            assertThat(c.get("ended_reason").asText()).isEqualTo("carrier-error");
+            assertThat(c.get("history").findValuesAsText("reason")).anyMatch(r -> r.contains("completed")
+                    && r.contains("before its audio reached Parley"));
+        }
     }
 
     @Nested
+    @Order(2)
     class TelnyxCalls {
         private record Placed(String callId, FakeTelnyx.Call call) {}
 
@@ -431,7 +472,13 @@ class CarrierCallsTest {
      * stream: espeak-ng speech from the callee, Sphinx4 and the flow in Parley, FreeTTS back.
      */
     @Nested
+    @Order(3)
     class TwilioConversations {
+        @BeforeEach
+        void recognizerReady() throws InterruptedException {
+            awaitRecognizer();
+        }
+
         @Test
         void theGreetingIsHeardAYesIsFollowedAndTheAssistantHangsUpAtTwilio() throws Exception {
             String to = callee();
@@ -536,7 +583,27 @@ class CarrierCallsTest {
             assertThat(done.get("ended_reason").asText()).isEqualTo("max-duration");
             assertThat(created.updates).extracting(u -> u.get("Status")).containsExactly("completed");
             assertThat(done.get("transcript").get(0).get("interrupted").asBoolean()).isTrue();
-            assertThat(phone.audibleFramesHeard() * 20).as("ms of the greeting heard in the call's 2 s").isBetween(1500, 2200);
+            // Until Twilio confirms the hang-up with its callback, the stream still carries the greeting (Twilio itself
+            // would have cut the callee off at the update).
+            assertThat(phone.audibleFramesHeard() * 20).as("ms of the greeting heard, cut near the 2 s limit").isBetween(1500, 3500);
+        }
+
+        @Test
+        void aKeyPressedOnTheStreamFollowsTheDtmfBranch() throws Exception {
+            String to = callee();
+            twilio.script(to, CarrierCallsTest::answer);
+            String id = call(to, TWILIO_FROM, assistant(REMINDER));
+            FakeCarrierStream phone = twilioStream(twilio.awaitCreated(to, Duration.ofSeconds(10))).runInRealTime();
+            FakeCarrierStream.await("the question to be heard", () -> phone.audibleFramesHeard() >= 20);
+            phone.dtmf('2');
+            JsonNode done = ended(id);
+            assertThat(done.get("dtmf").asText()).isEqualTo("2");
+            List<String> lines = said(done, "assistant");
+            assertThat(lines.subList(1, lines.size())).containsExactly("Okay, we will call you back.", "Goodbye.");
+            assertThat(done.get("transcript").get(0).get("interrupted").asBoolean()).as("the key cut the question short").isTrue();
+            assertThat("Can you make it tomorrow?").as("what was heard of it").startsWith(lines.getFirst());
+            assertThat(phone.clears()).as("and cleared what Twilio held of it").isEqualTo(1);
+            assertThat(done.get("ended_reason").asText()).isEqualTo("assistant-ended");
         }
 
         private static void awaitWebhook(String id, String type) {
@@ -545,7 +612,13 @@ class CarrierCallsTest {
     }
 
     @Nested
+    @Order(4)
     class TelnyxConversation {
+        @BeforeEach
+        void recognizerReady() throws InterruptedException {
+            awaitRecognizer();
+        }
+
         @Test
         void theGreetingIsHeardAndAYesInShuffledFramesIsUnderstood() throws Exception {
             int before = telnyx.calls.size();
@@ -573,6 +646,7 @@ class CarrierCallsTest {
               {"id": "ask", "say": "Can you make it tomorrow?", "listen": {
                  "intents": [{"name": "yes", "phrases": ["yes", "yeah"], "goto": "confirmed"},
                              {"name": "no", "phrases": ["no", "nope"], "goto": "declined"}],
+                 "dtmf": {"1": "confirmed", "2": "declined"},
                  "no_match": {"say": "Sorry, please say yes or no.", "retries": 1},
                  "no_input": {"say": "Are you still there?", "retries": 1, "timeout_seconds": 4}}},
               {"id": "confirmed", "say": "Great, see you then.", "goto": "bye"},
