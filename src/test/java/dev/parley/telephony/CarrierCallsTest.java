@@ -1,5 +1,8 @@
 package dev.parley.telephony;
 
+import static dev.parley.support.Loudness.firstLoudMs;
+import static dev.parley.support.Loudness.loudUntilMs;
+import static dev.parley.support.Loudness.rms;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -13,17 +16,17 @@ import dev.parley.support.FakeCarrierStream;
 import dev.parley.support.FakeTelnyx;
 import dev.parley.support.FakeTwilio;
 import dev.parley.support.Http;
+import dev.parley.support.SpokenAudio;
 import dev.parley.support.TestServer;
 import dev.parley.support.Tunnel;
 import dev.parley.support.WebhookReceiver;
 import dev.parley.telephony.twilio.TwilioSignature;
-import dev.parley.support.SpokenAudio;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Instant;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -219,45 +222,6 @@ class CarrierCallsTest {
                 .shuffled(shuffleWindow);
         streams.add(s);
         return s.start(Map.of());
-    }
-
-    /** Audio to say, as one array: SpokenAudio's frames joined. */
-    static short[] audio(SpokenAudio spoken) {
-        List<short[]> frames = spoken.frames();
-        short[] out = new short[frames.size() * SpokenAudio.FRAME];
-        for (int i = 0; i < frames.size(); i++) {
-            System.arraycopy(frames.get(i), 0, out, i * SpokenAudio.FRAME, SpokenAudio.FRAME);
-        }
-        return out;
-    }
-
-    /** The first 20 ms window from {@code fromMs} louder than {@code level}, in ms, or -1. */
-    static long firstLoudMs(short[] pcm, long fromMs, double level) {
-        for (int i = (int) fromMs * 8; i + 160 <= pcm.length; i += 80) {
-            if (rms(pcm, i, i + 160) > level) {
-                return i / 8;
-            }
-        }
-        return -1;
-    }
-
-    /** Where the last 20 ms window louder than {@code level} before {@code untilMs} ends, in ms. */
-    static long loudUntilMs(short[] pcm, long untilMs, double level) {
-        for (int i = (int) Math.min(untilMs * 8, pcm.length) - 160; i >= 0; i -= 80) {
-            if (rms(pcm, i, i + 160) > level) {
-                return (i + 160) / 8;
-            }
-        }
-        return -1;
-    }
-
-    static double rms(short[] pcm, int from, int to) {
-        double sum = 0;
-        int n = 0;
-        for (int i = Math.max(0, from); i < Math.min(pcm.length, to); i++, n++) {
-            sum += (double) pcm[i] * pcm[i];
-        }
-        return n == 0 ? 0 : Math.sqrt(sum / n);
     }
 
     /** Twilio's callbacks of a call answered at once; its media stream is the test's to open. */
@@ -486,7 +450,7 @@ class CarrierCallsTest {
             String id = call(to, TWILIO_FROM, assistant(REMINDER));
             FakeTwilio.Created created = twilio.awaitCreated(to, Duration.ofSeconds(10));
             FakeCarrierStream phone = twilioStream(created);
-            phone.say(audio(SpokenAudio.of().silence(Duration.ofMillis(2500)).say("yes")));
+            phone.say(SpokenAudio.of().silence(Duration.ofMillis(2500)).say("yes").pcm());
             phone.runInRealTime();
             JsonNode done = ended(id);
             assertThat(done.get("status").asText()).isEqualTo("completed");
@@ -520,7 +484,7 @@ class CarrierCallsTest {
             String id = call(to, TWILIO_FROM, assistant(TALKER));
             FakeTwilio.Created created = twilio.awaitCreated(to, Duration.ofSeconds(10));
             FakeCarrierStream phone = twilioStream(created);
-            short[] says = audio(SpokenAudio.of().silence(Duration.ofMillis(1500)).say("yes yes I will come"));
+            short[] says = SpokenAudio.of().silence(Duration.ofMillis(1500)).say("yes yes I will come").pcm();
             long onsetMs = firstLoudMs(says, 0, 300);
             phone.say(says);
             phone.runInRealTime();
@@ -627,7 +591,7 @@ class CarrierCallsTest {
             assertThat(telnyx.send(c, "call.initiated", Map.of())).isEqualTo(200);
             assertThat(telnyx.answer(c)).isEqualTo(200);
             FakeCarrierStream phone = telnyxStream(c, 3);
-            phone.say(audio(SpokenAudio.of().silence(Duration.ofMillis(2500)).say("yes")));
+            phone.say(SpokenAudio.of().silence(Duration.ofMillis(2500)).say("yes").pcm());
             phone.runInRealTime();
             JsonNode done = ended(id);
             assertThat(done.get("ended_reason").asText()).isEqualTo("assistant-ended");
