@@ -106,14 +106,11 @@ public final class ParleyApp implements AutoCloseable {
     }
 
     public static ParleyApp start(ParleyConfig config) {
-        return start(config, null, InstantSource.system());
+        return start(config, InstantSource.system());
     }
 
-    /**
-     * @param streams           the media stage for carrier calls in place of the node's own WebSocket one (a test double); null: the node's
-     * @param callingHoursClock the time calling hours are judged by (and jobs come due): tests move it
-     */
-    public static ParleyApp start(ParleyConfig config, MediaStreams streams, InstantSource callingHoursClock) {
+    /** @param callingHoursClock the time calling hours are judged by (and jobs come due): tests move it */
+    public static ParleyApp start(ParleyConfig config, InstantSource callingHoursClock) {
         JulToSlf4j.install(); // before any library logs through java.util.logging
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
@@ -149,14 +146,13 @@ public final class ParleyApp implements AutoCloseable {
             Supplier<URI> publicBase = () -> config.carriers().publicUrl().orElseGet(listening::get);
             var mediaStreams = new CarrierStreams(publicBase);
             mediaStreams.bindMetrics(metrics);
-            MediaStreams callStreams = streams != null ? streams : mediaStreams;
             var telnyx = new TelnyxTelephonyProvider(TelnyxTelephonyProvider.Settings.of(config.carriers().telnyxApi(), publicBase),
-                    new TelnyxCallStore(database.jdbi(), phoneNumbers::routeFor), callStreams, json, clock);
+                    new TelnyxCallStore(database.jdbi(), phoneNumbers::routeFor), mediaStreams, json, clock);
             var recordings = RecordingStore.of(config.recordings(), database.jdbi(), config.dataDir().resolve("recordings"));
             var hours = new CallingHours(callingHoursClock, config.telephony().trunk().isPresent());
             Dialer dialer = config.telephony().dialerEnabled()
                     ? startDialer(config, database, transitions, workspaces, phoneNumbers, recordings, credentials, urls, metrics, json,
-                            twilioCallbacks, callStreams, telnyx, hours)
+                            twilioCallbacks, mediaStreams, telnyx, hours)
                     : null;
             Runnable accepted = () -> {
                 webhooks.wake();

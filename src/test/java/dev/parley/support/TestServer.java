@@ -26,23 +26,15 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
     public String databaseUrl;
 
     private final Map<String, String> settings;
-    private final dev.parley.telephony.stream.MediaStreams streams; // null: the production wiring's
     private final InstantSource callingHoursClock;
 
     private TestServer(Map<String, String> settings) {
-        this(settings, null, InstantSource.system());
+        this(settings, InstantSource.system());
     }
 
-    private TestServer(Map<String, String> settings, dev.parley.telephony.stream.MediaStreams streams,
-                       InstantSource callingHoursClock) {
+    private TestServer(Map<String, String> settings, InstantSource callingHoursClock) {
         this.settings = settings;
-        this.streams = streams;
         this.callingHoursClock = callingHoursClock;
-    }
-
-    /** With a media stage of the test's own for carrier calls (a double of the WebSocket stage). */
-    public static TestServer perClass(Map<String, String> settings, dev.parley.telephony.stream.MediaStreams streams) {
-        return new TestServer(settings, streams, InstantSource.system());
     }
 
     public static TestServer start() {
@@ -58,7 +50,7 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
 
     /** With calling hours judged (and dial jobs due) by {@code clock}, so a test can move time. */
     public static TestServer start(Map<String, String> settings, InstantSource clock) {
-        TestServer server = new TestServer(settings, null, clock);
+        TestServer server = new TestServer(settings, clock);
         server.boot(TestPostgres.newDatabaseUrl());
         return server;
     }
@@ -78,14 +70,19 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
         return new TestServer(settings);
     }
 
+    /** JUnit calls a class's extensions again for each of its {@code @Nested} classes: they share the one server. */
     @Override
     public void beforeAll(ExtensionContext context) {
-        boot(TestPostgres.newDatabaseUrl());
+        if (app == null) {
+            boot(TestPostgres.newDatabaseUrl());
+        }
     }
 
     @Override
     public void afterAll(ExtensionContext context) {
-        close();
+        if (!context.getRequiredTestClass().isAnnotationPresent(org.junit.jupiter.api.Nested.class)) {
+            close();
+        }
     }
 
     private void boot(String databaseUrl) {
@@ -100,7 +97,7 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
             // Every server gets its own SIP port; the dialer runs only in tests that place calls.
             values.putIfAbsent(ConfigLoader.SIP_LISTEN, "127.0.0.1:" + Sipp.freeUdpPort());
             values.putIfAbsent(ConfigLoader.DIALER_ENABLED, "false");
-            this.app = ParleyApp.start(ConfigLoader.of(values), streams, callingHoursClock);
+            this.app = ParleyApp.start(ConfigLoader.of(values), callingHoursClock);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
