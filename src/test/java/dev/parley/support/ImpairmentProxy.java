@@ -24,8 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * symmetric RTP answers through it too. SIP ports are forwarded as they are; RTP ports are impaired
  * each way by an {@link Impairment}: loss, jitter, packets held back (reordering) and copies.
  *
- * <p>Every decision comes from a random generator seeded per port and direction, so the same
- * stream of packets meets the same fate in every run. Each RTP stream ({@link Stream}: one port,
+ * <p>Every decision comes from a random generator seeded per port, direction and {@link #reset()},
+ * four draws per packet, so the n-th packet of a stream meets the same fate in every run. Each RTP stream ({@link Stream}: one port,
  * one direction) records what the proxy did to it and every packet it delivered, in delivery
  * order, from which the receiver's counts follow exactly ({@link Stream#expected}).
  */
@@ -88,11 +88,11 @@ public final class ImpairmentProxy implements AutoCloseable {
         private final List<int[]> deliveries = new ArrayList<>(); // {seq16}
         private final List<Long> deliveredAt = new ArrayList<>();
 
-        Stream(int port, boolean toInside, Impairment impairment) {
+        Stream(int port, boolean toInside, Impairment impairment, long epoch) {
             this.port = port;
             this.toInside = toInside;
             this.impairment = impairment;
-            this.random = new SplittableRandom(impairment.seed() * 31 + port * 2L + (toInside ? 1 : 0));
+            this.random = new SplittableRandom(((impairment.seed() * 31 + epoch) * 65536 + port) * 2 + (toInside ? 1 : 0));
         }
 
         public synchronized long arrived() {
@@ -230,6 +230,7 @@ public final class ImpairmentProxy implements AutoCloseable {
     private final java.util.Map<Integer, Streams> streams = new java.util.concurrent.ConcurrentHashMap<>();
     private final DelayQueue<Pending> queue = new DelayQueue<>();
     private final AtomicLong order = new AtomicLong();
+    private final AtomicLong epoch = new AtomicLong();
     private final Thread sender;
     private volatile boolean closed;
 
@@ -273,7 +274,8 @@ public final class ImpairmentProxy implements AutoCloseable {
     }
 
     private Streams fresh(int port) {
-        return new Streams(new Stream(port, true, toInside), new Stream(port, false, toOutside));
+        long e = epoch.get();
+        return new Streams(new Stream(port, true, toInside, e), new Stream(port, false, toOutside, e));
     }
 
     private void receiveLoop(DatagramSocket socket, InetSocketAddress insideAddress) {
@@ -344,8 +346,12 @@ public final class ImpairmentProxy implements AutoCloseable {
                 .sorted(java.util.Comparator.comparingInt(s -> s.port)).toList();
     }
 
-    /** Starts every stream's record afresh (between calls); each port's fates start over from its seed. */
+    /**
+     * Starts every stream's record afresh (between calls), with fates drawn from the seed and the
+     * number of resets: the n-th call of a run meets the same network in every run.
+     */
     public void reset() {
+        epoch.incrementAndGet();
         streams.replaceAll((port, old) -> fresh(port));
     }
 
