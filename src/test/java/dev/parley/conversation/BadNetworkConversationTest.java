@@ -53,7 +53,7 @@ class BadNetworkConversationTest {
                 c.toParley().heldBack(), c.toParley().copied(), c.parley(), c.expected(), c.toCallee().delivered(), c.toCallee().maxGapMs());
 
         assertThat(c.call().get("status").asText()).as(c.call().toString()).isEqualTo("completed");
-        assertThat(c.call().get("ended_reason").asText()).isEqualTo("assistant-ended");
+        assertThat(c.call().get("ended_reason").asText()).as(c.call().toString()).isEqualTo("assistant-ended");
         assertThat(c.said("caller")).as("the callee's answer, heard through the loss and jitter").containsExactly("yes");
         assertThat(c.said("assistant")).containsExactly("Can you make it tomorrow?", "Great, see you then.", "Goodbye.");
 

@@ -85,7 +85,7 @@ public final class ImpairmentProxy implements AutoCloseable {
         private long dropped;
         private long heldBack;
         private long copied;
-        private final List<int[]> deliveries = new ArrayList<>(); // {seq16}
+        private final List<Integer> deliveries = new ArrayList<>(); // sequence numbers, in delivery order
         private final List<Long> deliveredAt = new ArrayList<>();
 
         Stream(int port, boolean toInside, Impairment impairment, long epoch) {
@@ -146,7 +146,7 @@ public final class ImpairmentProxy implements AutoCloseable {
             long duplicates = 0;
             long overtaken = 0;
             for (int i = 0; i < n; i++) {
-                int seq16 = deliveries.get(i)[0];
+                int seq16 = deliveries.get(i);
                 long seq = highest == Long.MIN_VALUE ? seq16 : unwrap(seq16, highest);
                 if (!seen.add(seq)) {
                     duplicates++;
@@ -200,7 +200,7 @@ public final class ImpairmentProxy implements AutoCloseable {
         }
 
         synchronized void delivered(int seq16, long nanos) {
-            deliveries.add(new int[] {seq16});
+            deliveries.add(seq16);
             deliveredAt.add(nanos);
         }
     }
