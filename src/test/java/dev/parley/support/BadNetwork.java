@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * A Parley node behind an {@link ImpairmentProxy}, and one spoken call through it to a baresip
  * softphone: the node listens on 127.0.0.1 and advertises 127.0.0.2 (the proxy, as a NAT would be),
  * so the callee's RTP into Parley, Parley's RTP to the callee and the callee's in-dialog requests
- * all cross the bad network. Used by the suite (BadNetworkConversationTest) and by
+ * all cross the bad network (Parley's first packets go straight to the callee's SDP address, until
+ * the callee's first packet through the proxy latches its symmetric RTP). Used by the suite (BadNetworkConversationTest) and by
  * bench/faults/net.sh, so both measure the same way.
  */
 public final class BadNetwork implements AutoCloseable {

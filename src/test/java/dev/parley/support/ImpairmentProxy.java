@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * symmetric RTP answers through it too. SIP ports are forwarded as they are; RTP ports are impaired
  * each way by an {@link Impairment}: loss, jitter, packets held back (reordering) and copies.
  *
- * <p>Every decision comes from a random generator seeded per port, direction and {@link #reset()},
+ * <p>Every decision comes from a random generator seeded per port (its place in the range),
+ * direction and {@link #reset()},
  * four draws per packet, so the n-th packet of a stream meets the same fate in every run. Each RTP stream ({@link Stream}: one port,
  * one direction) records what the proxy did to it and every packet it delivered, in delivery
  * order, from which the receiver's counts follow exactly ({@link Stream#expected}).
@@ -88,11 +89,11 @@ public final class ImpairmentProxy implements AutoCloseable {
         private final List<Integer> deliveries = new ArrayList<>(); // sequence numbers, in delivery order
         private final List<Long> deliveredAt = new ArrayList<>();
 
-        Stream(int port, boolean toInside, Impairment impairment, long epoch) {
+        Stream(int port, int index, boolean toInside, Impairment impairment, long epoch) {
             this.port = port;
             this.toInside = toInside;
             this.impairment = impairment;
-            this.random = new SplittableRandom(((impairment.seed() * 31 + epoch) * 65536 + port) * 2 + (toInside ? 1 : 0));
+            this.random = new SplittableRandom(((impairment.seed() * 31 + epoch) * 65536 + index) * 2 + (toInside ? 1 : 0));
         }
 
         public synchronized long arrived() {
@@ -224,6 +225,7 @@ public final class ImpairmentProxy implements AutoCloseable {
     private record Streams(Stream in, Stream out) {}
 
     private final InetAddress inside;
+    private final int rtpFirst;
     private final Impairment toInside;
     private final Impairment toOutside;
     private final List<DatagramSocket> sockets = new ArrayList<>();
@@ -241,7 +243,7 @@ public final class ImpairmentProxy implements AutoCloseable {
      */
     public static ImpairmentProxy start(InetAddress outside, InetAddress inside, List<Integer> plainPorts,
                                         int rtpFirst, int rtpLast, Impairment toInside, Impairment toOutside) {
-        ImpairmentProxy proxy = new ImpairmentProxy(inside, toInside, toOutside);
+        ImpairmentProxy proxy = new ImpairmentProxy(inside, rtpFirst + (rtpFirst & 1), toInside, toOutside);
         try {
             for (int port : plainPorts) {
                 proxy.bind(outside, port, false);
@@ -256,8 +258,9 @@ public final class ImpairmentProxy implements AutoCloseable {
         return proxy;
     }
 
-    private ImpairmentProxy(InetAddress inside, Impairment toInside, Impairment toOutside) {
+    private ImpairmentProxy(InetAddress inside, int rtpFirst, Impairment toInside, Impairment toOutside) {
         this.inside = inside;
+        this.rtpFirst = rtpFirst;
         this.toInside = toInside;
         this.toOutside = toOutside;
         this.sender = Thread.ofPlatform().daemon().name("impairment-proxy-send").start(this::sendLoop);
@@ -265,6 +268,7 @@ public final class ImpairmentProxy implements AutoCloseable {
 
     private void bind(InetAddress outside, int port, boolean impaired) throws IOException {
         DatagramSocket socket = new DatagramSocket(new InetSocketAddress(outside, port));
+        socket.setReceiveBufferSize(1 << 20); // a burst must not be lost here, uncounted
         sockets.add(socket);
         if (impaired) {
             streams.put(port, fresh(port));
@@ -275,7 +279,8 @@ public final class ImpairmentProxy implements AutoCloseable {
 
     private Streams fresh(int port) {
         long e = epoch.get();
-        return new Streams(new Stream(port, true, toInside, e), new Stream(port, false, toOutside, e));
+        int index = (port - rtpFirst) / 2; // not the port itself: ranges differ between runs, fates must not
+        return new Streams(new Stream(port, index, true, toInside, e), new Stream(port, index, false, toOutside, e));
     }
 
     private void receiveLoop(DatagramSocket socket, InetSocketAddress insideAddress) {
