@@ -100,11 +100,12 @@ public class NetBench {
         ImpairmentProxy.Expected e = c.expected();
         row.put("status", c.call().get("status").asText()).put("ended_reason", c.call().get("ended_reason").asText())
                 .put("caller_said", String.join(" / ", c.said("caller")))
-                .put("understood", c.said("caller").equals(List.of("yes"))
-                        && c.said("assistant").contains("Great, see you then."));
-        JsonNode latency = c.call().get("latency");
-        if (latency.size() > 1 && !latency.get(1).get("total_ms").isNull()) {
-            row.put("answer_response_ms", latency.get(1).get("total_ms").asLong());
+                .put("understood", c.said("assistant").contains("Great, see you then.")); // "yes" or "yeah": the yes branch
+        for (JsonNode l : c.call().get("latency")) {
+            if (!l.get("stt_ms").isNull()) { // a reply to the callee's words (not the greeting, not a reprompt on silence)
+                row.put("answer_response_ms", l.get("total_ms").asLong());
+                break;
+            }
         }
         row.put("in_arrived", c.toParley().arrived()).put("in_dropped", c.toParley().dropped())
                 .put("in_held_back", c.toParley().heldBack()).put("in_copied", c.toParley().copied())
@@ -178,7 +179,7 @@ public class NetBench {
                 .append(". To the callee (Parley's RTP): ").append(report.get("to_callee").asText()).append(".\n\n");
         md.append("| promise or figure | result |\n| --- | --- |\n");
         md.append(row("calls completed", t.get("completed") + " of " + t.get("calls") + (t.get("errors").asLong() > 0 ? " (" + t.get("errors") + " errors)" : "")));
-        md.append(row("callee's \"yes\" understood", t.get("understood") + " of " + t.get("calls")));
+        md.append(row("callee's \"yes\" understood (the yes branch taken)", t.get("understood") + " of " + t.get("calls")));
         md.append(row("calls with dead air >= 3 s at the callee", t.get("calls_with_dead_air") + " (longest gap between packets: " + t.get("callee_max_gap_ms") + " ms)"));
         md.append(row("calls whose counters match the proxy", t.get("counts_matched") + " of " + t.get("calls")));
         md.append(row("lost: Parley / expected (proxy dropped)", t.get("parley_lost") + " / " + t.get("expected_lost") + " (" + t.get("proxy_dropped_into_parley") + ")"));
