@@ -87,7 +87,8 @@ public class NetBench {
         report.set("totals", totals);
         report.set("per_call", rows);
         Files.createDirectories(out);
-        String name = "net-" + LocalDate.now() + "-" + commit;
+        // The network in the name: runs of one commit under different networks keep their own reports.
+        String name = String.format(Locale.ROOT, "net-%s-%s-loss%.0f-jitter%d", LocalDate.now(), commit, loss * 100, jitter);
         Files.writeString(out.resolve(name + ".json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(report) + "\n");
         Files.writeString(out.resolve(name + ".md"), markdown(report, totals, rows));
         System.out.println(markdown(report, totals, rows));
