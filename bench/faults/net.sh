@@ -60,6 +60,11 @@ PARLEY_LOG_LEVEL=WARN timeout $((120 + 90 * CALLS)) "$JDK/bin/java" -cp "$WORK:$
   --loss "$LOSS" --jitter "$JITTER" --reorder "$REORDER" --hold "$HOLD" --duplicate "$DUP" --seed "$SEED" \
   --out bench/faults/reports --commit "$commit" --label "$LABEL" 2> "$WORK/stderr.log" || rc=$?
 grep '^call ' "$WORK/stderr.log" | cut -c1-200 || true
+# Parley's own warnings (e.g. the media clock waking late on a machine short of CPU) explain gaps.
+warnings=$(grep -c ' WARN \| ERROR ' "$WORK/stderr.log" || true)
+echo "net: Parley's log: $warnings warnings/errors"
+[[ "$warnings" -gt 0 ]] && sed -n 's/^[0-9:.]* \(WARN\|ERROR\) *\[[^]]*\] \([^ ]*\) *- \(.\{0,90\}\).*/\1 \2 \3/p' "$WORK/stderr.log" \
+  | sed 's/[0-9][0-9]* ms/N ms/; s/[0-9][0-9]* calls/N calls/' | sort | uniq -c | sort -rn | head -5
 if [[ $rc -ne 0 ]]; then
   echo "net: exit $rc (1: a promise broken, see the report); the end of the log:"; tail -5 "$WORK/stderr.log"
 fi
