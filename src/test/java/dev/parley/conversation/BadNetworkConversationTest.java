@@ -54,7 +54,9 @@ class BadNetworkConversationTest {
 
         assertThat(c.call().get("status").asText()).as(c.call().toString()).isEqualTo("completed");
         assertThat(c.call().get("ended_reason").asText()).as(c.call().toString()).isEqualTo("assistant-ended");
-        assertThat(c.said("caller")).as("the callee's answer, heard through the loss and jitter").containsExactly("yes");
+        // Through the loss Sphinx4 sometimes hears "yeah" (bench/faults/net.sh saw it with this call's fates): the same intent.
+        assertThat(c.said("caller")).as("the callee's answer, heard through the loss and jitter").hasSize(1)
+                .first().isIn("yes", "yeah");
         assertThat(c.said("assistant")).containsExactly("Can you make it tomorrow?", "Great, see you then.", "Goodbye.");
 
         // What the callee receives, after the proxy: a frame every 20 ms less the losses, never 3 s of nothing.
