@@ -115,8 +115,8 @@ final class PlacedCall implements CallListener, Conversation.Line {
     private void place() {
         try {
             switch (node.queue().markDialed(node.name(), job.callId())) {
-                case NOT_OURS -> {
-                    over.countDown(); // canceled before it reached the wire: already final
+                case NOT_OURS, RESCHEDULED -> {
+                    over.countDown(); // canceled before it reached the wire, or back in the queue for its calling hours
                     return;
                 }
                 case DO_NOT_CALL -> {
