@@ -114,9 +114,9 @@ final class PlacedCall implements CallListener, Conversation.Line {
 
     private void place() {
         try {
-            switch (node.queue().markDialed(node.name(), job.callId())) {
+            switch (node.queue().markDialed(node.name(), job.callId(), node.lease())) {
                 case NOT_OURS -> {
-                    over.countDown(); // canceled before it reached the wire: already final
+                    over.countDown(); // canceled before it reached the wire (already final), or our claim ran out: another node dials it
                     return;
                 }
                 case DO_NOT_CALL -> {
