@@ -46,7 +46,9 @@ as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres parley
 
 commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench || echo '+changes')"
 machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB, load $(cut -d' ' -f1-3 /proc/loadavg) at the start, $("$JDK/bin/java" -version 2>&1 | head -1), PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}')"
-others="$(ps -eo pcpu,comm --sort=-pcpu | awk 'NR>1 && $1>5 {printf "%s (%s%%) ", $2, $1}' | head -c 400)"
+# What else is busy: each process over 5 % CPU, named by its command and, for a JVM, its working directory.
+others="$(ps -eo pid,pcpu,comm --sort=-pcpu | awk 'NR>1 && $2>5 {print $1, $2, $3}' | while read -r pid cpu comm; do
+  printf '%s in %s (%s%%) ' "$comm" "$(readlink "/proc/$pid/cwd" 2>/dev/null || echo '?')" "$cpu"; done | head -c 600)"
 LABEL="$(date -u +%Y-%m-%dT%H:%MZ), commit $commit, machine: $machine. Busy at the start besides this run: ${others:-nothing over 5% CPU}."
 echo "kill: $KILLS kills, $RATE calls/s; $LABEL"
 "$JDK/bin/java" -cp "target/classes:$CP" bench/faults/KillBench.java \

@@ -24,7 +24,9 @@ public final class ServeProcess {
     public static Process start(List<String> options, Map<String, String> environment) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         String classpath = "target/classes:" + Files.readString(Path.of("target/runtime.classpath")).strip();
-        List<String> command = new ArrayList<>(List.of(java, "-cp", classpath, "dev.parley.cli.Main", "serve", "--port", "0"));
+        // C1 only: a node a test starts (and kills) lives seconds, and most of its start is JIT work on shared cores.
+        List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-cp", classpath, "dev.parley.cli.Main", "serve",
+                "--port", "0"));
         command.addAll(options);
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().putAll(environment);
