@@ -13,9 +13,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A node killed between claiming a job and dialing it: its claim is held for seconds, not for the
- * whole dialer lease, so another node dials the call within the issue's 5 s takeover goal (issue 15,
- * found by bench/faults/kill.sh: with the claim held for the 15 s lease, calls of a node killed
- * right after a claim waited 15 s).
+ * whole dialer lease, so another node dials the call within the issue's 5 s takeover goal (issue 15;
+ * found while building bench/faults/kill.sh: with the claim held for the 15 s lease, the calls of a
+ * node killed right after it claimed them waited 15 s for another node).
  */
 @Tag("db")
 class ClaimLeaseTest {
