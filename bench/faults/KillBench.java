@@ -84,6 +84,7 @@ public class KillBench {
 
     static String databaseUrl, jdbc, scenario, label;
     static int kills = 100, talkMs = 3000;
+    static double minutes = 60; // the kills stop after this long, whatever their count
     static double rate = 2;
     static Path out, work;
     static final List<Node> nodes = new ArrayList<>();
@@ -106,6 +107,7 @@ public class KillBench {
                 case "--kills" -> kills = Integer.parseInt(args[i + 1]);
                 case "--rate" -> rate = Double.parseDouble(args[i + 1]);
                 case "--talk-ms" -> talkMs = Integer.parseInt(args[i + 1]);
+                case "--minutes" -> minutes = Double.parseDouble(args[i + 1]);
                 case "--out" -> out = Path.of(args[i + 1]);
                 case "--label" -> label = args[i + 1];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -135,9 +137,13 @@ public class KillBench {
         }
         Map<String, String> credentials = new HashMap<>();
         start(nodes.get(0), credentials);
-        await(nodes.get(0), Duration.ofSeconds(120));
+        await(nodes.get(0), Duration.ofSeconds(180));
+        nodes.get(0).process.destroy(); // SIGTERM: the JVM exits and writes the class-data archive every later start maps
+        nodes.get(0).process.waitFor(60, TimeUnit.SECONDS);
+        start(nodes.get(0), null);
         start(nodes.get(1), null);
-        await(nodes.get(1), Duration.ofSeconds(120));
+        await(nodes.get(0), Duration.ofSeconds(180));
+        await(nodes.get(1), Duration.ofSeconds(180));
         ws = credentials.get("workspace_id");
         org = credentials.get("organization_id");
         key = credentials.get("api_key");
@@ -154,7 +160,8 @@ public class KillBench {
         Thread load = Thread.ofVirtual().start(() -> load(assistant));
         List<Kill> done = new ArrayList<>();
         Thread.sleep(3000);
-        for (int n = 0; n < kills; n++) {
+        long stopKillingAt = System.currentTimeMillis() + (long) (minutes * 60_000);
+        for (int n = 0; n < kills && System.currentTimeMillis() < stopKillingAt; n++) {
             String phase = PHASES.get(n % PHASES.size());
             Node target = nodes.get(RANDOM.nextInt(2));
             Node other = nodes.get(1 - target.slot);
@@ -163,7 +170,7 @@ public class KillBench {
             System.out.printf("kill %3d %-8s node%d reached=%s claims=%d ringing=%d talking=%d deliveries=%d takeover=%d ms restart=%d ms%n",
                     last.n(), last.phase(), last.slot(), last.phaseReached(), last.undialedClaims(), last.ringing(), last.talking(),
                     last.deliveriesLeased(), last.takeoverMs(), last.restartMs());
-            Thread.sleep(500 + RANDOM.nextInt(1500));
+            Thread.sleep(RANDOM.nextInt(1000));
         }
         loadRunning = false;
         load.join();
@@ -187,8 +194,9 @@ public class KillBench {
         String classpath = "target/classes:" + Files.readString(Path.of("target/runtime.classpath")).strip();
         String java = ProcessHandle.current().info().command().orElse("java");
         Path log = node.dir.resolve("serve-" + (++node.starts) + ".log");
-        // One class-data archive for every start: a restart under load is mostly class loading.
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx700m", "-XX:+AutoCreateSharedArchive",
+        // One class-data archive for every start, C1 only, one GC thread: a restart on shared cores is
+        // mostly class loading and compiling, and the kills wait for it.
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx700m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:+AutoCreateSharedArchive",
                 "-XX:SharedArchiveFile=" + work.resolve("parley.jsa"), "-cp", classpath, "dev.parley.cli.Main", "serve",
                 "--port", Integer.toString(node.httpPort), "--database-url", databaseUrl, "--data-dir", node.dir.resolve("data").toString());
         pb.environment().putAll(Map.of(
@@ -359,11 +367,11 @@ public class KillBench {
                    AND c.answered_at < now() - make_interval(secs => %s)""".formatted((talkMs - 200) / 1000.0), dead);
         int deliveries = count("SELECT count(*) FROM webhook_deliveries WHERE leased_by = ? AND state = 'pending' AND lease_until > now()",
                 target.webhookName);
+        long restartAt = System.currentTimeMillis();
+        start(target, null); // at once: the restarted node comes up while the survivor takes over
         long takeover = takeover(undialed, dead, killedAt);
         long firstClaim = firstClaimBy(other.dialerName, killedAt);
-        long restartAt = System.currentTimeMillis();
-        start(target, null);
-        await(target, Duration.ofSeconds(120));
+        await(target, Duration.ofSeconds(180));
         return new Kill(n, phase, target.slot, reached, killedAt, inFlight, undialed.size(), ringing, talking, nearEnd, deliveries,
                 takeover, firstClaim, System.currentTimeMillis() - restartAt);
     }

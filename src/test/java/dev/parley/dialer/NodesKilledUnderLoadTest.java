@@ -126,7 +126,7 @@ class NodesKilledUnderLoadTest {
                     && hooks.received().stream().filter(r -> r.json().path("type").asText().equals("call.ended"))
                     .map(r -> r.json().at("/data/call_id").asText()).collect(java.util.stream.Collectors.toSet()).containsAll(accepted)
                     && count(sql, "SELECT count(*) FROM webhook_deliveries WHERE state <> 'delivered'", null) == 0,
-                    "every accepted call final, its call.ended received, every delivery delivered");
+                    "every accepted call final, its call.ended received, every delivery delivered", Duration.ofSeconds(60));
 
             assertThat(accepted).as("calls accepted while nodes were killed").hasSizeGreaterThan(10);
             assertThat(serverErrors).as("5xx answers").isEmpty();
@@ -154,7 +154,7 @@ class NodesKilledUnderLoadTest {
             if (nodes[slot].http != null) {
                 Thread.ofVirtual().start(() -> create(slot));
             }
-            sleep(200);
+            sleep(250);
         }
     }
 
@@ -246,7 +246,7 @@ class NodesKilledUnderLoadTest {
         }
         Process p = new ProcessBuilder("sipp", "-sf", scenario.toString(), "-i", "127.0.0.1", "-p", Integer.toString(trunk),
                 "-mp", Integer.toString(Sipp.freeUdpPort()), "-d", "1500", "-trace_logs", "-log_file", invites.toString(),
-                "-nostdin", "-timeout", "120s").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                "-nostdin", "-timeout", "300s").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         sleep(300); // SIPp binds its socket within a few ms; nothing to poll on UDP
         return p;
     }
@@ -302,9 +302,13 @@ class NodesKilledUnderLoadTest {
     }
 
     private static void awaitUntil(java.util.function.BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        awaitUntil(condition, what, Duration.ofSeconds(30));
+    }
+
+    private static void awaitUntil(java.util.function.BooleanSupplier condition, String what, Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
         while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waited 30 s for: " + what).isLessThan(deadline);
+            assertThat(System.nanoTime()).as("waited " + within.toSeconds() + " s for: " + what).isLessThan(deadline);
             sleep(25);
         }
     }
