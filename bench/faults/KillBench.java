@@ -588,7 +588,7 @@ public class KillBench {
         md.append("Two `parley serve` nodes on one external PostgreSQL, ").append(rate).append(" create-calls/s alternating between the nodes")
                 .append(" (to the one up while the other restarts), SIPp as the trunk (rings 1 s, answers, talks ").append(talkMs / 1000.0)
                 .append(" s, hangs up, logs each INVITE), webhooks to a sink that answers in 0-150 ms. ").append(done.size())
-                .append(" kills (SIGKILL), the phase chosen in turn, the node at random; each node restarted after the takeover was measured. ")
+                .append(" kills (SIGKILL), the phase chosen in turn, the node at random, restarted at once (the other node takes over meanwhile). ")
                 .append(String.format("%.1f minutes.%n%n", (System.currentTimeMillis() - started) / 60000.0));
         md.append("## Promises\n\n| measure | value |\n| --- | --- |\n");
         verdict.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
