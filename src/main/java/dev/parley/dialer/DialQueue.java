@@ -25,8 +25,17 @@ import org.jdbi.v3.core.Jdbi;
  * {@code calls_per_second} minus those claimed in the last second; the rest wait, queued, for a
  * later claim. {@link #markDialed} records that a call goes on the wire: from then on the job is
  * never claimed again, so a call is never dialed twice; if its node dies, {@link #lost} finds it.
+ *
+ * <p>A claim is held for {@link #CLAIM_LEASE} only, and a dialed call for the node's whole lease. A
+ * claim becomes a dial within milliseconds, so a node that dies in between leaves its undialed
+ * work to the others after seconds, not after the lease that keeps its live calls its own (which
+ * must outlast a database failover). A claim whose lease ran out before it was marked dialed is
+ * simply not dialed here: whoever claims it next dials it.
  */
 public final class DialQueue {
+    /** How long a claimed, undialed job stays this node's: how soon another node takes over a dead one's claims. */
+    static final Duration CLAIM_LEASE = Duration.ofSeconds(3);
+
     private final Jdbi jdbi;
     private final DoNotCall doNotCall;
     private final CallingHours hours;
@@ -67,7 +76,7 @@ public final class DialQueue {
                 return List.<Job>of();
             }
             return h.createQuery("""
-                            UPDATE dial_jobs j SET leased_by = :node, lease_until = now() + make_interval(secs => :lease),
+                            UPDATE dial_jobs j SET leased_by = :node, lease_until = now() + make_interval(secs => :claimLease),
                                    claimed_at = now(), attempts = j.attempts + 1
                               FROM calls c LEFT JOIN assistants a ON a.id = c.assistant_id
                                    LEFT JOIN workspaces w ON w.id = c.workspace_id
@@ -76,7 +85,7 @@ public final class DialQueue {
                                       LEAST(COALESCE((a.config->>'max_duration_seconds')::int, 600),
                                             c.reserved_seconds - :allowance) AS max_duration, c.created_at,
                                       c.assistant_id, c.variables::text, w.opt_out::text""")
-                    .bind("node", node).bind("lease", lease.toMillis() / 1000.0).bind("ids", take.toArray(String[]::new))
+                    .bind("node", node).bind("claimLease", seconds(shorter(lease, CLAIM_LEASE))).bind("ids", take.toArray(String[]::new))
                     // No longer than the daily minutes it reserved when accepted (DailyCaps), should the assistant's limit have grown since.
                     .bind("allowance", DailyCaps.END_ALLOWANCE_SECONDS)
                     .map((rs, ctx) -> new Job(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
@@ -125,7 +134,7 @@ public final class DialQueue {
      * outside its calling hours now (its settings changed, or it was claimed late) waits for the
      * next opening instead.
      */
-    public Dialing markDialed(String node, String callId) {
+    public Dialing markDialed(String node, String callId, Duration lease) {
         return jdbi.inTransaction(h -> {
             // Lock order everywhere: the call row, then its job (as CallTransitions and hang-up do).
             var call = h.createQuery(LAST_CHECK).bind("id", callId).mapToMap().findOne();
@@ -142,9 +151,9 @@ public final class DialQueue {
                 return held(h, node, callId) ? reschedule(h, callId, wait.get()) : Dialing.NOT_OURS;
             }
             int marked = h.createUpdate("""
-                            UPDATE dial_jobs SET dialed_at = now()
+                            UPDATE dial_jobs SET dialed_at = now(), lease_until = now() + make_interval(secs => :lease)
                              WHERE call_id = :id AND leased_by = :node AND dialed_at IS NULL AND lease_until > now()""")
-                    .bind("id", callId).bind("node", node).execute();
+                    .bind("id", callId).bind("node", node).bind("lease", seconds(lease)).execute();
             if (marked == 1) {
                 h.execute("UPDATE calls SET started_at = now(), updated_at = now() WHERE id = ? AND started_at IS NULL", callId);
             }
@@ -170,6 +179,14 @@ public final class DialQueue {
         return Dialing.RESCHEDULED;
     }
 
+    private static Duration shorter(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static double seconds(Duration d) {
+        return d.toMillis() / 1000.0;
+    }
+
     /** The callee of {@code callId} asked not to be called again: their number goes on the workspace's list. */
     public void optOut(String callId) {
         doNotCall.optOut(callId);
@@ -182,9 +199,11 @@ public final class DialQueue {
         }
         // Only the calls this node still runs: a job whose call gave up recording its end (the
         // database was away too long) must be let go, so that it is found lost.
+        // Dialed calls only: an undialed claim keeps its short lease (CLAIM_LEASE), so a node that
+        // is too slow to dial it lets it go to another.
         jdbi.useHandle(h -> h.createUpdate("""
                         UPDATE dial_jobs SET lease_until = now() + make_interval(secs => :lease)
-                         WHERE leased_by = :node AND call_id = ANY(:live)""")
+                         WHERE leased_by = :node AND call_id = ANY(:live) AND dialed_at IS NOT NULL""")
                 .bind("lease", lease.toMillis() / 1000.0).bind("node", node).bind("live", live.toArray(String[]::new)).execute());
     }
 

@@ -86,7 +86,7 @@ public final class Dialer implements AutoCloseable {
         this.settings = settings;
         this.lines = new Semaphore(settings.maxCalls());
         this.node = new DialerNode(name, queue, transitions, provider, conversations, transcripts, recordings, analyst, timers, clock,
-                settings.ringTimeout(),
+                settings.ringTimeout(), settings.lease(),
                 Timer.builder("parley.dial.latency").description("Accepted to INVITE sent").publishPercentileHistogram().register(metrics),
                 Timer.builder("parley.setup.latency").description("INVITE sent to first 180/183/200")
                         .publishPercentileHistogram().register(metrics),
@@ -101,6 +101,7 @@ public final class Dialer implements AutoCloseable {
     }
 
     private void run() {
+        log.info("Dialer {} claims calls", name); // the name its jobs carry in dial_jobs.leased_by
         while (running) {
             try {
                 for (String lost : queue.lost(List.copyOf(active.keySet()))) {

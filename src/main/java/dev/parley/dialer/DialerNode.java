@@ -18,7 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 record DialerNode(String name, DialQueue queue, CallTransitions transitions, TelephonyProvider provider,
                   Dialer.ConversationFactory conversations, TranscriptStore transcripts, RecordingStore recordings,
                   CallAnalyst analyst,
-                  ScheduledExecutorService timers, MediaClock clock, Duration ringTimeout, Timer dialLatency, Timer setupLatency,
+                  ScheduledExecutorService timers, MediaClock clock, Duration ringTimeout, Duration lease, Timer dialLatency, Timer setupLatency,
                   Counter dialed, Released released) {
 
     /** Called once a call is over and its work done: its line is free. */

@@ -114,9 +114,11 @@ final class PlacedCall implements CallListener, Conversation.Line {
 
     private void place() {
         try {
-            switch (node.queue().markDialed(node.name(), job.callId())) {
+            switch (node.queue().markDialed(node.name(), job.callId(), node.lease())) {
                 case NOT_OURS, RESCHEDULED -> {
-                    over.countDown(); // canceled before it reached the wire, or back in the queue for its calling hours
+                    // canceled before it reached the wire (already final), our claim ran out (another node dials
+                    // it), or back in the queue for its calling hours
+                    over.countDown();
                     return;
                 }
                 case DO_NOT_CALL -> {

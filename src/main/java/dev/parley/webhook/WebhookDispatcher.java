@@ -96,6 +96,7 @@ public final class WebhookDispatcher implements AutoCloseable {
     }
 
     private void run() {
+        log.info("Webhook dispatcher {} delivers events", worker); // the name its deliveries carry in leased_by
         while (running) {
             try {
                 int room = slots.availablePermits();

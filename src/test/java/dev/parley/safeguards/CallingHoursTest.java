@@ -120,7 +120,7 @@ class CallingHoursTest {
         List<DialQueue.Job> jobs = queue.claim("test-node", Duration.ofMinutes(5), 5_000);
         List<Future<DialQueue.Dialing>> outcomes = new ArrayList<>();
         try (var calls = Executors.newVirtualThreadPerTaskExecutor()) { // each call on its own thread, as PlacedCall does
-            jobs.forEach(job -> outcomes.add(calls.submit(() -> queue.markDialed("test-node", job.callId()))));
+            jobs.forEach(job -> outcomes.add(calls.submit(() -> queue.markDialed("test-node", job.callId(), java.time.Duration.ofSeconds(15)))));
         }
         for (int i = 0; i < jobs.size(); i++) {
             String id = jobs.get(i).callId();

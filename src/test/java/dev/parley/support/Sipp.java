@@ -121,9 +121,26 @@ public final class Sipp implements AutoCloseable {
         throw new AssertionError("SIPp did not listen on TCP port " + port + " within 10 s");
     }
 
+    /**
+     * A port free for UDP and for TCP on 127.0.0.1: a SIP agent listens on both. A UDP port alone
+     * was not enough: its TCP twin can be some connection's ephemeral port (the suite opens many),
+     * and the agent then failed to start.
+     */
     public static int freeUdpPort() {
-        try (DatagramSocket s = new DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
+        try {
+            for (int i = 0; i < 50; i++) {
+                try (DatagramSocket s = new DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.1"))) {
+                    int port = s.getLocalPort();
+                    try (java.net.ServerSocket tcp = new java.net.ServerSocket()) {
+                        tcp.setReuseAddress(false);
+                        tcp.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+                        return port;
+                    } catch (IOException taken) {
+                        // its TCP twin is in use: try another
+                    }
+                }
+            }
+            throw new IllegalStateException("no port free for both UDP and TCP in 50 tries");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -36,7 +36,10 @@ import org.slf4j.LoggerFactory;
  *
  * A CANCEL may only follow a provisional response (RFC 3261 9.1), so a hang-up before one is kept
  * as {@code CANCEL_PENDING} and sent when it arrives. A 200 that crosses our CANCEL makes a call
- * that must be ended at once with a BYE. {@link #hangup()} is safe in every state, and sends one BYE.
+ * that must be ended at once with a BYE. A CANCEL whose INVITE never gets its final response (a 487,
+ * or a 200 the far end sent that never reached us) ends the call after {@link #CANCEL_PATIENCE}, as
+ * RFC 3261 9.1 says: the INVITE transaction has no timer left once a provisional came, so without
+ * this the call would ring here forever. {@link #hangup()} is safe in every state, and sends one BYE.
  *
  * <p><b>Transfer</b> (RFC 3515): an answered call may send one REFER at a time. The owner's thread
  * waits for its final response ({@link #REFER_PATIENCE}, outside the monitor; the stack's thread only
@@ -53,6 +56,9 @@ final class OutboundCall implements TelephonyProvider.Active {
 
     /** How long a transfer waits for the far end to accept or refuse the REFER. */
     static final Duration REFER_PATIENCE = Duration.ofSeconds(5);
+
+    /** 64 x T1: how long a CANCEL waits for the INVITE's final response before the call is given up (RFC 3261 9.1). */
+    static final Duration CANCEL_PATIENCE = Duration.ofSeconds(32);
 
     enum State { TRYING, RINGING, CANCEL_PENDING, CANCELING, ANSWERED, HANGING_UP, ENDED }
 
@@ -270,6 +276,19 @@ final class OutboundCall implements TelephonyProvider.Active {
         } catch (Exception e) {
             log.warn("CANCEL could not be sent", e);
         }
+        // Its end stops the conversation and stores the call: a virtual thread, not the delayer's pool.
+        CompletableFuture.delayedExecutor(ua.cancelPatience().toMillis(), TimeUnit.MILLISECONDS, r -> Thread.ofVirtual().start(r))
+                .execute(this::cancelUnanswered);
+    }
+
+    private void cancelUnanswered() {
+        synchronized (this) {
+            if (state != State.CANCELING) {
+                return;
+            }
+        }
+        log.warn("The INVITE got no final response {} s after our CANCEL; the call is given up", ua.cancelPatience().toSeconds());
+        end(CallEnd.hungUpHere(EndReason.CANCELED, null, "no final response to the INVITE after our CANCEL"));
     }
 
     /** @return whether it went out; the call ends either way */

@@ -5,6 +5,7 @@ import dev.parley.telephony.CallEnd;
 import gov.nist.core.CommonLogger;
 import gov.nist.javax.sip.header.HeaderFactoryExt;
 import java.text.ParseException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -138,6 +139,17 @@ public final class SipUserAgent implements SipListener, AutoCloseable {
             throw new IllegalStateException("Cannot start SIP on " + settings.host() + ":" + settings.port()
                     + " (" + e.getMessage() + "); is the port free?", e);
         }
+    }
+
+    private volatile Duration cancelPatience = OutboundCall.CANCEL_PATIENCE;
+
+    /** How long a CANCEL waits for its INVITE's final response; tests shorten it. */
+    Duration cancelPatience() {
+        return cancelPatience;
+    }
+
+    void cancelPatience(Duration patience) {
+        this.cancelPatience = patience;
     }
 
     public int port() {

@@ -144,4 +144,27 @@ class SipUserAgentTest {
             assertThat(sipp.awaitExit(10)).isZero();
         }
     }
+
+    /**
+     * Found by bench/faults/kill.sh on an overloaded machine: the stack dropped the callee's 200s, the
+     * ring timeout sent CANCEL, no final response ever came, and the call stayed ringing for good.
+     */
+    @Test
+    void aCancelWhoseInviteNeverGetsAFinalResponseStillEndsTheCall() throws Exception {
+        ua.cancelPatience(Duration.ofSeconds(1));
+        try (Sipp sipp = Sipp.uas("uas-ring-ignore-cancel.xml")) {
+            Recorder r = new Recorder();
+            OutboundCall call = dial(sipp, r);
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (r.events.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            call.hangup();
+            CallEnd end = r.end.get(10, TimeUnit.SECONDS);
+            assertThat(end).isEqualTo(CallEnd.hungUpHere(EndReason.CANCELED, null, "no final response to the INVITE after our CANCEL"));
+            assertThat(r.events).containsExactly("ringing 180", "ended canceled");
+        } finally {
+            ua.cancelPatience(OutboundCall.CANCEL_PATIENCE);
+        }
+    }
 }
