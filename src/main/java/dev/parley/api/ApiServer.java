@@ -211,7 +211,8 @@ public final class ApiServer implements AutoCloseable {
 
     private static void unexpected(Context ctx, Exception e, Envelope envelope) {
         if (databaseUnavailable(e)) {
-            log.error("Database unavailable while serving {} {}", ctx.method(), ctx.endpoint().path, e);
+            // No stack trace: during an outage every request lands here, and the cause says it all.
+            log.warn("Database unavailable while serving {} {}: {}", ctx.method(), ctx.endpoint().path, rootMessage(e));
             envelope.error(ctx, 503, "database_unavailable",
                     "Parley cannot reach its database right now; retry shortly (GET /readyz shows when it is back)", Map.of());
             ctx.header("Retry-After", "5");
@@ -239,6 +240,14 @@ public final class ApiServer implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
     }
 
     /** Responses Javalin produces itself: unknown route, wrong method, body over the limit. */
