@@ -36,8 +36,8 @@ import org.slf4j.MDC;
  * <p><b>What it owns.</b> An executor of virtual threads for the call's own work (hang-ups, its
  * end), closed when the call ends; its timers (ring timeout, max duration); its media (the
  * transport the provider hands over, the {@link Pacer} and {@link Recorder} over it); its
- * {@link Conversation}; and its writes ({@link CallWrites}: turns and digits, in order, never on
- * the media clock or the SIP thread).
+ * {@link Conversation}; and its writes ({@link CallWrites}: status moves, turns and digits, in
+ * order, never on the media clock or the SIP thread).
  *
  * <p><b>How it ends.</b> Every way a call ends reaches {@link #end} once: the far end's BYE or a
  * final response (through the provider's {@code ended}); our own hang-ups (API, assistant, max
@@ -207,10 +207,17 @@ final class PlacedCall implements CallListener, Conversation.Line {
         }
     }
 
+    /**
+     * Status moves go through the call's ordered writes like its turns: the provider reports them
+     * on the SIP stack's one thread, which must never wait for the database, and a move made while
+     * the database restarts must be stored once it is back, not lost with its webhook (issue 15).
+     */
     @Override
     public void ringing(int code) {
         measureSetup();
-        node.transitions().move(job.callId(), CallStatus.RINGING, code + " from the far end");
+        Instant at = node.transitions().now();
+        writes.add("record that the call rings",
+                () -> node.transitions().move(job.callId(), CallStatus.RINGING, code + " from the far end", at));
     }
 
     @Override
@@ -231,7 +238,8 @@ final class PlacedCall implements CallListener, Conversation.Line {
         Pacer p = startMedia(media);
         p.answered();
         conversation.start(p); // first: the greeting must not wait for the status write
-        node.transitions().move(job.callId(), CallStatus.IN_PROGRESS, "answered");
+        Instant at = node.transitions().now();
+        writes.add("record the answer", () -> node.transitions().move(job.callId(), CallStatus.IN_PROGRESS, "answered", at));
         maxDuration = node.timers().schedule(() -> hangup(EndReason.MAX_DURATION), job.maxDurationSeconds(), TimeUnit.SECONDS);
     }
 
