@@ -73,7 +73,12 @@ public final class CallTransitions {
 
     /** The end of a call this node held: what it used and what the model made of it are stored with it and reported. */
     public Optional<Call> end(String callId, EndReason reason, Integer sipCode, String detail, CallAnalysis analysis) {
-        return moved(jdbi.inTransaction(h -> moveIn(h, callId, reason.status(), detail, reason, sipCode, analysis, clock.instant())));
+        return end(callId, reason, sipCode, detail, analysis, clock.instant());
+    }
+
+    /** As above, for an end that happened {@code at} and is stored later (after the analysis, or a database restart). */
+    public Optional<Call> end(String callId, EndReason reason, Integer sipCode, String detail, CallAnalysis analysis, Instant at) {
+        return moved(jdbi.inTransaction(h -> moveIn(h, callId, reason.status(), detail, reason, sipCode, analysis, at)));
     }
 
     /** {@link #end} inside a larger transaction; call {@link #committed()} after it commits. */

@@ -113,8 +113,17 @@ final class PlacedCall implements CallListener, Conversation.Line {
     }
 
     private void place() {
+        DialQueue.Dialing mark;
         try {
-            switch (node.queue().markDialed(node.name(), job.callId())) {
+            mark = node.queue().markDialed(node.name(), job.callId());
+        } catch (RuntimeException e) {
+            // Nothing went out: the call stays queued, and its job is claimed again once this claim lapses.
+            log.warn("Could not mark the call dialed ({}); it stays queued", e.getClass().getSimpleName());
+            over.countDown();
+            return;
+        }
+        try {
+            switch (mark) {
                 case NOT_OURS -> {
                     over.countDown(); // canceled before it reached the wire: already final
                     return;
@@ -325,6 +334,7 @@ final class PlacedCall implements CallListener, Conversation.Line {
             return;
         }
         MDC.put("call_id", job.callId());
+        Instant endedAt = node.transitions().now(); // stored seconds later in a database restart: the duration stays true
         try {
             cancel(ringTimer);
             cancel(maxDuration);
@@ -343,7 +353,7 @@ final class PlacedCall implements CallListener, Conversation.Line {
             }
             CallAnalysis outcome = analysis.join();
             Retry.until(Dialer.RECORDING_PATIENCE, "record how the call ended",
-                    () -> node.transitions().end(job.callId(), reason, sipCode, detail, outcome));
+                    () -> node.transitions().end(job.callId(), reason, sipCode, detail, outcome, endedAt));
         } finally {
             over.countDown(); // the line is given back even if the end could not be recorded
         }

@@ -480,6 +480,8 @@ public class DialerTest {
             assertThat(done.get("status").asText()).as("%s", done).isEqualTo("completed");
             assertThat(done.get("ended_reason").asText()).isEqualTo("callee-ended");
             assertThat(done.get("transcript").findValuesAsText("speaker")).as("the cut greeting").contains("assistant");
+            assertThat(done.get("duration_seconds").asLong()).as("the callee hung up a second after the answer;"
+                    + " the end was stored some 6 s later, with the time it happened").isBetween(0L, 3L);
             assertThat(trunk.awaitExit(10)).isZero();
         }
         assertThat(server.http.request("GET", "/metrics").send().body()).as("the line is given back")
