@@ -411,7 +411,8 @@ public class DbRestartBench {
         v.put("calls_not_final", count("SELECT count(*) FROM calls WHERE NOT (status = ANY(?))", (Object) FINAL.toArray(String[]::new)));
         v.put("outcomes", histogram(strings("SELECT status || ' / ' || COALESCE(ended_reason, '-') FROM calls")));
         v.put("accepted_without_call_ended_webhook", accepted.stream().filter(id -> !ended.containsKey(id)).count());
-        v.put("call_ended_webhooks_with_duplicates", ended.values().stream().filter(l -> l.size() > 1).count());
+        v.put("calls_with_two_call_ended_events", ended.values().stream().filter(l -> Set.copyOf(l).size() > 1).count());
+        v.put("call_ended_redelivered", ended.values().stream().mapToLong(l -> l.size() - Set.copyOf(l).size()).sum());
         v.put("live_at_a_stop", liveAtStops.size());
         v.put("live_at_a_stop_outcomes", histogram(liveAtStops.stream()
                 .map(id -> { try { return string("SELECT status || ' / ' || COALESCE(ended_reason, '-') FROM calls WHERE id = ?", id); }
@@ -458,19 +459,49 @@ public class DbRestartBench {
 
         StringBuilder md = new StringBuilder("# PostgreSQL restarted under load (issue 15, item 2)\n\n");
         md.append(label).append("\n\nSettings: ").append(settings).append("; load ran ").append((loadEnded - started) / 1000).append(" s.\n\n");
-        md.append("| # | stop | live calls | stop to first 503 (ms) | answers while down | slowest (ms) | over 1 s | 5xx but 503 | RTP packets sent per live call per s while down | readyz back (ms after start) | first 200 (ms) | first new call dialed (ms) |\n");
-        md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        md.append("| # | stop | live calls | stop to first 503 (ms) | answers while down | slowest (ms) | over 1 s | 5xx but 503 | RTP packets sent per live call per s while down | PostgreSQL start (ms) | readyz back (ms after start) | first 200 (ms) | first new call dialed (ms) |\n");
+        md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (Map<String, Object> c : cycles) {
-            md.append(String.format("| %s | %s | %s | %s | %s %s | %s | %s | %s | %s | %s | %s | %s |%n", c.get("restart"), c.get("mode"),
+            md.append(String.format("| %s | %s | %s | %s | %s %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", c.get("restart"), c.get("mode"),
                     c.get("live_calls_at_stop"), c.get("first_503_after_stop_ms"), c.get("requests_while_down"), c.get("statuses_while_down"),
                     c.get("slowest_answer_while_down_ms"), c.get("answers_over_1s_while_down"), c.get("5xx_other_than_503_while_down"),
-                    c.get("rtp_out_per_live_call_per_s_while_down"),
+                    c.get("rtp_out_per_live_call_per_s_while_down"), c.get("pg_ctl_start_ms"),
                     c.get("readyz_back_after_start_ms"), c.get("first_create_accepted_after_start_ms"), c.get("first_new_call_dialed_after_start_ms")));
         }
+        md.append("\n## Promises\n\n");
+        promises(cycles, verdict).forEach((k, v) -> md.append("- ").append(v ? "held: " : "**BROKEN**: ").append(k).append('\n'));
         md.append("\n## Verdict\n\n");
         verdict.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
         Files.writeString(dir.resolve("db-restart-" + stamp + ".md"), md.toString());
         System.out.println(md);
+    }
+
+    static Map<String, Boolean> promises(List<Map<String, Object>> cycles, Map<String, Object> v) {
+        Map<String, Boolean> p = new LinkedHashMap<>();
+        p.put("a 503 within 1 s of every stop (max " + max(cycles, "first_503_after_stop_ms") + " ms)",
+                cycles.stream().allMatch(c -> c.get("first_503_after_stop_ms") instanceof Long ms && ms <= 1000));
+        p.put("no answer slower than 1 s while down (slowest " + max(cycles, "slowest_answer_while_down_ms") + " ms)",
+                cycles.stream().allMatch(c -> ((Number) c.get("answers_over_1s_while_down")).longValue() == 0));
+        p.put("no 5xx but 503, no request without an answer",
+                cycles.stream().allMatch(c -> ((Number) c.get("5xx_other_than_503_while_down")).longValue() == 0));
+        p.put("every accepted call stored, final, with a call.ended webhook",
+                ((Number) v.get("accepted_missing_from_database")).longValue() == 0 && ((Number) v.get("calls_not_final")).longValue() == 0
+                        && ((Number) v.get("accepted_without_call_ended_webhook")).longValue() == 0
+                        && ((Number) v.get("calls_with_two_call_ended_events")).longValue() == 0);
+        @SuppressWarnings("unchecked") Map<String, Long> live = (Map<String, Long>) v.get("live_at_a_stop_outcomes");
+        @SuppressWarnings("unchecked") Map<String, Object> sipp = (Map<String, Object>) v.get("sipp");
+        p.put("calls live at a stop talked on and ended by the callee's BYE, recorded once the database was back",
+                live.keySet().equals(Set.of("completed / callee-ended")) && ((Number) v.get("live_at_a_stop_without_call_ended_webhook")).longValue() == 0);
+        p.put("SIPp: every call completed normally (" + sipp.get("SuccessfulCall(C)") + " of " + sipp.get("TotalCallCreated") + ")",
+                Long.valueOf(0).equals(sipp.get("FailedCall(C)")) && Long.valueOf(0).equals(sipp.get("CurrentCall")));
+        p.put("the node came back by itself: readyz, a new call accepted and dialed after every start (readyz max "
+                + max(cycles, "readyz_back_after_start_ms") + " ms after the start)",
+                cycles.stream().allMatch(c -> c.get("first_new_call_dialed_after_start_ms") != null && c.get("readyz_back_after_start_ms") != null));
+        return p;
+    }
+
+    static Object max(List<Map<String, Object>> cycles, String key) {
+        return cycles.stream().map(c -> c.get(key)).filter(x -> x instanceof Number).mapToLong(x -> ((Number) x).longValue()).max().orElse(-1);
     }
 
     // ---- small things
