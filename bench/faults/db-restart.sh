@@ -66,6 +66,6 @@ echo "db-restart: $RESTARTS restarts, $RATE calls/s; $LABEL"
 "$JDK/bin/java" -cp "target/classes:$CP" bench/faults/DbRestartBench.java \
   --jdbc "jdbc:postgresql://127.0.0.1:$PGPORT/parley?user=postgres" \
   --database-url "postgresql://postgres@127.0.0.1:$PGPORT/parley" \
-  --pg-control "$WORK/pg.sh" --scenario bench/faults/uas-talk-then-bye.xml --work "$WORK" \
+  --pg-control "$WORK/pg.sh" --pg-log "$PGDATA/server.log" --scenario bench/faults/uas-talk-then-bye.xml --work "$WORK" \
   --restarts "$RESTARTS" --rate "$RATE" --talk-ms "$TALK" --down-s "$DOWN" --warm-s "$WARM" \
   --out bench/faults/reports --label "$LABEL"

@@ -104,7 +104,8 @@ public final class DialQueue {
 
     /**
      * The call goes on the wire now, unless it must not: the last check before the INVITE, made
-     * with the call row locked, so a number listed up to this moment is never dialed.
+     * with the call row locked, so a number listed up to this moment is never dialed. Safe to try
+     * again for the same claim (issue 15: a database restart can fail a commit that went through).
      */
     public Dialing markDialed(String node, String callId) {
         return jdbi.inTransaction(h -> {
@@ -115,13 +116,16 @@ public final class DialQueue {
             if (listed) {
                 boolean held = h.createQuery("""
                                 SELECT count(*) > 0 FROM dial_jobs
-                                 WHERE call_id = :id AND leased_by = :node AND dialed_at IS NULL AND lease_until > now()""")
+                                 WHERE call_id = :id AND leased_by = :node AND lease_until > now()""")
                         .bind("id", callId).bind("node", node).mapTo(Boolean.class).one();
                 return held ? Dialing.DO_NOT_CALL : Dialing.NOT_OURS;
             }
+            // Ours again when a first try's commit went through but its answer was lost (the database
+            // stopping mid-commit): only this node's claim of the job, which no other node can take
+            // once it is marked, could have marked it, and that call has not gone out yet.
             int marked = h.createUpdate("""
-                            UPDATE dial_jobs SET dialed_at = now()
-                             WHERE call_id = :id AND leased_by = :node AND dialed_at IS NULL AND lease_until > now()""")
+                            UPDATE dial_jobs SET dialed_at = COALESCE(dialed_at, now())
+                             WHERE call_id = :id AND leased_by = :node AND lease_until > now()""")
                     .bind("id", callId).bind("node", node).execute();
             if (marked == 1) {
                 h.execute("UPDATE calls SET started_at = now(), updated_at = now() WHERE id = ? AND started_at IS NULL", callId);

@@ -113,17 +113,15 @@ final class PlacedCall implements CallListener, Conversation.Line {
     }
 
     private void place() {
-        DialQueue.Dialing mark;
-        try {
-            mark = node.queue().markDialed(node.name(), job.callId());
-        } catch (RuntimeException e) {
-            // Nothing went out: the call stays queued, and its job is claimed again once this claim lapses.
-            log.warn("Could not mark the call dialed ({}); it stays queued", e.getClass().getSimpleName());
-            over.countDown();
+        // Nothing has gone out yet: a database restart here delays the call, it does not fail it.
+        AtomicReference<DialQueue.Dialing> mark = new AtomicReference<>();
+        if (!Retry.until(Dialer.RECORDING_PATIENCE, "mark the call dialed",
+                () -> mark.set(node.queue().markDialed(node.name(), job.callId())))) {
+            over.countDown(); // still queued: claimed again once this claim lapses
             return;
         }
         try {
-            switch (mark) {
+            switch (mark.get()) {
                 case NOT_OURS -> {
                     over.countDown(); // canceled before it reached the wire: already final
                     return;
