@@ -8,6 +8,7 @@ import dev.parley.call.EndReason;
 import dev.parley.call.TranscriptTurn;
 import dev.parley.conversation.Conversation;
 import dev.parley.media.MediaTransport;
+import dev.parley.store.DatabaseException;
 import dev.parley.media.Pacer;
 import dev.parley.media.Recorder;
 import dev.parley.telephony.CallEnd;
@@ -25,6 +26,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -113,15 +115,13 @@ final class PlacedCall implements CallListener, Conversation.Line {
     }
 
     private void place() {
-        // Nothing has gone out yet: a database restart here delays the call, it does not fail it.
-        AtomicReference<DialQueue.Dialing> mark = new AtomicReference<>();
-        if (!Retry.until(Dialer.RECORDING_PATIENCE, "mark the call dialed",
-                () -> mark.set(node.queue().markDialed(node.name(), job.callId())))) {
-            over.countDown(); // still queued: claimed again once this claim lapses
-            return;
-        }
         try {
-            switch (mark.get()) {
+            DialQueue.Dialing mark = beforeDialing("mark the call dialed", () -> node.queue().markDialed(node.name(), job.callId()));
+            if (mark == null) {
+                over.countDown(); // still queued: claimed again once this claim lapses
+                return;
+            }
+            switch (mark) {
                 case NOT_OURS -> {
                     over.countDown(); // canceled before it reached the wire: already final
                     return;
@@ -134,7 +134,11 @@ final class PlacedCall implements CallListener, Conversation.Line {
                 case GO -> { }
             }
             try {
-                conversation = node.conversations().open(job, this);
+                conversation = beforeDialing("load the call's assistant", () -> node.conversations().open(job, this));
+                if (conversation == null) {
+                    end(EndReason.PROVIDER_ERROR, null, "the assistant could not be loaded: the database stayed unreachable");
+                    return;
+                }
             } catch (RuntimeException e) {
                 log.error("The call's assistant cannot hold a conversation", e);
                 end(EndReason.PROVIDER_ERROR, null, "the assistant could not be loaded: " + e.getMessage());
@@ -156,6 +160,30 @@ final class PlacedCall implements CallListener, Conversation.Line {
             log.error("Dialing failed", e);
             end(EndReason.CARRIER_ERROR, null, "could not dial: " + e.getMessage());
         }
+    }
+
+    /**
+     * A step before anything went out (marking the call dialed, loading its assistant): a database
+     * restart here delays the call rather than failing it, so the step is tried again until the
+     * database is back (null if it stays away); any other failure is thrown as it came.
+     */
+    private <T> T beforeDialing(String what, Supplier<T> step) {
+        AtomicReference<T> result = new AtomicReference<>();
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        boolean done = Retry.until(Dialer.RECORDING_PATIENCE, what, () -> {
+            try {
+                result.set(step.get());
+            } catch (RuntimeException e) {
+                if (DatabaseException.isOutage(e)) {
+                    throw e;
+                }
+                failure.set(e);
+            }
+        });
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+        return done ? result.get() : null;
     }
 
     /** Hang up for this reason; the first reason asked for is the one recorded, with its detail. */

@@ -1,6 +1,7 @@
 package dev.parley.telephony;
 
 import dev.parley.number.CarrierNumber;
+import dev.parley.store.DatabaseException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.BiFunction;
@@ -47,7 +48,7 @@ public final class RoutingTelephonyProvider implements TelephonyProvider {
             try {
                 return numbers.apply(dial.workspaceId(), dial.fromNumber());
             } catch (RuntimeException e) {
-                if (System.nanoTime() + wait * 1_000_000 - deadline > 0) {
+                if (!DatabaseException.isOutage(e) || System.nanoTime() + wait * 1_000_000 - deadline > 0) {
                     throw e;
                 }
                 try {
