@@ -34,6 +34,7 @@ import dev.parley.conversation.Conversation;
 import dev.parley.credentials.ProviderCredentials;
 import dev.parley.conversation.Conversations;
 import dev.parley.dialer.DialQueue;
+import dev.parley.safeguards.CallingHours;
 import dev.parley.dialer.Dialer;
 import dev.parley.dialer.Hangups;
 import dev.parley.logging.JulToSlf4j;
@@ -105,11 +106,11 @@ public final class ParleyApp implements AutoCloseable {
     }
 
     public static ParleyApp start(ParleyConfig config) {
-        return start(config, null);
+        return start(config, InstantSource.system());
     }
 
-    /** @param streams the media stage for carrier calls in place of the node's own WebSocket one (a test double); null: the node's */
-    public static ParleyApp start(ParleyConfig config, MediaStreams streams) {
+    /** @param callingHoursClock the time calling hours are judged by (and jobs come due): tests move it */
+    public static ParleyApp start(ParleyConfig config, InstantSource callingHoursClock) {
         JulToSlf4j.install(); // before any library logs through java.util.logging
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
@@ -145,13 +146,13 @@ public final class ParleyApp implements AutoCloseable {
             Supplier<URI> publicBase = () -> config.carriers().publicUrl().orElseGet(listening::get);
             var mediaStreams = new CarrierStreams(publicBase);
             mediaStreams.bindMetrics(metrics);
-            MediaStreams callStreams = streams != null ? streams : mediaStreams;
             var telnyx = new TelnyxTelephonyProvider(TelnyxTelephonyProvider.Settings.of(config.carriers().telnyxApi(), publicBase),
-                    new TelnyxCallStore(database.jdbi(), phoneNumbers::routeFor), callStreams, json, clock);
+                    new TelnyxCallStore(database.jdbi(), phoneNumbers::routeFor), mediaStreams, json, clock);
             var recordings = RecordingStore.of(config.recordings(), database.jdbi(), config.dataDir().resolve("recordings"));
+            var hours = new CallingHours(callingHoursClock, config.telephony().trunk().isPresent());
             Dialer dialer = config.telephony().dialerEnabled()
                     ? startDialer(config, database, transitions, workspaces, phoneNumbers, recordings, credentials, urls, metrics, json,
-                            twilioCallbacks, callStreams, telnyx)
+                            twilioCallbacks, mediaStreams, telnyx, hours)
                     : null;
             Runnable accepted = () -> {
                 webhooks.wake();
@@ -160,7 +161,7 @@ public final class ParleyApp implements AutoCloseable {
                 }
             };
             var calls = new CallService(callStore,
-                    new CallInserts(database.dataSource(), 2, credentials.nodeKeyProviders(), metrics, accepted), urls, json);
+                    new CallInserts(database.dataSource(), 2, credentials.nodeKeyProviders(), hours, metrics, accepted), urls, json);
             var hangups = new Hangups(database.jdbi(), transitions, dialer == null ? () -> { } : dialer::wake);
             var keyUsage = new KeyUsage(database.jdbi(), clock); // last here: closed by the catch below
             var services = new ApiServer.Services(
@@ -193,7 +194,7 @@ public final class ParleyApp implements AutoCloseable {
                                       WorkspaceService workspaces, PhoneNumberService phoneNumbers, RecordingStore recordings,
                                       ProviderKeys providerKeys, WebhookUrlPolicy urls, MeterRegistry metrics,
                                       ObjectMapper json, TwilioCallbacks twilioCallbacks, MediaStreams streams,
-                                      TelnyxTelephonyProvider telnyx) {
+                                      TelnyxTelephonyProvider telnyx, CallingHours hours) {
         ParleyConfig.Telephony t = config.telephony();
         var ua = new SipUserAgent(new SipUserAgent.Settings(t.sipHost(), t.sipPort(), t.externalHost(), "Parley/0.1"));
         var sandbox = new SandboxRegistrations(database.jdbi());
@@ -218,7 +219,7 @@ public final class ParleyApp implements AutoCloseable {
         var conversations = conversations(config.speech(), database, json, metrics, network);
         var transcripts = new TranscriptStore(database.jdbi());
         var analyst = new CallAnalyst(new AssistantStore(database.jdbi(), json), transcripts, network.endpoints(), CallAnalyst.LIMIT);
-        return new Dialer(new DialQueue(database.jdbi()), transitions, provider,
+        return new Dialer(new DialQueue(database.jdbi(), hours), transitions, provider,
                 new Dialer.ConversationFactory() {
                     @Override
                     public Conversation open(DialQueue.Job job, Conversation.Line line) {

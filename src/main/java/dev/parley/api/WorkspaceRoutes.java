@@ -1,10 +1,13 @@
 package dev.parley.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.error.Problem;
 import dev.parley.number.SandboxRegistrations;
+import dev.parley.safeguards.CallingWindow;
 import dev.parley.safeguards.DailyCaps;
 import dev.parley.store.Page;
 import dev.parley.tenancy.Tenant;
@@ -121,6 +124,8 @@ final class WorkspaceRoutes {
         s.destinations().allowedCountries().forEach(o.putArray("allowed_countries")::add);
         s.destinations().blockedNumberTypes().forEach(o.putArray("blocked_number_types")::add);
         o.set("opt_out", s.optOut().write());
+        o.set("calling_window", s.callingWindow().<JsonNode>map(CallingWindow::write).orElse(NullNode.getInstance()));
+        o.put("calling_window_applies_to_sandbox", s.callingWindowAppliesToSandbox());
         return o;
     }
 

@@ -1,5 +1,6 @@
 package dev.parley.assistant;
 
+import dev.parley.safeguards.CallingWindow;
 import dev.parley.safeguards.OptOutRules;
 import dev.parley.safeguards.RetryRule;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,6 +23,7 @@ import java.util.Optional;
  * disclosure: spoken before anything else on every call, uninterruptible ("This call is from an
  * automated assistant."); optOut: overrides the workspace's opt_out for this assistant's calls;
  * retry: when its calls are tried again (a request's own retry wins), none if empty.
+ * callingWindow: this assistant's calling hours (absent: the workspace's; null: none).
  */
 public record AssistantConfig(
         String systemPrompt,
@@ -43,7 +45,8 @@ public record AssistantConfig(
         Voicemail voicemail,
         Optional<String> disclosure,
         Optional<OptOutRules> optOut,
-        Optional<RetryRule> retry) {
+        Optional<RetryRule> retry,
+        CallingWindow.Choice callingWindow) {
 
     public enum FirstSpeaker { assistant, callee }
 

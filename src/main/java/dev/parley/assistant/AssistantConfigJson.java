@@ -1,5 +1,6 @@
 package dev.parley.assistant;
 
+import dev.parley.safeguards.CallingWindow;
 import dev.parley.safeguards.OptOutRules;
 import dev.parley.safeguards.RetryRule;
 import static dev.parley.error.JsonFields.join;
@@ -31,7 +32,8 @@ import java.util.regex.Pattern;
 public final class AssistantConfigJson {
     static final Set<String> FIELDS = Set.of("system_prompt", "end_message", "tool_config", "model", "transcriber",
             "voice", "structured_data", "first_message", "first_speaker", "language", "max_duration_seconds",
-            "end_call_phrases", "webhook_url", "metadata", "flow", "turn_taking", "voicemail", "disclosure", "opt_out", "retry");
+            "end_call_phrases", "webhook_url", "metadata", "flow", "turn_taking", "voicemail", "disclosure", "opt_out", "retry",
+            "calling_window");
     private static final Set<String> VOICEMAIL_FIELDS = Set.of("detect", "action", "message", "beep_wait_seconds");
     private static final Set<String> TURN_TAKING_FIELDS = Set.of("endpointing_ms", "barge_in", "barge_in_min_ms",
             "min_utterance_ms", "vad_threshold_db", "no_input_timeout_seconds");
@@ -78,7 +80,8 @@ public final class AssistantConfigJson {
                 Optional.ofNullable(node.get("opt_out")).filter(o -> !o.isNull())
                         .map(o -> OptOutRules.parse(o, join(path, "opt_out"))),
                 Optional.ofNullable(node.get("retry")).filter(r -> !r.isNull())
-                        .map(r -> RetryRule.parse(r, join(path, "retry"))));
+                        .map(r -> RetryRule.parse(r, join(path, "retry"))),
+                CallingWindow.choice(node, "calling_window", path));
     }
 
     public static ObjectNode write(AssistantConfig c) {
@@ -128,6 +131,11 @@ public final class AssistantConfigJson {
         o.put("disclosure", c.disclosure().orElse(null));
         o.set("opt_out", c.optOut().<JsonNode>map(OptOutRules::write).orElse(NODES.nullNode()));
         o.set("retry", c.retry().<JsonNode>map(RetryRule::write).orElse(NODES.nullNode()));
+        switch (c.callingWindow()) {
+            case CallingWindow.Choice.Inherit inherit -> { } // absent: the workspace's applies
+            case CallingWindow.Choice.Off off -> o.putNull("calling_window");
+            case CallingWindow.Choice.Use use -> o.set("calling_window", use.window().write());
+        }
         return o;
     }
 

@@ -76,8 +76,9 @@ public final class AssistantService {
 
     /**
      * A JSON merge patch (RFC 7386) over {@code name}, {@code enabled} and {@code config}: fields
-     * present replace, nested objects merge, {@code null} resets a config field to its default. The
-     * result is validated whole, as on create.
+     * present replace, nested objects merge, {@code null} resets a config field to its default
+     * ({@code calling_window} aside: null there means no calling hours, {@code "workspace"} goes back to
+     * the workspace's). The result is validated whole, as on create.
      */
     public Assistant patch(Tenant tenant, String id, JsonNode body) {
         ObjectNode patch = JsonFields.object(body, "");
@@ -94,6 +95,9 @@ public final class AssistantService {
             ObjectNode configPatch = JsonFields.object(patch.get("config"), "config");
             forgetSettingsOfReplacedProviders(merged, configPatch);
             mergePatch(merged, configPatch);
+            if (configPatch.has("calling_window") && configPatch.get("calling_window").isNull()) {
+                merged.putNull("calling_window"); // null means no calling hours here, not "back to the default"
+            }
             config = checked(AssistantConfigJson.parse(merged));
         }
         Assistant updated = new Assistant(current.id(), current.workspaceId(), name, enabled, config,

@@ -5,10 +5,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -19,8 +22,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import javax.sql.DataSource;
+import dev.parley.number.PhoneNumberService;
 import dev.parley.number.PhoneNumbers;
 import dev.parley.safeguards.DailyCaps;
+import dev.parley.safeguards.CallingHours;
+import dev.parley.safeguards.CallingWindow;
 import dev.parley.safeguards.DoNotCall;
 import dev.parley.store.Ids;
 import dev.parley.store.Rollback;
@@ -57,6 +63,11 @@ import org.slf4j.LoggerFactory;
  * they came while the day's counters (one {@code workspace_days} row, bumped by the same statement)
  * leave room; a "reject" row due now is refused when the workspace's live and waiting calls, or its
  * dialing in the last second, already fill {@code max_concurrent_calls} or {@code calls_per_second}.
+ *
+ * <p>Calling hours (issue 14) are worked out here in Java, from one query per batch for the
+ * settings of its workspaces and assistants ({@link #WINDOW_SETTINGS}): a call outside its window
+ * is accepted with {@code scheduled_at} (and its job's {@code run_at}) at the next opening,
+ * {@code scheduled_reason} {@code calling_window}, and its history entry says why.
  */
 public final class CallInserts implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CallInserts.class);
@@ -70,10 +81,11 @@ public final class CallInserts implements AutoCloseable {
     private static final String INSERT_BATCH = """
             WITH input AS (
                 SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                                     ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                                     ?::text[], ?::timestamptz[]) WITH ORDINALITY
+                                     ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                                     ?::text[], ?::text[], ?::text[], ?::timestamptz[]) WITH ORDINALITY
                     AS t(id, workspace_id, assistant_id, to_number, to_country, from_number, variables, metadata,
-                         webhook_url, event_id, delivery_id, key_id, to_type, retry, on_capacity, scheduled_at, ord)
+                         webhook_url, event_id, delivery_id, key_id, to_type, retry, on_capacity, scheduled_reason, window_note,
+                         calling_window, scheduled_at, ord)
             ), checked AS (
                 SELECT i.*, a.enabled, COALESCE(i.webhook_url, a.config->>'webhook_url', w.webhook_url) AS target,
                        CASE WHEN i.retry IS NULL THEN NULLIF(a.config->'retry', 'null'::jsonb)
@@ -153,10 +165,11 @@ public final class CallInserts implements AutoCloseable {
                 FROM admitted m
             ), c AS (
                 INSERT INTO calls (id, workspace_id, assistant_id, to_number, to_country, from_number, status,
-                                   variables, metadata, webhook_url, scheduled_at, reserved_seconds, retry)
+                                   variables, metadata, webhook_url, scheduled_at, reserved_seconds, retry, scheduled_reason,
+                                   calling_window)
                 SELECT k.id, k.workspace_id, k.assistant_id, k.to_number, k.to_country, k.from_number, 'queued',
                        CAST(k.variables AS jsonb), CAST(k.metadata AS jsonb), k.webhook_url, k.scheduled_at, k.reservation,
-                       k.retry_rule
+                       k.retry_rule, k.scheduled_reason, CAST(k.calling_window AS jsonb)
                 FROM checked k JOIN placed m ON m.id = k.id WHERE m.busy IS NULL
                 RETURNING id, workspace_id, assistant_id, to_number, from_number, variables, metadata, created_at, scheduled_at,
                           reserved_seconds
@@ -168,7 +181,8 @@ public final class CallInserts implements AutoCloseable {
                         reserved_seconds = workspace_days.reserved_seconds + excluded.reserved_seconds
             ), e AS (
                 INSERT INTO call_events (call_id, status, reason, at)
-                SELECT id, 'queued', 'accepted through the API', created_at FROM c
+                SELECT c.id, 'queued', 'accepted through the API' || COALESCE('; ' || k.window_note, ''), c.created_at
+                FROM c JOIN checked k ON k.id = c.id
             ), j AS (
                 INSERT INTO dial_jobs (call_id, workspace_id, run_at)
                 SELECT id, workspace_id, GREATEST(created_at, COALESCE(scheduled_at, created_at)) FROM c
@@ -199,6 +213,20 @@ public final class CallInserts implements AutoCloseable {
             FROM checked k LEFT JOIN capped cp ON cp.id = k.id LEFT JOIN placed m ON m.id = k.id""".formatted(
                     DoNotCall.listedSql("i.workspace_id", "i.to_number"), DailyCaps.END_ALLOWANCE_SECONDS,
                     DailyCaps.RESETS_IN_SQL, DailyCaps.TODAY_SQL);
+
+    /**
+     * What the calling-hours rule needs of each row's workspace and assistant, read in one query per
+     * batch (not per row): the window they give ({@code COALESCE}: the assistant's own, JSON null
+     * included, else the workspace's), whether sandbox calls are included, and whether the workspace
+     * has a number of its own for the call (a trunk: never exempt).
+     */
+    private static final String WINDOW_SETTINGS = """
+            SELECT t.n, COALESCE(a.config->'calling_window', w.calling_window)::text,
+                   COALESCE(w.calling_window_applies_to_sandbox, false), %s
+            FROM unnest(?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS t(workspace_id, assistant_id, from_number, n)
+            LEFT JOIN workspaces w ON w.id = t.workspace_id
+            LEFT JOIN assistants a ON a.id = t.assistant_id AND a.workspace_id = t.workspace_id AND a.deleted_at IS NULL"""
+            .formatted(PhoneNumberService.ownTrunkSql("t.workspace_id", "t.from_number"));
 
     /** @param keyId the API key of the request: the statement refuses the row if it was revoked or expired meanwhile */
     record Row(String callId, String workspaceId, String keyId, CreateCallRequest request) {}
@@ -242,6 +270,7 @@ public final class CallInserts implements AutoCloseable {
     private record Pending(Row row, CompletableFuture<Outcome> outcome) {}
 
     private final DataSource dataSource;
+    private final CallingHours hours;
     private final String[] nodeKeys;
     private final Runnable eventsWritten;
     private final Timer batchTime;
@@ -254,9 +283,10 @@ public final class CallInserts implements AutoCloseable {
      * @param writerCount two suffice on two cores: one batch commits while the next is prepared
      * @param nodeKeys the providers this node has an API key for, which every workspace may use
      */
-    public CallInserts(DataSource dataSource, int writerCount, Set<String> nodeKeys, MeterRegistry metrics,
+    public CallInserts(DataSource dataSource, int writerCount, Set<String> nodeKeys, CallingHours hours, MeterRegistry metrics,
                        Runnable eventsWritten) {
         this.dataSource = dataSource;
+        this.hours = hours;
         this.nodeKeys = nodeKeys.toArray(String[]::new);
         this.eventsWritten = eventsWritten;
         this.batchTime = Timer.builder("parley.call.insert.batch").description("Time to insert and commit one batch of new calls")
@@ -350,8 +380,11 @@ public final class CallInserts implements AutoCloseable {
     Map<String, Outcome> insert(Connection c, List<Row> rows) throws SQLException {
         int n = rows.size();
         DailyCaps.lock(c, rows.stream().map(Row::workspaceId).distinct().toArray(String[]::new));
-        String[][] columns = new String[15][n];
+        String[][] columns = new String[18][n];
         java.sql.Timestamp[] scheduled = new java.sql.Timestamp[n];
+        WindowSettings[] windows = windowSettings(c, rows);
+        Instant now = hours.now();
+        Map<List<Object>, Optional<CallingHours.Deferral>> seen = new HashMap<>();
         for (int i = 0; i < n; i++) {
             Row r = rows.get(i);
             CreateCallRequest q = r.request();
@@ -370,7 +403,11 @@ public final class CallInserts implements AutoCloseable {
             columns[12][i] = PhoneNumbers.type(q.to().number());
             columns[13][i] = q.retry().map(rule -> rule.write().toString()).orElse(null);
             columns[14][i] = q.onCapacity().wire();
-            scheduled[i] = q.scheduledAt().map(java.sql.Timestamp::from).orElse(null);
+            Optional<CallingHours.Deferral> wait = defer(q, windows[i], now, seen);
+            columns[15][i] = wait.isPresent() ? "calling_window" : q.scheduledAt().isPresent() ? "requested" : null;
+            columns[16][i] = wait.map(CallingHours.Deferral::note).orElse(null);
+            columns[17][i] = q.callingWindow().stored();
+            scheduled[i] = wait.map(CallingHours.Deferral::opening).or(q::scheduledAt).map(java.sql.Timestamp::from).orElse(null);
         }
         Map<String, Outcome> outcomes = new HashMap<>(n * 2);
         try (PreparedStatement st = c.prepareStatement(INSERT_BATCH)) {
@@ -405,6 +442,75 @@ public final class CallInserts implements AutoCloseable {
             }
         }
         return outcomes;
+    }
+
+    /** A row's settings for calling hours: the window its assistant or workspace gives, if any. */
+    private record WindowSettings(Optional<CallingWindow> inherited, boolean sandboxIncluded, boolean ownTrunk) {}
+
+    private record SettingsKey(String workspaceId, String assistantId, String fromNumber) {}
+
+    /**
+     * The calling-hours settings of each row, in one query for the batch, once per distinct
+     * workspace, assistant and caller id; rows whose request turned the window off need none. Read
+     * outside the insert, so a setting changed in between can make the insert's choice stale: the
+     * dialer checks the window again just before it dials.
+     */
+    private static WindowSettings[] windowSettings(Connection c, List<Row> rows) throws SQLException {
+        Map<SettingsKey, Integer> keys = new HashMap<>();
+        int[] keyOf = new int[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            keyOf[i] = r.request().callingWindow() instanceof CallingWindow.Choice.Off ? -1
+                    : keys.computeIfAbsent(new SettingsKey(r.workspaceId(), r.request().assistantId(),
+                            r.request().fromNumber().orElse(null)), k -> keys.size());
+        }
+        WindowSettings[] out = new WindowSettings[rows.size()];
+        if (keys.isEmpty()) {
+            return out;
+        }
+        String[][] columns = new String[3][keys.size()];
+        keys.forEach((k, n) -> {
+            columns[0][n] = k.workspaceId();
+            columns[1][n] = k.assistantId();
+            columns[2][n] = k.fromNumber();
+        });
+        WindowSettings[] distinct = new WindowSettings[keys.size()];
+        try (PreparedStatement st = c.prepareStatement(WINDOW_SETTINGS)) {
+            for (int col = 0; col < 3; col++) {
+                st.setArray(col + 1, c.createArrayOf("text", columns[col]));
+            }
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    distinct[rs.getInt(1) - 1] = new WindowSettings(CallingHours.stored(rs.getString(2)), rs.getBoolean(3),
+                            rs.getBoolean(4));
+                }
+            }
+        }
+        for (int i = 0; i < out.length; i++) {
+            out[i] = keyOf[i] < 0 ? null : distinct[keyOf[i]];
+        }
+        return out;
+    }
+
+    /**
+     * Whether the row must wait for its calling hours, from when it is due (now, or its scheduled_at).
+     * Worked out once per batch for each window, set of zones and due time: a batch is typically many
+     * calls of one campaign into a few zones.
+     */
+    private Optional<CallingHours.Deferral> defer(CreateCallRequest q, WindowSettings settings, Instant now,
+                                                  Map<List<Object>, Optional<CallingHours.Deferral>> seen) {
+        Optional<CallingWindow> window = switch (q.callingWindow()) {
+            case CallingWindow.Choice.Off off -> Optional.empty();
+            case CallingWindow.Choice.Use use -> Optional.of(use.window());
+            case CallingWindow.Choice.Inherit inherit -> settings.inherited();
+        };
+        if (window.isEmpty() || !hours.applies(settings.ownTrunk(), settings.sandboxIncluded())) {
+            return Optional.empty();
+        }
+        Instant due = q.scheduledAt().filter(now::isBefore).orElse(now);
+        List<ZoneId> zones = PhoneNumbers.zones(q.to().number());
+        return seen.computeIfAbsent(List.of(window.get(), zones, settings.ownTrunk(), settings.sandboxIncluded(), due),
+                k -> hours.defer(window, zones, settings.ownTrunk(), settings.sandboxIncluded(), due));
     }
 
     /** For rows inserted through {@link #insert} in a caller's transaction, once it committed. */

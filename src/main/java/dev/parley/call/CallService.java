@@ -231,6 +231,10 @@ public final class CallService implements AutoCloseable {
             // Only when not the default, so keys stored before on_capacity existed still match.
             canonical.put("on_capacity", r.onCapacity().wire());
         }
+        if (r.callingWindow().stored() != null) {
+            // Only when the request sets one, likewise: its own hours make it another request.
+            canonical.put("calling_window", r.callingWindow().stored());
+        }
         try {
             byte[] bytes = json.writeValueAsString(sorted(canonical)).getBytes(StandardCharsets.UTF_8);
             return MessageDigest.getInstance("SHA-256").digest(bytes);

@@ -9,6 +9,7 @@ import dev.parley.error.JsonFields;
 import dev.parley.error.Problem;
 import dev.parley.number.PhoneNumbers;
 import dev.parley.safeguards.RetryRule;
+import dev.parley.safeguards.CallingWindow;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -23,14 +24,15 @@ import java.util.Set;
  * {@code to_number}, plus Parley's optional {@code from_number}, {@code variables} (strings for the
  * assistant's templates), {@code metadata} (kept and reported back), {@code webhook_url},
  * {@code scheduled_at}, {@code retry} (empty: the assistant's rule; {@link RetryRule#NONE} for an
- * explicit null) and {@code on_capacity} (what to do when the workspace's concurrency or rate limit
- * would make the call wait).
+ * explicit null), {@code on_capacity} (what to do when the workspace's concurrency or rate limit
+ * would make the call wait) and {@code calling_window} (this call's calling hours: null for none).
  */
 public record CreateCallRequest(String assistantId, PhoneNumbers.E164Number to, Optional<String> fromNumber,
                                 ObjectNode variables, ObjectNode metadata, Optional<String> webhookUrl,
-                                Optional<Instant> scheduledAt, Optional<RetryRule> retry, OnCapacity onCapacity) {
+                                Optional<Instant> scheduledAt, Optional<RetryRule> retry, OnCapacity onCapacity,
+                                CallingWindow.Choice callingWindow) {
     static final Set<String> FIELDS = Set.of("assistant_id", "to_number", "from_number", "variables", "metadata", "webhook_url",
-            "scheduled_at", "retry", "on_capacity");
+            "scheduled_at", "retry", "on_capacity", "calling_window");
 
     /** A call that would wait for {@code max_concurrent_calls} or {@code calls_per_second}: queued (as always), or refused with 429. */
     public enum OnCapacity {
@@ -64,7 +66,8 @@ public record CreateCallRequest(String assistantId, PhoneNumbers.E164Number to, 
                 : root.get("retry").isNull() ? Optional.of(RetryRule.NONE) : Optional.of(RetryRule.parse(root.get("retry"), "retry"));
         OnCapacity onCapacity = JsonFields.optionalString(root, "on_capacity", "", 16).map(CreateCallRequest::onCapacity)
                 .orElse(OnCapacity.QUEUE);
-        return new CreateCallRequest(assistantId, to, from, variables, metadata, webhook, scheduled, retry, onCapacity);
+        CallingWindow.Choice window = CallingWindow.choice(root, "calling_window", "");
+        return new CreateCallRequest(assistantId, to, from, variables, metadata, webhook, scheduled, retry, onCapacity, window);
     }
 
     private static OnCapacity onCapacity(String raw) {

@@ -92,6 +92,16 @@ public enum EndReason {
         return this == API_HANGUP ? CANCELED : this;
     }
 
+    /**
+     * The far end's reason for a call that was never answered here, as it is recorded. A carrier's
+     * media stream comes on a connection of its own after the answer, so Twilio or Telnyx may report
+     * the callee's hang-up ({@code completed}) before the call's audio reached Parley: no conversation
+     * took place, and a completed call needs an answer, so it failed ({@code carrier-error}).
+     */
+    public EndReason unanswered() {
+        return status == CallStatus.COMPLETED ? CARRIER_ERROR : this;
+    }
+
     public static Optional<EndReason> fromWire(String wire) {
         return Optional.ofNullable(BY_WIRE.get(wire));
     }

@@ -114,9 +114,10 @@ final class Retries {
         boolean created = h.createUpdate("""
                         INSERT INTO calls (id, workspace_id, assistant_id, to_number, to_country, from_number, status, variables,
                                            metadata, webhook_url, created_at, updated_at, scheduled_at, scheduled_reason, attempt,
-                                           parent_call_id, retry, reserved_seconds)
+                                           parent_call_id, retry, reserved_seconds, calling_window)
                         SELECT :id, workspace_id, assistant_id, to_number, to_country, from_number, 'queued', variables, metadata,
-                               webhook_url, :now, :now, :due, 'retry', :attempt, :root, retry, COALESCE(reserved_seconds, :held)
+                               webhook_url, :now, :now, :due, 'retry', :attempt, :root, retry, COALESCE(reserved_seconds, :held),
+                               calling_window
                           FROM calls WHERE id = :ended
                         ON CONFLICT (parent_call_id, attempt) WHERE parent_call_id IS NOT NULL DO NOTHING""")
                 .bind("held", DailyCaps.DEFAULT_RESERVATION_SECONDS)

@@ -7,8 +7,11 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import dev.parley.safeguards.DailyCaps;
+import dev.parley.number.PhoneNumberService;
+import dev.parley.safeguards.CallingHours;
 import dev.parley.safeguards.DoNotCall;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -26,10 +29,13 @@ import org.jdbi.v3.core.Jdbi;
 public final class DialQueue {
     private final Jdbi jdbi;
     private final DoNotCall doNotCall;
+    private final CallingHours hours;
 
-    public DialQueue(Jdbi jdbi) {
+    /** @param hours the calling-hours rule, whose clock also says which jobs are due */
+    public DialQueue(Jdbi jdbi, CallingHours hours) {
         this.jdbi = jdbi;
         this.doNotCall = new DoNotCall(jdbi);
+        this.hours = hours;
     }
 
     /** @param variables the call request's variables, as JSON text */
@@ -43,9 +49,9 @@ public final class DialQueue {
         return jdbi.inTransaction(h -> {
             List<Map.Entry<String, String>> due = h.createQuery("""
                             SELECT call_id, workspace_id FROM dial_jobs
-                             WHERE run_at <= now() AND dialed_at IS NULL AND (lease_until IS NULL OR lease_until < now())
+                             WHERE run_at <= :now AND dialed_at IS NULL AND (lease_until IS NULL OR lease_until < now())
                              ORDER BY run_at LIMIT :scan FOR UPDATE SKIP LOCKED""")
-                    .bind("scan", Math.max(max * 4, 50))
+                    .bind("scan", Math.max(max * 4, 50)).bind("now", hours.now())
                     .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2))).list();
             Map<String, List<String>> byWorkspace = new LinkedHashMap<>();
             due.forEach(e -> byWorkspace.computeIfAbsent(e.getValue(), k -> new ArrayList<>()).add(e.getKey()));
@@ -99,30 +105,44 @@ public final class DialQueue {
         /** Canceled meanwhile (its job is gone) or this node no longer holds the lease: already settled elsewhere. */
         NOT_OURS,
         /** The number was put on the do-not-call list after the call was accepted: end it without dialing. */
-        DO_NOT_CALL
+        DO_NOT_CALL,
+        /** Outside the call's calling hours now: it was put back in the queue for the next opening, not dialed. */
+        RESCHEDULED
     }
+
+    /** What the last check before the INVITE reads of the call, its workspace and assistant. */
+    private static final String LAST_CHECK = """
+            SELECT %s AS listed, c.to_number,
+                   COALESCE(c.calling_window, a.config->'calling_window', w.calling_window)::text AS calling_window,
+                   COALESCE(w.calling_window_applies_to_sandbox, false) AS sandbox_included, %s AS own_trunk
+              FROM calls c LEFT JOIN assistants a ON a.id = c.assistant_id LEFT JOIN workspaces w ON w.id = c.workspace_id
+             WHERE c.id = :id FOR UPDATE OF c""".formatted(DoNotCall.listedSql("c.workspace_id", "c.to_number"),
+            PhoneNumberService.ownTrunkSql("c.workspace_id", "c.from_number"));
 
     /**
      * The call goes on the wire now, unless it must not: the last check before the INVITE, made
-     * with the call row locked, so a number listed up to this moment is never dialed. Safe to try
-     * again for the same claim (issue 15: a database restart can fail a commit that went through).
+     * with the call row locked, so a number listed up to this moment is never dialed, and a call
+     * outside its calling hours now (its settings changed, or it was claimed late) waits for the
+     * next opening instead. Safe to try again for the same claim (issue 15: a database restart can
+     * fail a commit that went through): only this node's claim could have marked the job, and no
+     * other node can take it once marked, so a mark found already made is this call's own.
      */
     public Dialing markDialed(String node, String callId) {
         return jdbi.inTransaction(h -> {
             // Lock order everywhere: the call row, then its job (as CallTransitions and hang-up do).
-            boolean listed = h.createQuery("SELECT " + DoNotCall.listedSql("c.workspace_id", "c.to_number")
-                            + " FROM calls c WHERE c.id = :id FOR UPDATE")
-                    .bind("id", callId).mapTo(Boolean.class).findOne().orElse(false);
-            if (listed) {
-                boolean held = h.createQuery("""
-                                SELECT count(*) > 0 FROM dial_jobs
-                                 WHERE call_id = :id AND leased_by = :node AND lease_until > now()""")
-                        .bind("id", callId).bind("node", node).mapTo(Boolean.class).one();
-                return held ? Dialing.DO_NOT_CALL : Dialing.NOT_OURS;
+            var call = h.createQuery(LAST_CHECK).bind("id", callId).mapToMap().findOne();
+            if (call.isEmpty()) {
+                return Dialing.NOT_OURS;
             }
-            // Ours again when a first try's commit went through but its answer was lost (the database
-            // stopping mid-commit): only this node's claim of the job, which no other node can take
-            // once it is marked, could have marked it, and that call has not gone out yet.
+            Map<String, Object> c = call.get();
+            if (Boolean.TRUE.equals(c.get("listed"))) {
+                return held(h, node, callId) ? Dialing.DO_NOT_CALL : Dialing.NOT_OURS;
+            }
+            Optional<CallingHours.Deferral> wait = hours.defer(CallingHours.stored((String) c.get("calling_window")),
+                    (String) c.get("to_number"), (Boolean) c.get("own_trunk"), (Boolean) c.get("sandbox_included"), hours.now());
+            if (wait.isPresent()) {
+                return held(h, node, callId) ? reschedule(h, callId, wait.get()) : Dialing.NOT_OURS;
+            }
             int marked = h.createUpdate("""
                             UPDATE dial_jobs SET dialed_at = COALESCE(dialed_at, now())
                              WHERE call_id = :id AND leased_by = :node AND lease_until > now()""")
@@ -132,6 +152,24 @@ public final class DialQueue {
             }
             return marked == 1 ? Dialing.GO : Dialing.NOT_OURS;
         });
+    }
+
+    private static boolean held(Handle h, String node, String callId) {
+        return h.createQuery("""
+                        SELECT count(*) > 0 FROM dial_jobs
+                         WHERE call_id = :id AND leased_by = :node AND lease_until > now()""")
+                .bind("id", callId).bind("node", node).mapTo(Boolean.class).one();
+    }
+
+    /** Back in the queue until the opening, with a history entry; the claim is given up. */
+    private static Dialing reschedule(Handle h, String callId, CallingHours.Deferral wait) {
+        h.createUpdate("UPDATE calls SET scheduled_at = :at, scheduled_reason = 'calling_window', updated_at = now() WHERE id = :id")
+                .bind("at", wait.opening()).bind("id", callId).execute();
+        h.createUpdate("UPDATE dial_jobs SET run_at = :at, leased_by = NULL, lease_until = NULL, dialed_at = NULL WHERE call_id = :id")
+                .bind("at", wait.opening()).bind("id", callId).execute();
+        h.createUpdate("INSERT INTO call_events (call_id, status, reason) VALUES (:id, 'queued', :why)")
+                .bind("id", callId).bind("why", "not dialed: " + wait.note()).execute();
+        return Dialing.RESCHEDULED;
     }
 
     /** The callee of {@code callId} asked not to be called again: their number goes on the workspace's list. */

@@ -122,8 +122,8 @@ final class PlacedCall implements CallListener, Conversation.Line {
                 return;
             }
             switch (mark) {
-                case NOT_OURS -> {
-                    over.countDown(); // canceled before it reached the wire: already final
+                case NOT_OURS, RESCHEDULED -> {
+                    over.countDown(); // canceled before it reached the wire, or back in the queue for its calling hours
                     return;
                 }
                 case DO_NOT_CALL -> {
@@ -344,6 +344,11 @@ final class PlacedCall implements CallListener, Conversation.Line {
         if (end.hungUpHere() && why != null) {
             reason = answered ? why : why.beforeAnswer();
             detail = requestedDetail != null ? requestedDetail : detail;
+        } else if (!answered && reason.unanswered() != reason) {
+            // Written as it came, the final status would be refused (completed needs an answer) and
+            // the call found lost once its lease ran out.
+            reason = reason.unanswered();
+            detail = detail + "; the call ended before its audio reached Parley";
         }
         EndReason how = reason;
         String said = detail;

@@ -35,8 +35,9 @@ public final class JitterBuffer {
      * @param seq16 the packet's RTP sequence number
      * @param rtpTimestamp its RTP timestamp (8 kHz units)
      * @param arrivalNanos when it arrived, on any monotonic clock
+     * @return false if it came after its slot had played: late, dropped
      */
-    public void offer(int seq16, long rtpTimestamp, short[] pcm, long arrivalNanos) {
+    public boolean offer(int seq16, long rtpTimestamp, short[] pcm, long arrivalNanos) {
         long seq = unwrap(seq16);
         long transit = arrivalNanos - rtpTimestamp * 125_000L;
         if (haveTransit) {
@@ -47,7 +48,7 @@ public final class JitterBuffer {
         haveTransit = true;
         if (playing && seq < nextSeq) {
             late++;
-            return;
+            return false;
         }
         frames.put(seq, pcm);
         while (frames.size() > targetFrames() + 3 + (playing ? 0 : MAX_FRAMES)) {
@@ -56,6 +57,7 @@ public final class JitterBuffer {
                 nextSeq = frames.firstKey();
             }
         }
+        return true;
     }
 
     /** Called every 20 ms: the next frame, {@code null} for a lost one or while filling. */

@@ -28,10 +28,15 @@ import java.util.function.Consumer;
 public final class RtpTransport implements MediaTransport {
     private static final int FRAME = Pacer.FRAME;
 
-    /** Counters shared by every call of a node: what the metrics show. */
-    public record Stats(LongAdder in, LongAdder out, LongAdder lost, LongAdder late) {
+    /**
+     * Counters shared by every call of a node: what the metrics show. {@code in} counts every RTP
+     * packet received; of those, {@code duplicate} ones were dropped as copies and {@code late} ones
+     * came after their playout slot ({@link JitterBuffer}); {@code lost} counts sequence numbers
+     * that never came ({@link Arrivals}). A packet the network only reordered is neither.
+     */
+    public record Stats(LongAdder in, LongAdder out, LongAdder lost, LongAdder late, LongAdder duplicate) {
         public static Stats create() {
-            return new Stats(new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder());
+            return new Stats(new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder());
         }
     }
 
@@ -41,6 +46,7 @@ public final class RtpTransport implements MediaTransport {
     private final Consumer<Character> digits;
     private final long ssrc = ThreadLocalRandom.current().nextInt() & 0xffffffffL;
     private final JitterBuffer jitter = new JitterBuffer();
+    private final Arrivals arrivals; // the receiver's
     private final Thread receiver;
     private final ConcurrentLinkedQueue<Character> digitsOut = new ConcurrentLinkedQueue<>();
     private volatile InetSocketAddress remote;
@@ -59,6 +65,7 @@ public final class RtpTransport implements MediaTransport {
         this.answer = answer;
         this.digits = digits;
         this.remote = answer.remote();
+        this.arrivals = new Arrivals(stats.lost());
         this.receiver = Thread.ofVirtual().name("rtp-in").start(this::receiveLoop);
     }
 
@@ -66,7 +73,6 @@ public final class RtpTransport implements MediaTransport {
         byte[] buf = new byte[2048];
         DatagramPacket packet = new DatagramPacket(buf, buf.length);
         long lastEventTimestamp = -1;
-        int highest = -1;
         while (!closed) {
             try {
                 socket.receive(packet);
@@ -84,19 +90,13 @@ public final class RtpTransport implements MediaTransport {
                 latched = true;
             }
             stats.in().increment();
-            int seq = rtp.sequence();
-            if (highest >= 0) {
-                int ahead = (seq - highest) & 0xffff;
-                if (ahead == 0 || ahead > 0x8000) {
-                    stats.late().increment(); // behind the newest: reordered or duplicated
-                } else {
-                    if (ahead > 1) {
-                        stats.lost().add(ahead - 1);
-                    }
-                    highest = seq;
-                }
-            } else {
-                highest = seq;
+            Arrivals.Kind kind = arrivals.arrive(rtp.sequence());
+            if (kind == Arrivals.Kind.DUPLICATE) {
+                stats.duplicate().increment();
+                continue;
+            }
+            if (kind == Arrivals.Kind.TOO_OLD) {
+                continue; // already counted lost
             }
             if (rtp.payloadType() == answer.payloadType()) {
                 int n = rtp.payloadLength();
@@ -105,8 +105,12 @@ public final class RtpTransport implements MediaTransport {
                     byte b = buf[rtp.payloadOffset() + i];
                     pcm[i] = answer.payloadType() == SdpAnswer.PCMU ? G711.decodeUlaw(b) : G711.decodeAlaw(b);
                 }
+                boolean inTime;
                 synchronized (jitter) {
-                    jitter.offer(rtp.sequence(), rtp.timestamp(), pcm, System.nanoTime());
+                    inTime = jitter.offer(rtp.sequence(), rtp.timestamp(), pcm, System.nanoTime());
+                }
+                if (!inTime) {
+                    stats.late().increment();
                 }
             } else if (rtp.payloadType() == answer.telephoneEvent() && rtp.payloadLength() >= 4) {
                 int event = buf[rtp.payloadOffset()] & 0xff;
@@ -185,7 +189,9 @@ public final class RtpTransport implements MediaTransport {
         closed = true;
         socket.close();
         try {
-            receiver.join(1000);
+            if (receiver.join(java.time.Duration.ofSeconds(1))) {
+                arrivals.finish(); // the receiver is done with it: what never came is lost
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

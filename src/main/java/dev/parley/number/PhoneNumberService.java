@@ -156,6 +156,15 @@ public final class PhoneNumberService {
         };
     }
 
+    /**
+     * SQL: whether the workspace has a number of its own for a call from {@code fromExpr}, so that
+     * the call goes out through that number's trunk ({@link #trunkFor}'s rule), not the node's route.
+     */
+    public static String ownTrunkSql(String workspaceExpr, String fromExpr) {
+        return "EXISTS (SELECT 1 FROM phone_numbers pn WHERE pn.workspace_id = " + workspaceExpr
+                + " AND (pn.number = " + fromExpr + " OR pn.is_default))";
+    }
+
     private static Optional<Number> find(Handle h, String workspaceId, String id) {
         return h.createQuery("SELECT * FROM phone_numbers WHERE id = :id AND workspace_id = :ws")
                 .bind("id", id).bind("ws", workspaceId).map((rs, ctx) -> view(rs)).findOne();

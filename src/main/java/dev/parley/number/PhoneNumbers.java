@@ -1,9 +1,13 @@
 package dev.parley.number;
 
 import com.google.i18n.phonenumbers.NumberParseException;
+import com.google.i18n.phonenumbers.PhoneNumberToTimeZonesMapper;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import dev.parley.error.Problem;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -14,11 +18,15 @@ import java.util.regex.Pattern;
  */
 public final class PhoneNumbers {
     private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
+    private static final PhoneNumberToTimeZonesMapper ZONES = PhoneNumberToTimeZonesMapper.getInstance();
+    private static final java.util.Set<String> KNOWN_ZONES = java.util.Set.copyOf(ZoneId.getAvailableZoneIds());
+    /** The mapper's answers are a few hundred distinct lists of names: each read into zones once. */
+    private static final java.util.Map<List<String>, List<ZoneId>> ZONE_IDS = new java.util.concurrent.ConcurrentHashMap<>();
     private static final Pattern E164 = Pattern.compile("\\+[1-9][0-9]{6,14}");
 
     private PhoneNumbers() {}
 
-    /** A checked number and the ISO country it belongs to (for calling hours and time zones later). */
+    /** A checked number and the ISO country it belongs to (its time zones: {@link #zones}). */
     public record E164Number(String number, String regionCode) {}
 
     public static E164Number parse(String field, String raw) {
@@ -77,6 +85,29 @@ public final class PhoneNumbers {
     /** libphonenumber's type as the API names it: lower case, words joined by hyphens. */
     public static String typeName(PhoneNumberUtil.PhoneNumberType type) {
         return type.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    /**
+     * Where the callee's clock may be: libphonenumber's time zones for the number (by area code for
+     * geographic numbers, the country's zones for mobiles and other non-geographic ones). A number in
+     * no assigned range (+1 555 ...) gets the zones of its longest known prefix, which is at worst
+     * its country code's. A number with no place at all (international services such as +800 or
+     * +881) gets UTC: the window cannot hold in every zone of the world at once, and a call must not
+     * wait forever.
+     */
+    public static List<ZoneId> zones(String e164) {
+        PhoneNumber number = split(e164);
+        if (number == null) {
+            return List.of(ZoneOffset.UTC);
+        }
+        List<String> names = ZONES.getTimeZonesForNumber(number);
+        if (names.contains(PhoneNumberToTimeZonesMapper.getUnknownTimeZone())) {
+            names = ZONES.getTimeZonesForGeographicalNumber(number);
+        }
+        return ZONE_IDS.computeIfAbsent(names, n -> {
+            List<ZoneId> zones = n.stream().filter(KNOWN_ZONES::contains).map(ZoneId::of).toList();
+            return zones.isEmpty() ? List.of(ZoneOffset.UTC) : zones;
+        });
     }
 
     private static String suggestion(String value) {

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.assistant.AssistantConfigJson;
 import dev.parley.error.JsonFields;
 import dev.parley.error.Problem;
+import dev.parley.safeguards.CallingHours;
+import dev.parley.safeguards.CallingWindow;
 import dev.parley.safeguards.DailyCaps;
 import dev.parley.safeguards.Destinations;
 import dev.parley.safeguards.OptOutRules;
@@ -26,8 +28,9 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * A workspace's settings: call limits, the default webhook URL, the webhook signing secrets, and
  * the safeguards of issue 14 ({@code allowed_countries}, {@code blocked_number_types},
- * {@code opt_out}; {@code null} opt_out means Parley's defaults), its daily caps and how much of
- * each limit is in use now.
+ * {@code opt_out}; {@code null} opt_out means Parley's defaults; {@code calling_window}, {@code null}
+ * for none, and {@code calling_window_applies_to_sandbox}), its daily caps and how much of each
+ * limit is in use now.
  * Rotating the secret keeps the previous one valid for {@link #ROTATION_OVERLAP}, during which
  * deliveries carry both signatures, so receivers can switch without dropping an event.
  */
@@ -36,7 +39,7 @@ public final class WorkspaceService {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private static final Set<String> PATCHABLE = Set.of("webhook_url", "limits", "allowed_countries", "blocked_number_types",
-            "opt_out");
+            "opt_out", "calling_window", "calling_window_applies_to_sandbox");
 
     private final Jdbi jdbi;
     private final SecretBox secrets;
@@ -53,6 +56,7 @@ public final class WorkspaceService {
     public record Settings(String workspaceId, String organizationId, String name, int maxConcurrentCalls,
                            int callsPerSecond, Optional<String> webhookUrl, String signingSecret,
                            Optional<Instant> previousSecretValidUntil, Destinations destinations, OptOutRules optOut,
+                           Optional<CallingWindow> callingWindow, boolean callingWindowAppliesToSandbox,
                            DailyCaps.Limits dailyCaps, DailyCaps.Usage usage) {}
 
     public Settings get(Tenant tenant) {
@@ -96,6 +100,18 @@ public final class WorkspaceService {
                 String stored = raw.isNull() ? null : OptOutRules.parse(raw, "opt_out").write().toString();
                 h.createUpdate("UPDATE workspaces SET opt_out = CAST(:o AS jsonb) WHERE id = :id")
                         .bind("o", stored).bind("id", tenant.workspaceId()).execute();
+            }
+            if (patch.has("calling_window")) {
+                JsonNode raw = patch.get("calling_window");
+                String stored = raw.isNull() ? null : CallingWindow.parse(raw, "calling_window").write().toString();
+                h.createUpdate("UPDATE workspaces SET calling_window = CAST(:w AS jsonb) WHERE id = :id")
+                        .bind("w", stored).bind("id", tenant.workspaceId()).execute();
+            }
+            if (patch.has("calling_window_applies_to_sandbox")) {
+                boolean include = JsonFields.optionalBoolean(patch, "calling_window_applies_to_sandbox", "").orElseThrow(
+                        () -> Problem.invalid("calling_window_applies_to_sandbox", "'calling_window_applies_to_sandbox' must be"
+                                + " true (calls to sandbox softphones keep calling hours too) or false (they ring at any hour)"));
+                h.execute("UPDATE workspaces SET calling_window_applies_to_sandbox = ? WHERE id = ?", include, tenant.workspaceId());
             }
             return settings(h, tenant.workspaceId());
         });
@@ -162,7 +178,8 @@ public final class WorkspaceService {
         return h.createQuery("""
                         SELECT id, organization_id, name, max_concurrent_calls, calls_per_second, webhook_url, webhook_secret,
                                CASE WHEN webhook_secret_previous_until > now() THEN webhook_secret_previous_until END AS prev_until,
-                               allowed_countries, blocked_number_types, opt_out::text AS opt_out, max_calls_per_day,
+                               allowed_countries, blocked_number_types, opt_out::text AS opt_out,
+                               calling_window::text AS calling_window, calling_window_applies_to_sandbox, max_calls_per_day,
                                max_call_minutes_per_day
                         FROM workspaces WHERE id = :id""")
                 .bind("id", workspaceId)
@@ -171,7 +188,8 @@ public final class WorkspaceService {
                         Optional.ofNullable(rs.getString("webhook_url")), secrets.open(rs.getBytes("webhook_secret")),
                         Optional.ofNullable(rs.getTimestamp("prev_until")).map(java.sql.Timestamp::toInstant),
                         new Destinations(texts(rs.getArray("allowed_countries")), texts(rs.getArray("blocked_number_types"))),
-                        optOut(rs.getString("opt_out")),
+                        optOut(rs.getString("opt_out")), CallingHours.stored(rs.getString("calling_window")),
+                        rs.getBoolean("calling_window_applies_to_sandbox"),
                         new DailyCaps.Limits(rs.getObject("max_calls_per_day", Integer.class),
                                 rs.getObject("max_call_minutes_per_day", Integer.class)),
                         usage))

@@ -36,6 +36,17 @@ class EndReasonTest {
         assertThat(EndReason.CARRIER_ERROR.beforeAnswer()).isEqualTo(EndReason.CARRIER_ERROR);
     }
 
+    /** An end the far end reports for a call never answered here can always be written: queued or ringing may move to it. */
+    @Test
+    void theFarEndsReasonForACallNeverAnsweredHereIsOneItCanEndWith() {
+        assertThat(EndReason.CALLEE_ENDED.unanswered()).as("a carrier's completed before its stream started").isEqualTo(EndReason.CARRIER_ERROR);
+        assertThat(EndReason.BUSY.unanswered()).isEqualTo(EndReason.BUSY);
+        for (EndReason r : EndReason.values()) {
+            assertThat(CallStatus.QUEUED.canMoveTo(r.unanswered().status())).as("%s, unanswered, from queued", r).isTrue();
+            assertThat(CallStatus.RINGING.canMoveTo(r.unanswered().status())).as("%s, unanswered, from ringing", r).isTrue();
+        }
+    }
+
     /** The one classification of ended reasons for retry.on, for every reason, before and after an answer. */
     @Test
     void retryOutcomesBeforeAnAnswerAndNeverAfterAPerson() {

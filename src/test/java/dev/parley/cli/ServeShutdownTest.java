@@ -35,7 +35,7 @@ class ServeShutdownTest {
             try {
                 Http http = new Http(ServeProcess.awaitServing(serve, creds));
                 Http.Response r = http.request("POST", "/v1/admin/assistant/call").headers(auth(creds))
-                        .json("{\"assistant_id\":\"" + creds.get("assistant_id") + "\",\"to_number\":\"+14155550123\"}").send();
+                        .json("{\"assistant_id\":\"" + creds.get("assistant_id") + "\",\"to_number\":\"+14155550123\",\"calling_window\":null}").send();
                 assertThat(r.status()).as(r.body()).isEqualTo(200);
                 callId = r.json().at("/data/call_id").asText();
                 awaitStatus(http, creds, callId, "in-progress");

@@ -57,7 +57,7 @@ class JitterBufferTest {
         b.offer(13, 480, frame(13), ms(60));
         assertThat(drain(b, 4)).containsExactly(10, null, 12, 13);
         assertThat(b.lost()).isEqualTo(1);
-        b.offer(11, 160, frame(11), ms(80));
+        assertThat(b.offer(11, 160, frame(11), ms(80))).as("refused").isFalse();
         assertThat(b.late()).as("its slot has passed").isEqualTo(1);
     }
 

@@ -39,6 +39,7 @@ class RecordingAcrossNodesTest {
     @BeforeAll
     static void secondNode() {
         Sipp.require();
+        a.callAtAnyHour(); // a SIP trunk reaches real people: calling hours apply unless turned off
         b = TestServer.onDatabase(a.databaseUrl, Map.of());
     }
 

@@ -38,7 +38,7 @@ class CapsBurstTest {
     @Test
     void aBurstOfMixedCreatesAcrossTwoNodesBreaksNoRule() throws Exception {
         try (TestServer a = TestServer.start(); TestServer b = TestServer.onDatabase(a.databaseUrl, Map.of())) {
-            assertThat(patch(a, a.tenancy.workspaceId(), "{\"allowed_countries\": [\"US\", \"GB\", \"IN\"],"
+            assertThat(patch(a, a.tenancy.workspaceId(), "{\"allowed_countries\": [\"US\", \"GB\", \"IN\"], \"calling_window\": null,"
                     + " \"limits\": {\"max_calls_per_day\": " + DAILY_CAP + ", \"max_call_minutes_per_day\": null}}").status())
                     .isEqualTo(200);
             StringBuilder listed = new StringBuilder("{\"numbers\": [");
@@ -49,7 +49,7 @@ class CapsBurstTest {
             String wsB = a.http.request("POST", "/v1/admin/workspaces").headers(a.auth()).json("{\"name\": \"reject\"}").send()
                     .json().at("/data/workspace_id").asText();
             assertThat(patch(a, wsB, "{\"limits\": {\"max_concurrent_calls\": " + CONCURRENCY + ", \"calls_per_second\": 1000,"
-                    + " \"max_calls_per_day\": null}}").status()).isEqualTo(200);
+                    + " \"max_calls_per_day\": null}, \"calling_window\": null}").status()).isEqualTo(200);
             String assistantB = a.http.request("POST", "/v1/admin/assistant").headers(headers(a, wsB))
                     .json("{\"name\": \"b\", \"config\": {}}").send().json().at("/data/assistant_id").asText();
             PhoneNumberUtil util = PhoneNumberUtil.getInstance();

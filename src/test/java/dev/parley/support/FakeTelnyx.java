@@ -73,6 +73,7 @@ public final class FakeTelnyx implements AutoCloseable {
     private final KeyPair keys;
     private final HttpServer server;
     private final HttpClient client = HttpClient.newHttpClient();
+    private volatile int parleyPort; // 0: webhooks go to their URL as given
 
     public FakeTelnyx(String apiKey) throws Exception {
         this.apiKey = apiKey;
@@ -83,8 +84,22 @@ public final class FakeTelnyx implements AutoCloseable {
         server.start();
     }
 
+    /** For a static field: the fake on a free port, or an unchecked failure. */
+    public static FakeTelnyx start(String apiKey) {
+        try {
+            return new FakeTelnyx(apiKey);
+        } catch (Exception e) {
+            throw new IllegalStateException("the fake Telnyx did not start", e);
+        }
+    }
+
     public URI url() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /** Webhooks addressed under {@code public.url} go to Parley's local port, as a tunnel delivers them. */
+    public void deliverTo(int port) {
+        this.parleyPort = port;
     }
 
     /** The account's public key as the portal shows it: base64 of the 32 raw bytes. */
@@ -162,7 +177,8 @@ public final class FakeTelnyx implements AutoCloseable {
 
     /** A webhook as given: for forged, unsigned and replayed ones (null headers are left out). */
     public HttpResponse<String> post(String url, String body, String timestamp, String signature) throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+        URI to = parleyPort == 0 ? URI.create(url) : Tunnel.local(URI.create(url), parleyPort);
+        HttpRequest.Builder r = HttpRequest.newBuilder(to).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (timestamp != null) {
             r.header("telnyx-timestamp", timestamp);

@@ -122,6 +122,31 @@ public final class FakeTwilio implements AutoCloseable {
         server.start();
     }
 
+    /** For a static field: the fake on a free port, or an unchecked failure. */
+    public static FakeTwilio start(String accountSid, String authToken) {
+        try {
+            return new FakeTwilio(accountSid, authToken);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The call created for {@code to}, waiting (bounded) for Parley's create to arrive. */
+    public Created awaitCreated(String to, java.time.Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (true) {
+            for (Created c : created) {
+                if (c.params.get("To").equals(to)) {
+                    return c;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no call to " + to + " reached the fake Twilio within " + within);
+            }
+            Thread.sleep(10);
+        }
+    }
+
     /** Where Parley listens locally: callbacks go there, signed over the public URL. */
     public void deliverTo(int port) {
         this.parleyPort = port;

@@ -58,6 +58,15 @@ public final class SpokenAudio {
         return List.copyOf(frames);
     }
 
+    /** All of it as one run of samples, as a callee would say it. */
+    public short[] pcm() {
+        short[] out = new short[frames.size() * FRAME];
+        for (int i = 0; i < frames.size(); i++) {
+            System.arraycopy(frames.get(i), 0, out, i * FRAME, FRAME);
+        }
+        return out;
+    }
+
     /** Milliseconds of audio so far: where the next piece will start. */
     public long ms() {
         return frames.size() * 20L;

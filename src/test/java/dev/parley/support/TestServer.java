@@ -6,6 +6,7 @@ import dev.parley.config.ConfigLoader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.time.InstantSource;
 import java.util.Map;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -25,20 +26,15 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
     public String databaseUrl;
 
     private final Map<String, String> settings;
-    private final dev.parley.telephony.stream.MediaStreams streams; // null: the production wiring's
+    private final InstantSource callingHoursClock;
 
     private TestServer(Map<String, String> settings) {
-        this(settings, null);
+        this(settings, InstantSource.system());
     }
 
-    private TestServer(Map<String, String> settings, dev.parley.telephony.stream.MediaStreams streams) {
+    private TestServer(Map<String, String> settings, InstantSource callingHoursClock) {
         this.settings = settings;
-        this.streams = streams;
-    }
-
-    /** With a media stage of the test's own for carrier calls (a double of the WebSocket stage). */
-    public static TestServer perClass(Map<String, String> settings, dev.parley.telephony.stream.MediaStreams streams) {
-        return new TestServer(settings, streams);
+        this.callingHoursClock = callingHoursClock;
     }
 
     public static TestServer start() {
@@ -48,6 +44,13 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
     /** With extra settings (config keys), on a fresh database. */
     public static TestServer start(Map<String, String> settings) {
         TestServer server = new TestServer(settings);
+        server.boot(TestPostgres.newDatabaseUrl());
+        return server;
+    }
+
+    /** With calling hours judged (and dial jobs due) by {@code clock}, so a test can move time. */
+    public static TestServer start(Map<String, String> settings, InstantSource clock) {
+        TestServer server = new TestServer(settings, clock);
         server.boot(TestPostgres.newDatabaseUrl());
         return server;
     }
@@ -67,14 +70,19 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
         return new TestServer(settings);
     }
 
+    /** JUnit calls a class's extensions again for each of its {@code @Nested} classes: they share the one server. */
     @Override
     public void beforeAll(ExtensionContext context) {
-        boot(TestPostgres.newDatabaseUrl());
+        if (app == null) {
+            boot(TestPostgres.newDatabaseUrl());
+        }
     }
 
     @Override
     public void afterAll(ExtensionContext context) {
-        close();
+        if (!context.getRequiredTestClass().isAnnotationPresent(org.junit.jupiter.api.Nested.class)) {
+            close();
+        }
     }
 
     private void boot(String databaseUrl) {
@@ -89,7 +97,7 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
             // Every server gets its own SIP port; the dialer runs only in tests that place calls.
             values.putIfAbsent(ConfigLoader.SIP_LISTEN, "127.0.0.1:" + Sipp.freeUdpPort());
             values.putIfAbsent(ConfigLoader.DIALER_ENABLED, "false");
-            this.app = streams == null ? ParleyApp.start(ConfigLoader.of(values)) : ParleyApp.start(ConfigLoader.of(values), streams);
+            this.app = ParleyApp.start(ConfigLoader.of(values), callingHoursClock);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -101,6 +109,17 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
     public Map<String, String> auth() {
         return Map.of("workspace", tenancy.workspaceId(), "organization", tenancy.organizationId(),
                 "Authorization", "Bearer " + tenancy.apiKey().orElseThrow());
+    }
+
+    /**
+     * Calls of the default workspace at any hour: for tests that dial through a SIP trunk (the
+     * node's or a number's), which calling hours would otherwise hold until 08:00 at the callee's.
+     */
+    public void callAtAnyHour() {
+        Http.Response r = http.request("PATCH", "/v1/admin/workspace").headers(auth()).json("{\"calling_window\": null}").send();
+        if (r.status() != 200) {
+            throw new AssertionError("could not turn calling hours off: " + r.status() + " " + r.body());
+        }
     }
 
     public Http.Response createCall(String toNumber) {

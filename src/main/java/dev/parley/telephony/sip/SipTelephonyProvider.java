@@ -52,7 +52,10 @@ public final class SipTelephonyProvider implements TelephonyProvider {
         this.sandbox = sandbox;
     }
 
-    /** RTP packets in and out, lost (sequence gaps) and late (reordered), over every call of this node. */
+    /**
+     * RTP packets in and out over every call of this node; of those in, duplicates dropped and late
+     * ones (after their playout slot); and lost: sequence numbers that never came (see RtpTransport.Stats).
+     */
     public void bindMetrics(MeterRegistry registry) {
         FunctionCounter.builder("parley.rtp.packets", rtpStats, s -> s.in().sum())
                 .tag("direction", "in").register(registry);
@@ -61,6 +64,8 @@ public final class SipTelephonyProvider implements TelephonyProvider {
         FunctionCounter.builder("parley.rtp.packets.lost", rtpStats, s -> s.lost().sum())
                 .register(registry);
         FunctionCounter.builder("parley.rtp.packets.late", rtpStats, s -> s.late().sum())
+                .register(registry);
+        FunctionCounter.builder("parley.rtp.packets.duplicate", rtpStats, s -> s.duplicate().sum())
                 .register(registry);
     }
 

@@ -97,6 +97,9 @@ final class CallControl {
                                 + error.path("code").asText("none") + ")");
             }
             return answer;
+        } catch (java.net.ConnectException e) {
+            throw new CallControlException(CallControlException.UNREACHABLE, "unreachable", "could not connect to Telnyx for "
+                    + method + " " + templated(path) + ": nothing was sent");
         } catch (IOException e) {
             throw new CallControlException(0, "no_response", "no answer from Telnyx to " + method + " " + templated(path)
                     + ": " + e.getClass().getSimpleName());

@@ -63,6 +63,19 @@ class SipUserAgentTest {
         return ua.dial(new SipUserAgent.Invite("sip:+14155550123@127.0.0.1:" + sipp.port, "+14155550100", offer), r);
     }
 
+    /** close() stops the stack once, without deleting its provider first (which stopped it twice, a second each). */
+    @Test
+    void closingReleasesBothPorts() throws Exception {
+        int port = Sipp.freeUdpPort();
+        new SipUserAgent(new SipUserAgent.Settings("127.0.0.1", port, "Parley-test")).close();
+        try (var udp = new java.net.DatagramSocket(new java.net.InetSocketAddress("127.0.0.1", port));
+             var tcp = new java.net.ServerSocket()) {
+            tcp.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+            assertThat(udp.getLocalPort()).isEqualTo(port);
+            assertThat(tcp.getLocalPort()).isEqualTo(port);
+        }
+    }
+
     @Test
     void anAnsweredCallRingsAnswersAndEndsWithOurBye() throws Exception {
         try (Sipp sipp = Sipp.uas("uas-answer.xml")) {

@@ -301,6 +301,24 @@ class TelnyxProviderTest {
         assertThat(account.toString()).doesNotContain("KEYwrongSECRET");
     }
 
+    @Test
+    void aDialThatCannotReachTelnyxEndsTheCallAtOnce() throws Exception {
+        int closed;
+        try (var s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort(); // nothing listens there once this closes
+        }
+        var settings = new TelnyxTelephonyProvider.Settings(URI.create("http://127.0.0.1:" + closed + "/"),
+                () -> URI.create("http://127.0.0.1:" + route.getAddress().getPort() + "/"), Duration.ofSeconds(2),
+                Duration.ofSeconds(2), Duration.ofHours(1));
+        try (var unreachable = new TelnyxTelephonyProvider(settings, calls, streams, JSON, InstantSource.system())) {
+            Listener listener = new Listener();
+            unreachable.dial(new TelephonyProvider.Dial("c_" + seq.incrementAndGet(), "w1", "+14155550123",
+                    Optional.of("+14155550100"), Duration.ofSeconds(25), Duration.ofSeconds(300), false), account, listener);
+            // Nothing was sent, so no call can exist at Telnyx: no waiting for webhooks that cannot come.
+            assertThat(listener.next()).startsWith("ended carrier-error null remote: could not connect to Telnyx for POST /v2/calls");
+        }
+    }
+
     // The call's owner, as the tests see it.
 
     private record Placed(String callId, TelephonyProvider.Active active, FakeTelnyx.Call call, Listener listener) {}
