@@ -14,6 +14,7 @@ import dev.parley.number.PhoneNumberService;
 import dev.parley.number.SandboxRegistrations;
 import dev.parley.recording.RecordingStore;
 import dev.parley.store.Database;
+import dev.parley.store.DatabaseException;
 import dev.parley.telephony.stream.CarrierStreams;
 import dev.parley.telephony.telnyx.TelnyxWebhooks;
 import dev.parley.telephony.twilio.TwilioCallbacks;
@@ -29,7 +30,6 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.sql.SQLTransientConnectionException;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -210,8 +210,9 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private static void unexpected(Context ctx, Exception e, Envelope envelope) {
-        if (databaseUnavailable(e)) {
-            log.error("Database unavailable while serving {} {}", ctx.method(), ctx.endpoint().path, e);
+        if (DatabaseException.isOutage(e)) { // nothing was accepted: with an Idempotency-Key a retry is always safe
+            // No stack trace: during an outage every request lands here, and the cause says it all.
+            log.warn("Database unavailable while serving {} {}: {}", ctx.method(), ctx.endpoint().path, rootMessage(e));
             envelope.error(ctx, 503, "database_unavailable",
                     "Parley cannot reach its database right now; retry shortly (GET /readyz shows when it is back)", Map.of());
             ctx.header("Retry-After", "5");
@@ -223,22 +224,12 @@ public final class ApiServer implements AutoCloseable {
                 + " It was logged with reference " + reference, Map.of("reference", reference));
     }
 
-    /**
-     * The database is down or restarting: no pool connection in time, a connection refused or cut
-     * (SQLState class 08), or the server shutting down (57P01-57P03). Nothing was accepted, so the
-     * client may retry; with an Idempotency-Key that retry is always safe.
-     */
-    private static boolean databaseUnavailable(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLTransientConnectionException || t instanceof java.sql.SQLNonTransientConnectionException) {
-                return true;
-            }
-            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P0"))) {
-                return true;
-            }
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
         }
-        return false;
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
     }
 
     /** Responses Javalin produces itself: unknown route, wrong method, body over the limit. */

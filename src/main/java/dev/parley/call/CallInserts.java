@@ -29,6 +29,7 @@ import dev.parley.safeguards.CallingHours;
 import dev.parley.safeguards.CallingWindow;
 import dev.parley.safeguards.DoNotCall;
 import dev.parley.store.Ids;
+import dev.parley.store.Rollback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -355,10 +356,8 @@ public final class CallInserts implements AutoCloseable {
                 outcomes = insert(c, rows);
                 c.commit();
             } catch (SQLException | RuntimeException e) {
-                c.rollback();
+                Rollback.after(c, e); // HikariCP restores auto-commit when the connection goes back
                 throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
         }
         eventsWritten.run();

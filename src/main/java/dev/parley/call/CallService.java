@@ -7,6 +7,7 @@ import dev.parley.error.Problem;
 import dev.parley.safeguards.DailyCaps;
 import dev.parley.store.DatabaseException;
 import dev.parley.store.Page;
+import dev.parley.store.Rollback;
 import dev.parley.tenancy.AuthException;
 import dev.parley.tenancy.Tenant;
 import dev.parley.webhook.WebhookUrlPolicy;
@@ -73,10 +74,8 @@ public final class CallService implements AutoCloseable {
                 inserts.committed();
                 return accepted;
             } catch (SQLException | RuntimeException e) {
-                c.rollback();
+                Rollback.after(c, e); // HikariCP restores auto-commit when the connection goes back
                 throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
         } catch (SQLException e) {
             throw new DatabaseException("create call", e);

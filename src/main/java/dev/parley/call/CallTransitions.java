@@ -47,10 +47,20 @@ public final class CallTransitions {
 
     /** A move on the way (ringing, answered): never a final status, which only {@link #end} makes. */
     public Optional<Call> move(String callId, CallStatus to, String detail) {
+        return move(callId, to, detail, clock.instant());
+    }
+
+    /** The time moves are stamped with; a move stored later than it happened takes it along. */
+    public Instant now() {
+        return clock.instant();
+    }
+
+    /** A move that happened {@code at}, stored later (the database was restarting): the call's times stay true. */
+    public Optional<Call> move(String callId, CallStatus to, String detail, Instant at) {
         if (to.isFinal()) {
             throw new IllegalArgumentException("a final status is reached through end(), with its reason");
         }
-        return moved(jdbi.inTransaction(h -> moveIn(h, callId, to, detail, null, null, null)));
+        return moved(jdbi.inTransaction(h -> moveIn(h, callId, to, detail, null, null, null, at)));
     }
 
     /**
@@ -63,12 +73,17 @@ public final class CallTransitions {
 
     /** The end of a call this node held: what it used and what the model made of it are stored with it and reported. */
     public Optional<Call> end(String callId, EndReason reason, Integer sipCode, String detail, CallAnalysis analysis) {
-        return moved(jdbi.inTransaction(h -> moveIn(h, callId, reason.status(), detail, reason, sipCode, analysis)));
+        return end(callId, reason, sipCode, detail, analysis, clock.instant());
+    }
+
+    /** As above, for an end that happened {@code at} and is stored later (after the analysis, or a database restart). */
+    public Optional<Call> end(String callId, EndReason reason, Integer sipCode, String detail, CallAnalysis analysis, Instant at) {
+        return moved(jdbi.inTransaction(h -> moveIn(h, callId, reason.status(), detail, reason, sipCode, analysis, at)));
     }
 
     /** {@link #end} inside a larger transaction; call {@link #committed()} after it commits. */
     public Optional<Call> endIn(Handle h, String callId, EndReason reason, Integer sipCode, String detail) {
-        return moveIn(h, callId, reason.status(), detail, reason, sipCode, CallAnalysis.none(CallAnalysis.NO_USAGE));
+        return moveIn(h, callId, reason.status(), detail, reason, sipCode, CallAnalysis.none(CallAnalysis.NO_USAGE), clock.instant());
     }
 
     private Optional<Call> moved(Optional<Call> call) {
@@ -77,13 +92,13 @@ public final class CallTransitions {
     }
 
     private Optional<Call> moveIn(Handle h, String callId, CallStatus to, String detail, EndReason ending, Integer sipCode,
-                                  CallAnalysis analysis) {
+                                  CallAnalysis analysis, Instant at) {
         String current = h.createQuery("SELECT status FROM calls WHERE id = :id FOR UPDATE")
                 .bind("id", callId).mapTo(String.class).findOne().orElse(null);
         if (current == null || !CallStatus.fromWire(current).orElseThrow().canMoveTo(to)) {
             return Optional.<Call>empty();
         }
-        Instant now = clock.instant();
+        Instant now = at;
         h.createUpdate("""
                         UPDATE calls SET status = :status, updated_at = :now,
                                started_at = CASE WHEN :ringing AND started_at IS NULL THEN :now ELSE started_at END,

@@ -7,7 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One call's writes during the call (transcript turns, digits), stored in order on a thread of
+ * One call's writes during the call (ringing and answered, transcript turns, digits), stored in order on a thread of
  * their own, each retried through a database failover: neither the conversation nor the media
  * clock ever waits for the database (a write takes a millisecond or two, seconds in a failover).
  * {@link #drain} waits for what is queued before the call's report is written.

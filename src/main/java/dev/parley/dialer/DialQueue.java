@@ -132,7 +132,9 @@ public final class DialQueue {
      * The call goes on the wire now, unless it must not: the last check before the INVITE, made
      * with the call row locked, so a number listed up to this moment is never dialed, and a call
      * outside its calling hours now (its settings changed, or it was claimed late) waits for the
-     * next opening instead.
+     * next opening instead. Safe to try again for the same claim (issue 15: a database restart can
+     * fail a commit that went through): only this node's claim could have marked the job, and no
+     * other node can take it once marked, so a mark found already made is this call's own.
      */
     public Dialing markDialed(String node, String callId, Duration lease) {
         return jdbi.inTransaction(h -> {
@@ -151,8 +153,9 @@ public final class DialQueue {
                 return held(h, node, callId) ? reschedule(h, callId, wait.get()) : Dialing.NOT_OURS;
             }
             int marked = h.createUpdate("""
-                            UPDATE dial_jobs SET dialed_at = now(), lease_until = now() + make_interval(secs => :lease)
-                             WHERE call_id = :id AND leased_by = :node AND dialed_at IS NULL AND lease_until > now()""")
+                            UPDATE dial_jobs SET dialed_at = COALESCE(dialed_at, now()),
+                                   lease_until = now() + make_interval(secs => :lease)
+                             WHERE call_id = :id AND leased_by = :node AND lease_until > now()""")
                     .bind("id", callId).bind("node", node).bind("lease", seconds(lease)).execute();
             if (marked == 1) {
                 h.execute("UPDATE calls SET started_at = now(), updated_at = now() WHERE id = ? AND started_at IS NULL", callId);
@@ -164,7 +167,7 @@ public final class DialQueue {
     private static boolean held(Handle h, String node, String callId) {
         return h.createQuery("""
                         SELECT count(*) > 0 FROM dial_jobs
-                         WHERE call_id = :id AND leased_by = :node AND dialed_at IS NULL AND lease_until > now()""")
+                         WHERE call_id = :id AND leased_by = :node AND lease_until > now()""")
                 .bind("id", callId).bind("node", node).mapTo(Boolean.class).one();
     }
 
@@ -172,7 +175,7 @@ public final class DialQueue {
     private static Dialing reschedule(Handle h, String callId, CallingHours.Deferral wait) {
         h.createUpdate("UPDATE calls SET scheduled_at = :at, scheduled_reason = 'calling_window', updated_at = now() WHERE id = :id")
                 .bind("at", wait.opening()).bind("id", callId).execute();
-        h.createUpdate("UPDATE dial_jobs SET run_at = :at, leased_by = NULL, lease_until = NULL WHERE call_id = :id")
+        h.createUpdate("UPDATE dial_jobs SET run_at = :at, leased_by = NULL, lease_until = NULL, dialed_at = NULL WHERE call_id = :id")
                 .bind("at", wait.opening()).bind("id", callId).execute();
         h.createUpdate("INSERT INTO call_events (call_id, status, reason) VALUES (:id, 'queued', :why)")
                 .bind("id", callId).bind("why", "not dialed: " + wait.note()).execute();

@@ -8,6 +8,7 @@ import dev.parley.call.EndReason;
 import dev.parley.call.TranscriptTurn;
 import dev.parley.conversation.Conversation;
 import dev.parley.media.MediaTransport;
+import dev.parley.store.DatabaseException;
 import dev.parley.media.Pacer;
 import dev.parley.media.Recorder;
 import dev.parley.telephony.CallEnd;
@@ -25,6 +26,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -36,8 +38,8 @@ import org.slf4j.MDC;
  * <p><b>What it owns.</b> An executor of virtual threads for the call's own work (hang-ups, its
  * end), closed when the call ends; its timers (ring timeout, max duration); its media (the
  * transport the provider hands over, the {@link Pacer} and {@link Recorder} over it); its
- * {@link Conversation}; and its writes ({@link CallWrites}: turns and digits, in order, never on
- * the media clock or the SIP thread).
+ * {@link Conversation}; and its writes ({@link CallWrites}: status moves, turns and digits, in
+ * order, never on the media clock or the SIP thread).
  *
  * <p><b>How it ends.</b> Every way a call ends reaches {@link #end} once: the far end's BYE or a
  * final response (through the provider's {@code ended}); our own hang-ups (API, assistant, max
@@ -114,7 +116,13 @@ final class PlacedCall implements CallListener, Conversation.Line {
 
     private void place() {
         try {
-            switch (node.queue().markDialed(node.name(), job.callId(), node.lease())) {
+            DialQueue.Dialing mark = beforeDialing("mark the call dialed",
+                    () -> node.queue().markDialed(node.name(), job.callId(), node.lease()));
+            if (mark == null) {
+                over.countDown(); // still queued: claimed again once this claim lapses
+                return;
+            }
+            switch (mark) {
                 case NOT_OURS, RESCHEDULED -> {
                     // canceled before it reached the wire (already final), our claim ran out (another node dials
                     // it), or back in the queue for its calling hours
@@ -129,7 +137,11 @@ final class PlacedCall implements CallListener, Conversation.Line {
                 case GO -> { }
             }
             try {
-                conversation = node.conversations().open(job, this);
+                conversation = beforeDialing("load the call's assistant", () -> node.conversations().open(job, this));
+                if (conversation == null) {
+                    end(EndReason.PROVIDER_ERROR, null, "the assistant could not be loaded: the database stayed unreachable");
+                    return;
+                }
             } catch (RuntimeException e) {
                 log.error("The call's assistant cannot hold a conversation", e);
                 end(EndReason.PROVIDER_ERROR, null, "the assistant could not be loaded: " + e.getMessage());
@@ -151,6 +163,30 @@ final class PlacedCall implements CallListener, Conversation.Line {
             log.error("Dialing failed", e);
             end(EndReason.CARRIER_ERROR, null, "could not dial: " + e.getMessage());
         }
+    }
+
+    /**
+     * A step before anything went out (marking the call dialed, loading its assistant): a database
+     * restart here delays the call rather than failing it, so the step is tried again until the
+     * database is back (null if it stays away); any other failure is thrown as it came.
+     */
+    private <T> T beforeDialing(String what, Supplier<T> step) {
+        AtomicReference<T> result = new AtomicReference<>();
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        boolean done = Retry.until(Dialer.RECORDING_PATIENCE, what, () -> {
+            try {
+                result.set(step.get());
+            } catch (RuntimeException e) {
+                if (DatabaseException.isOutage(e)) {
+                    throw e;
+                }
+                failure.set(e);
+            }
+        });
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+        return done ? result.get() : null;
     }
 
     /** Hang up for this reason; the first reason asked for is the one recorded, with its detail. */
@@ -209,10 +245,17 @@ final class PlacedCall implements CallListener, Conversation.Line {
         }
     }
 
+    /**
+     * Status moves go through the call's ordered writes like its turns: the provider reports them
+     * on the SIP stack's one thread, which must never wait for the database, and a move made while
+     * the database restarts must be stored once it is back, not lost with its webhook (issue 15).
+     */
     @Override
     public void ringing(int code) {
         measureSetup();
-        node.transitions().move(job.callId(), CallStatus.RINGING, code + " from the far end");
+        Instant at = node.transitions().now();
+        writes.add("record that the call rings",
+                () -> node.transitions().move(job.callId(), CallStatus.RINGING, code + " from the far end", at));
     }
 
     @Override
@@ -233,7 +276,8 @@ final class PlacedCall implements CallListener, Conversation.Line {
         Pacer p = startMedia(media);
         p.answered();
         conversation.start(p); // first: the greeting must not wait for the status write
-        node.transitions().move(job.callId(), CallStatus.IN_PROGRESS, "answered");
+        Instant at = node.transitions().now();
+        writes.add("record the answer", () -> node.transitions().move(job.callId(), CallStatus.IN_PROGRESS, "answered", at));
         maxDuration = node.timers().schedule(() -> hangup(EndReason.MAX_DURATION), job.maxDurationSeconds(), TimeUnit.SECONDS);
     }
 
@@ -324,6 +368,7 @@ final class PlacedCall implements CallListener, Conversation.Line {
             return;
         }
         MDC.put("call_id", job.callId());
+        Instant endedAt = node.transitions().now(); // stored seconds later in a database restart: the duration stays true
         try {
             cancel(ringTimer);
             cancel(maxDuration);
@@ -342,7 +387,7 @@ final class PlacedCall implements CallListener, Conversation.Line {
             }
             CallAnalysis outcome = analysis.join();
             Retry.until(Dialer.RECORDING_PATIENCE, "record how the call ended",
-                    () -> node.transitions().end(job.callId(), reason, sipCode, detail, outcome));
+                    () -> node.transitions().end(job.callId(), reason, sipCode, detail, outcome, endedAt));
         } finally {
             over.countDown(); // the line is given back even if the end could not be recorded
         }

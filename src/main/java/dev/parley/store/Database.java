@@ -14,12 +14,14 @@ import org.jdbi.v3.core.Jdbi;
 /** The one PostgreSQL Parley uses, embedded or external, migrated and pooled. */
 public final class Database implements AutoCloseable {
     private final EmbeddedPostgresServer embedded;
-    private final HikariDataSource dataSource;
+    private final HikariDataSource pool;
+    private final ConnectionGate dataSource;
     private final Jdbi jdbi;
 
-    private Database(EmbeddedPostgresServer embedded, HikariDataSource dataSource) {
+    private Database(EmbeddedPostgresServer embedded, HikariDataSource pool) {
         this.embedded = embedded;
-        this.dataSource = dataSource;
+        this.pool = pool;
+        this.dataSource = new ConnectionGate(pool);
         this.jdbi = Jdbi.create(dataSource);
     }
 
@@ -48,7 +50,10 @@ public final class Database implements AutoCloseable {
         hikari.setPoolName("parley");
         hikari.setMaximumPoolSize(tool ? 2 : db.poolSize());
         hikari.setMinimumIdle(tool ? 1 : Math.min(4, db.poolSize()));
-        hikari.setConnectionTimeout(5_000);
+        hikari.setConnectionTimeout(ConnectionGate.SLICE.toMillis()); // waits for a busy pool are the gate's
+        // A database that stops answering without closing its connections (a host gone, not a
+        // restart) fails a connection attempt in 2 s rather than the driver's 10.
+        hikari.addDataSourceProperty("connectTimeout", "2");
         hikari.setInitializationFailTimeout(15_000);
         hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
         hikari.addDataSourceProperty("ApplicationName", "parley");
@@ -67,7 +72,7 @@ public final class Database implements AutoCloseable {
         }
         Database database = new Database(embedded, ds);
         try {
-            Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+            Flyway.configure().dataSource(database.dataSource).locations("classpath:db/migration").load().migrate();
         } catch (RuntimeException e) {
             database.close();
             throw e;
@@ -91,7 +96,7 @@ public final class Database implements AutoCloseable {
         return dataSource;
     }
 
-    /** True when a trivial query answers within two seconds. */
+    /** True when a trivial query answers within two seconds; false at once while the database refuses connections. */
     public boolean reachable() {
         try (Connection c = dataSource.getConnection(); var st = c.createStatement()) {
             st.setQueryTimeout(2);
@@ -104,7 +109,7 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
-        dataSource.close();
+        pool.close();
         if (embedded != null) {
             embedded.close();
         }

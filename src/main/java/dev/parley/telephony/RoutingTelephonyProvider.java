@@ -1,6 +1,8 @@
 package dev.parley.telephony;
 
 import dev.parley.number.CarrierNumber;
+import dev.parley.store.DatabaseException;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.function.BiFunction;
 
@@ -10,6 +12,7 @@ import java.util.function.BiFunction;
  * REST API, a SIP trunk number (or none: the node's trunk, the sandbox) to the SIP user agent.
  */
 public final class RoutingTelephonyProvider implements TelephonyProvider {
+    private static final Duration ROUTE_PATIENCE = Duration.ofSeconds(30);
     private final BiFunction<String, Optional<String>, Optional<CarrierNumber>> numbers;
     private final TelephonyProvider sip;
     private final CarrierProvider<CarrierNumber.Twilio> twilio;
@@ -26,12 +29,37 @@ public final class RoutingTelephonyProvider implements TelephonyProvider {
 
     @Override
     public Active dial(Dial dial, CallListener listener) {
-        return switch (numbers.apply(dial.workspaceId(), dial.fromNumber()).orElse(null)) {
+        return switch (route(dial).orElse(null)) {
             case CarrierNumber.Twilio t -> twilio.dial(dial, t, listener);
             case CarrierNumber.Telnyx t -> telnyx.dial(dial, t, listener);
             case CarrierNumber.Sip s -> sip.dial(dial, listener);
             case null -> sip.dial(dial, listener);
         };
+    }
+
+    /**
+     * The number is read from the database before anything goes out, so a read that fails while the
+     * database restarts is tried again (issue 15: such a call ended {@code carrier-error} undialed).
+     */
+    private Optional<CarrierNumber> route(Dial dial) {
+        long deadline = System.nanoTime() + ROUTE_PATIENCE.toNanos();
+        long wait = 100;
+        while (true) {
+            try {
+                return numbers.apply(dial.workspaceId(), dial.fromNumber());
+            } catch (RuntimeException e) {
+                if (!DatabaseException.isOutage(e) || System.nanoTime() + wait * 1_000_000 - deadline > 0) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                wait = Math.min(2_000, wait * 2);
+            }
+        }
     }
 
     @Override

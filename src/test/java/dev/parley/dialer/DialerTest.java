@@ -149,15 +149,21 @@ public class DialerTest {
 
     public static JsonNode await(TestServer on, String id, Predicate<JsonNode> condition, String what) {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        JsonNode c = get(on, id);
-        while (!condition.test(c)) {
+        JsonNode c = getOnceReachable(on, id);
+        while (c == null || !condition.test(c)) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("call never became " + what + ": " + c);
             }
             sleep(50);
-            c = get(on, id);
+            c = getOnceReachable(on, id);
         }
         return c;
+    }
+
+    /** The call, or null while the node answers 503 (its database is away or the pool is reconnecting). */
+    private static JsonNode getOnceReachable(TestServer on, String id) {
+        Http.Response r = on.http.request("GET", "/v1/admin/assistant/call/" + id).headers(on.auth()).send();
+        return r.status() == 503 ? null : r.json().get("data");
     }
 
     /** The call's recording, through the API. */
@@ -475,10 +481,37 @@ public class DialerTest {
             assertThat(done.get("status").asText()).as("%s", done).isEqualTo("completed");
             assertThat(done.get("ended_reason").asText()).isEqualTo("callee-ended");
             assertThat(done.get("transcript").findValuesAsText("speaker")).as("the cut greeting").contains("assistant");
+            assertThat(done.get("duration_seconds").asLong()).as("the callee hung up a second after the answer;"
+                    + " the end was stored some 6 s later, with the time it happened").isBetween(0L, 3L);
             assertThat(trunk.awaitExit(10)).isZero();
         }
         assertThat(server.http.request("GET", "/metrics").send().body()).as("the line is given back")
                 .contains("parley_calls_active 0.0");
+    }
+
+    @Test
+    void aCallAnsweredWhileTheDatabaseIsDownIsRecordedAsAnsweredOnceItIsBack() throws Exception {
+        // Issue 15: the answer's status move ran on the SIP thread and was lost with its webhook when
+        // the database was restarting (and held that thread, every call's, for the pool's timeout).
+        try (Sipp trunk = Sipp.uas("uas-ring-answer-then-bye.xml", TRUNK, 1)) {
+            String id = call();
+            awaitStatus(id, "ringing");
+            TestPostgres.cutOff(server.databaseUrl);
+            try {
+                assertThat(trunk.awaitExit(15)).as("SIPp's call: answered, then hung up with a 200 to its BYE").isZero();
+            } finally {
+                TestPostgres.restore(server.databaseUrl);
+            }
+            JsonNode done = await(id, DialerTest::isFinal, "ended");
+            assertThat(done.get("history")).extracting(h -> h.get("status").asText())
+                    .containsExactly("queued", "ringing", "in-progress", "completed");
+            assertThat(done.get("ended_reason").asText()).isEqualTo("callee-ended");
+            assertThat(java.time.Instant.parse(done.get("answered_at").asText()))
+                    .as("the answer's own time, not when the database came back")
+                    .isBefore(java.time.Instant.parse(done.get("ended_at").asText()).minusMillis(500));
+            assertThat(server.count("SELECT count(*) FROM webhook_events WHERE type = 'call.answered' AND call_id = '" + id + "'"))
+                    .isEqualTo(1);
+        }
     }
 
     @Test
