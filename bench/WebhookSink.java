@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  *   POST /hook          records (arrival time, event created_at, event id); answers 200, or in
  *                       stall mode 503 with Retry-After: 3 (to build a backlog that comes due at once)
  *   POST /mode?m=ok|stall
- *   GET  /stats?type=call.queued&since=<epoch ms>  JSON: count, distinct, duplicates, first/last arrival,
+ *   GET  /stats?type=call.queued&since=<epoch ms>  JSON (of that type when given): count, distinct, duplicates, first/last arrival,
  *                       events/s between them, lag percentiles (arrival - created_at) in ms
  *   POST /reset
  */
@@ -58,7 +58,9 @@ public class WebhookSink {
         server.createContext("/stats", ex -> {
             String q = ex.getRequestURI().getQuery() == null ? "" : ex.getRequestURI().getQuery();
             long since = q.contains("since=") ? Long.parseLong(q.replaceAll(".*since=(\\d+).*", "$1")) : 0;
-            Hit[] ok = hits.stream().filter(Hit::accepted).filter(h -> h.arrivedMs() >= since).toArray(Hit[]::new);
+            String type = q.contains("type=") ? q.replaceAll(".*type=([^&]+).*", "$1") : null;
+            Hit[] ok = hits.stream().filter(Hit::accepted).filter(h -> h.arrivedMs() >= since)
+                    .filter(h -> type == null || type.equals(h.type())).toArray(Hit[]::new);
             Set<String> ids = ConcurrentHashMap.newKeySet();
             long dups = Arrays.stream(ok).filter(h -> !ids.add(h.id())).count();
             long[] lags = Arrays.stream(ok).mapToLong(h -> h.arrivedMs() - h.createdMs()).sorted().toArray();
