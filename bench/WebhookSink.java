@@ -34,11 +34,13 @@ public class WebhookSink {
             byte[] body = ex.getRequestBody().readAllBytes();
             long now = System.currentTimeMillis();
             String text = new String(body, StandardCharsets.UTF_8);
+            int after = topLevel(text);
             Matcher c = CREATED.matcher(text);
             Matcher t = TYPE.matcher(text);
-            long created = c.find() ? Instant.parse(c.group(1)).toEpochMilli() : now;
+            long created = c.find(after) || c.find(0) ? Instant.parse(c.group(1)).toEpochMilli() : now;
+            String type = t.find(after) || t.find(0) ? t.group(1) : "?";
             boolean accept = !stall;
-            hits.add(new Hit(now, created, ex.getRequestHeaders().getFirst("Parley-Event-Id"), t.find() ? t.group(1) : "?", accept));
+            hits.add(new Hit(now, created, ex.getRequestHeaders().getFirst("Parley-Event-Id"), type, accept));
             if (!accept) {
                 ex.getResponseHeaders().add("Retry-After", "3");
             }
@@ -77,6 +79,39 @@ public class WebhookSink {
         });
         server.start();
         System.out.println("sink on " + args[0]);
+    }
+
+    /**
+     * Where the event's own fields are searched from: the stored payload is PostgreSQL jsonb, which
+     * orders keys by length, so {@code data} (with the call's own {@code created_at} in a report)
+     * comes before the event's {@code created_at}. Returns the offset just after the top-level
+     * {@code data} object, or 0 when there is none (then the fields are searched from the start).
+     */
+    static int topLevel(String text) {
+        int data = text.indexOf("\"data\"");
+        int open = data < 0 ? -1 : text.indexOf('{', data);
+        if (open < 0) {
+            return 0;
+        }
+        int depth = 0;
+        boolean inString = false;
+        for (int i = open; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            if (inString) {
+                if (ch == '\\') {
+                    i++;
+                } else if (ch == '"') {
+                    inString = false;
+                }
+            } else if (ch == '"') {
+                inString = true;
+            } else if (ch == '{') {
+                depth++;
+            } else if (ch == '}' && --depth == 0) {
+                return i + 1;
+            }
+        }
+        return 0;
     }
 
     static long pct(long[] sorted, int p) {

@@ -26,12 +26,18 @@ public class SoakReport {
     static final List<Watched> WATCHED = List.of(
             new Watched("heap_after_gc_mb", "heap after full GC", "MB", 16),
             new Watched("nonheap_mb", "non-heap (metaspace, code cache)", "MB", 16),
-            new Watched("rss_mb", "resident set (RSS)", "MB", 64),
+            new Watched("rss_outside_heap_mb", "resident set outside the heap (native)", "MB", 32),
             new Watched("os_threads", "OS threads", "threads", 5),
             new Watched("jvm_threads", "JVM platform threads", "threads", 5),
             new Watched("fds", "open file descriptors", "fds", 10),
             new Watched("pg_backends", "PostgreSQL connections (pg_stat_activity)", "connections", 1),
             new Watched("hikari_total", "pool connections (HikariCP)", "connections", 1));
+
+    /** Shown for reading the others, not judged: both follow G1's sizing, not what the node holds. */
+    static final List<Watched> SHOWN = List.of(
+            new Watched("rss_mb", "resident set (RSS), all", "MB", Double.MAX_VALUE),
+            new Watched("heap_committed_mb", "heap committed by G1", "MB", Double.MAX_VALUE),
+            new Watched("rss_heap_mb", "resident set inside the heap", "MB", Double.MAX_VALUE));
 
     public static void main(String[] argv) throws Exception {
         Path dir = Path.of(argv[0]);
@@ -47,10 +53,22 @@ public class SoakReport {
         JsonNode result = JSON.readTree(dir.resolve("result.json").toFile());
         List<JsonNode> window = samples.stream().filter(s -> s.path("t_s").asDouble() >= warmup).toList();
 
+        for (Watched w : WATCHED) {
+            if (!window.stream().allMatch(x -> x.has(w.key()))) {
+                throw new IllegalStateException("the samples lack " + w.key() + ": they were taken by an older sampler; rerun soak.sh");
+            }
+        }
         List<Trend> trends = new ArrayList<>();
         for (Watched w : WATCHED) {
             trends.add(Trend.of(w.key(), window.stream().map(s -> new Trend.Point(s.path("t_s").asDouble(), s.path(w.key()).asDouble())).toList(),
                     w.tolerancePerHour()));
+        }
+        List<Trend> shown = new ArrayList<>();
+        for (Watched w : SHOWN) {
+            if (window.stream().allMatch(x -> x.has(w.key()))) {
+                shown.add(Trend.of(w.key(), window.stream().map(x -> new Trend.Point(x.path("t_s").asDouble(), x.path(w.key()).asDouble())).toList(),
+                        w.tolerancePerHour()));
+            }
         }
         double half = window.isEmpty() ? 0 : (window.getFirst().path("t_s").asDouble() + window.getLast().path("t_s").asDouble()) / 2;
         List<JsonNode> secondHalf = window.stream().filter(s -> s.path("t_s").asDouble() >= half).toList();
@@ -105,11 +123,12 @@ public class SoakReport {
             }
             t.add(n);
         }
+        report.set("shown", JSON.valueToTree(shown));
         report.set("rates", JSON.valueToTree(rates));
         report.set("result", result);
         report.set("broken", JSON.valueToTree(broken));
         Files.writeString(Path.of(base + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report));
-        Files.writeString(Path.of(base + ".md"), markdown(meta, warmup, samples, window, trends, lateTrends, rates, result, broken));
+        Files.writeString(Path.of(base + ".md"), markdown(meta, warmup, samples, window, trends, lateTrends, shown, rates, result, broken));
         System.out.println(Files.readString(Path.of(base + ".md")));
         System.exit(broken.isEmpty() ? 0 : 1);
     }
@@ -138,7 +157,7 @@ public class SoakReport {
     }
 
     static String markdown(JsonNode meta, double warmup, List<JsonNode> samples, List<JsonNode> window, List<Trend> trends,
-                           List<Trend> lateTrends, List<Trend> rates, JsonNode result, List<String> broken) {
+                           List<Trend> lateTrends, List<Trend> shown, List<Trend> rates, JsonNode result, List<String> broken) {
         StringBuilder m = new StringBuilder();
         m.append("# Soak: ").append(meta.path("minutes").asText()).append(" min at ").append(result.path("calls").asInt())
                 .append(" calls in flight\n\n");
@@ -169,6 +188,12 @@ public class SoakReport {
                     .append(" | ").append(f(t.mean())).append(" | ").append(f(t.slopePerHour())).append(" | ").append(f(t.standardErrorPerHour()))
                     .append(" | ").append(f(t.tolerancePerHour())).append(" | ").append(t.verdict()).append(" | ")
                     .append(lateTrends.get(i) == null ? "-" : f(lateTrends.get(i).slopePerHour())).append(" |\n");
+        }
+        for (Trend t : shown) {
+            Watched w = SHOWN.stream().filter(x -> x.key().equals(t.name())).findFirst().orElseThrow();
+            m.append("| ").append(w.label()).append(" (").append(w.unit()).append(") | ").append(f(t.first())).append(" | ").append(f(t.last()))
+                    .append(" | ").append(f(t.mean())).append(" | ").append(f(t.slopePerHour())).append(" | ").append(f(t.standardErrorPerHour()))
+                    .append(" | - | not judged | - |\n");
         }
         m.append("\n| rate | mean | slope per hour | ± std. error |\n| --- | --- | --- | --- |\n");
         for (Trend r : rates) {

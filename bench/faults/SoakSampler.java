@@ -20,6 +20,11 @@ import java.util.regex.Pattern;
  *       sampler asks for ({@code jcmd PID GC.run}, i.e. System.gc(), a full G1 collection), read
  *       with {@code jcmd PID GC.heap_info}: what is still reachable, without the garbage a young
  *       collection would have left;</li>
+ *   <li>{@code heap_committed_mb}: the heap G1 has committed (GC.heap_info); {@code rss_mb}: the
+ *       process's resident set, split by /proc/PID/smaps into {@code rss_heap_mb} (pages of the
+ *       heap's reservation, which grows as G1 first touches committed regions: not a leak while
+ *       under the committed heap) and {@code rss_outside_heap_mb} (everything native: code cache,
+ *       metaspace, thread stacks, malloc, direct buffers);</li>
  *   <li>{@code nonheap_mb}: metaspace, code cache and compressed class space in use (/metrics);</li>
  *   <li>{@code os_threads} (/proc/PID/status, every thread of the process) and
  *       {@code jvm_threads} (platform threads the JVM reports; virtual threads are not threads of
@@ -33,6 +38,9 @@ import java.util.regex.Pattern;
  */
 final class SoakSampler {
     private static final Pattern USED = Pattern.compile("used (\\d+)K");
+    private static final Pattern COMMITTED = Pattern.compile("committed (\\d+)K");
+    private static final Pattern RANGE = Pattern.compile("\\[0x([0-9a-f]+), 0x([0-9a-f]+)\\)");
+    private static final Pattern MAPPING = Pattern.compile("([0-9a-f]+)-([0-9a-f]+) ");
     private static final Pattern METRIC = Pattern.compile("^([a-zA-Z_:][\\w:]*)(\\{[^}]*\\})? (\\S+)$");
 
     private final Map<String, String> args;
@@ -71,11 +79,20 @@ final class SoakSampler {
         s.put("t_s", Math.round((System.nanoTime() - start) / 1e7) / 100.0);
         s.put("live", inFlight.getAsInt());
         jcmd("GC.run");
-        Matcher used = USED.matcher(jcmd("GC.heap_info"));
+        String heap = jcmd("GC.heap_info");
+        Matcher used = USED.matcher(heap);
         s.put("heap_after_gc_mb", used.find() ? Long.parseLong(used.group(1)) / 1024.0 : -1);
+        Matcher committed = COMMITTED.matcher(heap);
+        s.put("heap_committed_mb", committed.find() ? Long.parseLong(committed.group(1)) / 1024.0 : -1);
         String status = Files.readString(Path.of("/proc", pid, "status"));
         s.put("os_threads", field(status, "Threads"));
         s.put("rss_mb", field(status, "VmRSS") / 1024.0);
+        Matcher range = RANGE.matcher(heap);
+        if (range.find()) {
+            long heapRss = rssWithin(Long.parseUnsignedLong(range.group(1), 16), Long.parseUnsignedLong(range.group(2), 16));
+            s.put("rss_heap_mb", heapRss / 1024.0);
+            s.put("rss_outside_heap_mb", (field(status, "VmRSS") - heapRss) / 1024.0);
+        }
         try (var fds = Files.list(Path.of("/proc", pid, "fd"))) {
             s.put("fds", fds.count());
         }
@@ -91,6 +108,22 @@ final class SoakSampler {
         s.put("rtp_lost", metric(metrics, "parley_rtp_packets_lost_total", ""));
         s.put("rtp_late", metric(metrics, "parley_rtp_packets_late_total", ""));
         return s;
+    }
+
+    /** Resident kB of the process's mappings inside [from, to): the Java heap's reservation, from /proc/PID/smaps. */
+    private long rssWithin(long from, long to) throws Exception {
+        long kb = 0;
+        boolean inside = false;
+        for (String line : Files.readAllLines(Path.of("/proc", pid, "smaps"))) {
+            Matcher m = MAPPING.matcher(line);
+            if (m.lookingAt()) {
+                long start = Long.parseUnsignedLong(m.group(1), 16);
+                inside = Long.compareUnsigned(start, from) >= 0 && Long.compareUnsigned(start, to) < 0;
+            } else if (inside && line.startsWith("Rss:")) {
+                kb += Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        return kb;
     }
 
     private long pgBackends() throws Exception {
