@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.DriverManager;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
@@ -61,6 +63,9 @@ final class SoakSampler {
 
     void loop(long end) {
         long every = Long.parseLong(args.getOrDefault("sample", "10")) * 1_000_000_000L;
+        long warmup = start + Long.parseLong(args.getOrDefault("warmup", "0")) * 1_000_000_000L;
+        boolean nmt = args.containsKey("nmt");
+        boolean baseline = false;
         for (long next = start; next <= end; next += every) {
             long wait = next - System.nanoTime();
             if (wait > 0) {
@@ -68,8 +73,20 @@ final class SoakSampler {
             }
             try {
                 Files.writeString(file, sample().toString() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                if (nmt && !baseline && next >= warmup) {
+                    jcmd("VM.native_memory", "baseline");
+                    baseline = true;
+                }
             } catch (Exception e) {
                 System.err.println("sample failed: " + e);
+            }
+        }
+        if (nmt) {
+            // Native memory by JVM category since the warm-up's end: where growth outside the heap went.
+            try {
+                Files.writeString(Path.of(args.get("nmt")), jcmd("VM.native_memory", "summary.diff", "scale=KB"));
+            } catch (Exception e) {
+                System.err.println("native memory summary failed: " + e);
             }
         }
     }
@@ -135,8 +152,10 @@ final class SoakSampler {
         }
     }
 
-    private String jcmd(String command) throws Exception {
-        Process p = new ProcessBuilder(args.get("jcmd"), pid, command).redirectErrorStream(true).start();
+    private String jcmd(String... command) throws Exception {
+        List<String> line = new ArrayList<>(List.of(args.get("jcmd"), pid));
+        line.addAll(List.of(command));
+        Process p = new ProcessBuilder(line).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         if (!p.waitFor(30, TimeUnit.SECONDS)) {
             p.destroyForcibly();

@@ -3,15 +3,16 @@
 # concurrency with call churn for a bounded time, sampled every few seconds; then each resource's
 # slope (least squares, per hour) and whether it is flat, calls stuck in a non-final state (from the
 # database, must be 0), calls completed, errors, webhooks written against received.
-#   bench/faults/soak.sh [--minutes 30] [--calls 24] [--sample 10] [--warmup 120] [--keep]
+#   bench/faults/soak.sh [--minutes 30] [--calls 24] [--sample 10] [--warmup 120] [--nmt] [--keep]
 #   bench/faults/soak.sh --minutes 2 --warmup 30      # a development run
 # SIPp is the trunk: it answers, plays a 12 s speech loop (silence, "yes", silence) as PCMU every
 # 20 ms and hangs up after 3 to 60 s (uniform); the driver (Soak.java) creates a new call through
 # POST /v1/admin/assistant/call as each one ends. Reports go to bench/faults/reports/ (Markdown +
-# JSON, named soak-<date>-<commit>); the command exits 1 when a promise is broken.
+# JSON, named soak-<date>-<commit>); the command exits 1 when a promise is broken. --nmt turns on the
+# JVM's native memory tracking and writes its growth by category after the warm-up (.nmt.txt).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-MINUTES=30; CALLS=24; SAMPLE=10; WARMUP=120; KEEP=""
+MINUTES=30; CALLS=24; SAMPLE=10; WARMUP=120; KEEP=""; NMT=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --minutes) MINUTES="$2"; shift 2 ;;
@@ -19,7 +20,8 @@ while [[ $# -gt 0 ]]; do
     --sample) SAMPLE="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
-    *) sed -n '2,11p' "$0"; exit 2 ;;
+    --nmt) NMT=1; shift ;;
+    *) sed -n '2,12p' "$0"; exit 2 ;;
   esac
 done
 [[ "$MINUTES" =~ ^[0-9]+$ && "$MINUTES" -ge 1 && "$MINUTES" -le 240 ]] || { echo "--minutes: 1 to 240"; exit 2; }
@@ -65,7 +67,7 @@ PIDS+=("$!")
 (cd "$WORK" && exec sipp -sf "$ROOT/bench/faults/sipp/uas-churn.xml" -i 127.0.0.1 -p "$TRUNK" -mp "$SIPP_MEDIA" -m 100000 \
   -nostdin -default_behaviors all,-abortunexp -timeout "$((MINUTES * 60 + 600))s" -trace_err -error_file "$WORK/sipp-errors.log" > "$WORK/sipp.log" 2>&1) &
 PIDS+=("$!")
-PARLEY_SIP_LISTEN="127.0.0.1:$SIP" PARLEY_SIP_TRUNK="127.0.0.1:$TRUNK" PARLEY_RTP_PORTS=22000-23999 \
+PARLEY_JAVA_OPTS="${NMT:+-XX:NativeMemoryTracking=summary}" PARLEY_SIP_LISTEN="127.0.0.1:$SIP" PARLEY_SIP_TRUNK="127.0.0.1:$TRUNK" PARLEY_RTP_PORTS=22000-23999 \
   PARLEY_DIALER_MAX_CALLS=$((CALLS + 10)) ./parley serve --port "$PORT" --data-dir "$WORK/data" > "$WORK/serve.log" 2>&1 &
 PIDS+=("$!")
 for _ in $(seq 1 240); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
@@ -99,7 +101,7 @@ commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench || ech
 echo "soak: $MINUTES min, $CALLS calls in flight, sample every ${SAMPLE}s, warm-up ${WARMUP}s, commit $commit; node pid $JPID"
 "$JDK/bin/java" -cp "$WORK/tools:$CP" Soak --base "http://127.0.0.1:$PORT" --workspace "$WS" --organization "$ORG" --key "$KEY" \
   --assistant "$AS" --calls "$CALLS" --seconds "$((MINUTES * 60))" --sample "$SAMPLE" --pid "$JPID" --jdbc "$JDBC" \
-  --sink "http://127.0.0.1:$SINK" --jcmd "$JDK/bin/jcmd" --out "$WORK/run"
+  --sink "http://127.0.0.1:$SINK" --jcmd "$JDK/bin/jcmd" --warmup "$WARMUP" ${NMT:+--nmt "$WORK/run/nmt.txt"} --out "$WORK/run"
 
 stamp="$(date -u +%Y-%m-%dT%H%MZ)"
 python3 - "$WORK/meta.json" <<PY
@@ -114,4 +116,5 @@ grep -E ' (ERROR|WARN) ' "$WORK/serve.log" | sed -E 's/^[0-9:.]+ //' | sort | un
 status=0
 "$JDK/bin/java" -cp "$WORK/tools:$CP" SoakReport "$WORK/run" "$WARMUP" "$WORK/meta.json" "bench/faults/reports/soak-$stamp-$commit" || status=$?
 cp "$WORK/run/samples.jsonl" "bench/faults/reports/soak-$stamp-$commit.samples.jsonl"
+[[ -z "$NMT" || ! -f "$WORK/run/nmt.txt" ]] || cp "$WORK/run/nmt.txt" "bench/faults/reports/soak-$stamp-$commit.nmt.txt"
 exit $status
