@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  *   POST /hook          records (arrival time, event created_at, event id); answers 200, or in
  *                       stall mode 503 with Retry-After: 3 (to build a backlog that comes due at once)
  *   POST /mode?m=ok|stall
- *   GET  /stats?type=call.queued&since=<epoch ms>  JSON: count, distinct, duplicates, first/last arrival,
+ *   GET  /stats?type=call.queued&since=<epoch ms>  JSON (of that type when given): count, distinct, duplicates, first/last arrival,
  *                       events/s between them, lag percentiles (arrival - created_at) in ms
  *   POST /reset
  */
@@ -34,11 +34,13 @@ public class WebhookSink {
             byte[] body = ex.getRequestBody().readAllBytes();
             long now = System.currentTimeMillis();
             String text = new String(body, StandardCharsets.UTF_8);
+            int after = topLevel(text);
             Matcher c = CREATED.matcher(text);
             Matcher t = TYPE.matcher(text);
-            long created = c.find() ? Instant.parse(c.group(1)).toEpochMilli() : now;
+            long created = c.find(after) || c.find(0) ? Instant.parse(c.group(1)).toEpochMilli() : now;
+            String type = t.find(after) || t.find(0) ? t.group(1) : "?";
             boolean accept = !stall;
-            hits.add(new Hit(now, created, ex.getRequestHeaders().getFirst("Parley-Event-Id"), t.find() ? t.group(1) : "?", accept));
+            hits.add(new Hit(now, created, ex.getRequestHeaders().getFirst("Parley-Event-Id"), type, accept));
             if (!accept) {
                 ex.getResponseHeaders().add("Retry-After", "3");
             }
@@ -58,7 +60,9 @@ public class WebhookSink {
         server.createContext("/stats", ex -> {
             String q = ex.getRequestURI().getQuery() == null ? "" : ex.getRequestURI().getQuery();
             long since = q.contains("since=") ? Long.parseLong(q.replaceAll(".*since=(\\d+).*", "$1")) : 0;
-            Hit[] ok = hits.stream().filter(Hit::accepted).filter(h -> h.arrivedMs() >= since).toArray(Hit[]::new);
+            String type = q.contains("type=") ? q.replaceAll(".*type=([^&]+).*", "$1") : null;
+            Hit[] ok = hits.stream().filter(Hit::accepted).filter(h -> h.arrivedMs() >= since)
+                    .filter(h -> type == null || type.equals(h.type())).toArray(Hit[]::new);
             Set<String> ids = ConcurrentHashMap.newKeySet();
             long dups = Arrays.stream(ok).filter(h -> !ids.add(h.id())).count();
             long[] lags = Arrays.stream(ok).mapToLong(h -> h.arrivedMs() - h.createdMs()).sorted().toArray();
@@ -75,6 +79,39 @@ public class WebhookSink {
         });
         server.start();
         System.out.println("sink on " + args[0]);
+    }
+
+    /**
+     * Where the event's own fields are searched from: the stored payload is PostgreSQL jsonb, which
+     * orders keys by length, so {@code data} (with the call's own {@code created_at} in a report)
+     * comes before the event's {@code created_at}. Returns the offset just after the top-level
+     * {@code data} object, or 0 when there is none (then the fields are searched from the start).
+     */
+    static int topLevel(String text) {
+        int data = text.indexOf("\"data\"");
+        int open = data < 0 ? -1 : text.indexOf('{', data);
+        if (open < 0) {
+            return 0;
+        }
+        int depth = 0;
+        boolean inString = false;
+        for (int i = open; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            if (inString) {
+                if (ch == '\\') {
+                    i++;
+                } else if (ch == '"') {
+                    inString = false;
+                }
+            } else if (ch == '"') {
+                inString = true;
+            } else if (ch == '{') {
+                depth++;
+            } else if (ch == '}' && --depth == 0) {
+                return i + 1;
+            }
+        }
+        return 0;
     }
 
     static long pct(long[] sorted, int p) {
