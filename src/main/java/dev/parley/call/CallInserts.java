@@ -141,12 +141,14 @@ public final class CallInserts implements AutoCloseable {
                 FROM eligible e JOIN today y ON y.ws = e.workspace_id
             ), room AS (
                 -- Only where a row says on_capacity "reject": the dialer's own measures (DialQueue#room),
-                -- plus the calls due and waiting, which take their turn first.
+                -- plus the calls due and waiting, which take their turn first. The statement's own time,
+                -- not now(): now() is when this transaction began, before it waited for the caps' lock,
+                -- so jobs a batch committed meanwhile would look not yet due and go uncounted.
                 SELECT j.workspace_id AS rws,
-                       count(*) FILTER (WHERE j.lease_until > now()) AS live,
-                       count(*) FILTER (WHERE j.dialed_at IS NULL AND j.run_at <= now()
-                                          AND (j.lease_until IS NULL OR j.lease_until <= now())) AS waiting,
-                       count(*) FILTER (WHERE j.claimed_at > now() - interval '1 second') AS recent
+                       count(*) FILTER (WHERE j.lease_until > statement_timestamp()) AS live,
+                       count(*) FILTER (WHERE j.dialed_at IS NULL AND j.run_at <= statement_timestamp()
+                                          AND (j.lease_until IS NULL OR j.lease_until <= statement_timestamp())) AS waiting,
+                       count(*) FILTER (WHERE j.claimed_at > statement_timestamp() - interval '1 second') AS recent
                 FROM dial_jobs j
                 WHERE j.workspace_id IN (SELECT workspace_id FROM eligible WHERE on_capacity = 'reject')
                 GROUP BY j.workspace_id
