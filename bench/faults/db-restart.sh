@@ -25,8 +25,8 @@ done
 [[ "$DOWN" =~ ^[0-9]+$ && "$DOWN" -ge 1 && "$DOWN" -le 120 ]] || { echo "--down-s: 1 to 120"; exit 2; }
 [[ "$WARM" =~ ^[0-9]+$ && "$WARM" -ge 5 && "$WARM" -le 300 ]] || { echo "--warm-s: 5 to 300"; exit 2; }
 command -v sipp >/dev/null || { echo "needs SIPp (apt-get install sip-tester)"; exit 1; }
-PGBIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
-[[ -x "$PGBIN/initdb" ]] || { echo "needs PostgreSQL's server binaries (apt-get install postgresql)"; exit 1; }
+source "$ROOT/bench/faults/pg-cluster.sh"
+pg_cluster_require
 
 cd "$ROOT"
 ./parley build
@@ -34,19 +34,12 @@ JDK="$(./parley jdk)"
 CP="$(cat target/runtime.classpath)"
 WORK="$(mktemp -d /tmp/parley-db-restart.XXXXXX)"
 chmod 755 "$WORK"
-# initdb refuses to run as root: as root, the cluster belongs to the postgres user.
-as_pg() { if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-PGDATA="$WORK/pg"; mkdir -p "$PGDATA"; [[ "$(id -u)" == 0 ]] && chown postgres "$PGDATA"
-PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cleanup() {
-  as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true
+  pg_cluster_stop
   if [[ -n "${KEEP:-}" ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
-as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 >/dev/null
-OPTS="-p $PGPORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PGDATA -c max_connections=200"
-as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -o "$OPTS" start >/dev/null
-as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres parley
+pg_cluster_start "$WORK"
 # What the bench calls to stop (fast | immediate) and start the server; pg_ctl waits for either.
 cat > "$WORK/pg.sh" <<PG
 #!/usr/bin/env bash

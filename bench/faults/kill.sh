@@ -24,8 +24,8 @@ done
 [[ "$RATE" =~ ^[0-9.]+$ ]] || { echo "--rate: calls per second, e.g. 2"; exit 2; }
 [[ "$TALK" =~ ^[0-9]+$ && "$TALK" -ge 1000 && "$TALK" -le 30000 ]] || { echo "--talk-ms: 1000 to 30000"; exit 2; }
 command -v sipp >/dev/null || { echo "needs SIPp (apt-get install sip-tester)"; exit 1; }
-PGBIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
-[[ -x "$PGBIN/initdb" ]] || { echo "needs PostgreSQL's server binaries (apt-get install postgresql)"; exit 1; }
+source "$ROOT/bench/faults/pg-cluster.sh"
+pg_cluster_require
 
 cd "$ROOT"
 ./parley build
@@ -33,19 +33,12 @@ JDK="$(./parley jdk)"
 CP="$(cat target/runtime.classpath)"
 WORK="$(mktemp -d /tmp/parley-kill.XXXXXX)"
 chmod 755 "$WORK"
-# initdb refuses to run as root: as root, the cluster belongs to the postgres user.
-as_pg() { if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-PGDATA="$WORK/pg"; mkdir -p "$PGDATA"; [[ "$(id -u)" == 0 ]] && chown postgres "$PGDATA"
-PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cleanup() {
-  as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true
+  pg_cluster_stop
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 >/dev/null
-as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w \
-  -o "-p $PGPORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PGDATA -c max_connections=200" start >/dev/null
-as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres parley
+pg_cluster_start "$WORK"
 
 commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench || echo '+changes')"
 machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB, load $(cut -d' ' -f1-3 /proc/loadavg) at the start, $("$JDK/bin/java" -version 2>&1 | head -1), PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}')"
