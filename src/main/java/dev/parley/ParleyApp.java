@@ -52,6 +52,7 @@ import dev.parley.telephony.twilio.TwilioTelephonyProvider;
 import dev.parley.telephony.sip.SipUserAgent;
 import dev.parley.tenancy.ApiKeyService;
 import dev.parley.tenancy.Authenticator;
+import dev.parley.tenancy.DashboardSessions;
 import dev.parley.tenancy.KeyUsage;
 import dev.parley.tenancy.SecretBox;
 import dev.parley.tenancy.TenancyStore;
@@ -164,13 +165,14 @@ public final class ParleyApp implements AutoCloseable {
                     new CallInserts(database.dataSource(), 2, credentials.nodeKeyProviders(), hours, metrics, accepted), urls, json);
             var hangups = new Hangups(database.jdbi(), transitions, dialer == null ? () -> { } : dialer::wake);
             var keyUsage = new KeyUsage(database.jdbi(), clock); // last here: closed by the catch below
+            var sessions = new DashboardSessions(database.jdbi(), tenancy, clock);
             var services = new ApiServer.Services(
-                    new Authenticator(tenancy, keyUsage, clock),
+                    new Authenticator(tenancy, keyUsage, clock, sessions),
                     new AssistantService(assistantStore, urls, new BaseUrlPolicy(config.providers()), clock),
                     calls, hangups, workspaces, phoneNumbers, deliveries,
                     new Workspaces(database.jdbi()), new ApiKeyService(database.jdbi(), keyUsage, clock),
                     database, metrics, json, recordings, credentials, new DoNotCall(database.jdbi()),
-                    config.telephony().sipHost(), config.telephony().sipPort(), twilioCallbacks, telnyx);
+                    config.telephony().sipHost(), config.telephony().sipPort(), twilioCallbacks, telnyx, sessions);
             try {
                 ApiServer api = ApiServer.start(config.http(), services, mediaStreams);
                 listening.set(URI.create("http://" + reachable(config.http().host()) + ":" + api.port()));

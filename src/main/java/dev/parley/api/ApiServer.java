@@ -21,6 +21,7 @@ import dev.parley.telephony.twilio.TwilioCallbacks;
 import dev.parley.tenancy.ApiKeyService;
 import dev.parley.tenancy.AuthException;
 import dev.parley.tenancy.Authenticator;
+import dev.parley.tenancy.DashboardSessions;
 import dev.parley.tenancy.Tenant;
 import dev.parley.tenancy.WorkspaceService;
 import dev.parley.tenancy.Workspaces;
@@ -52,7 +53,8 @@ public final class ApiServer implements AutoCloseable {
                            Workspaces workspaceAdmin, ApiKeyService apiKeys,
                            Database database, PrometheusMeterRegistry metrics, ObjectMapper json,
                            RecordingStore recordings, ProviderCredentials credentials, DoNotCall doNotCall,
-                           String sipHost, int sipPort, TwilioCallbacks twilioCallbacks, TelnyxWebhooks telnyx) {}
+                           String sipHost, int sipPort, TwilioCallbacks twilioCallbacks, TelnyxWebhooks telnyx,
+                           DashboardSessions sessions) {}
 
     private final Javalin javalin;
 
@@ -83,6 +85,9 @@ public final class ApiServer implements AutoCloseable {
             for (Route r : routes) {
                 config.routes.addHttpHandler(r.method(), r.path(), wrap(r, services.authenticator(), envelope, metrics));
             }
+            DashboardPages pages = new DashboardPages();
+            config.routes.get(DashboardPages.ROOT, pages::index);
+            config.routes.get(DashboardPages.ASSETS, pages::asset);
             if (streams != null) {
                 config.routes.ws(CarrierStreams.PATH, new StreamRoutes(streams)::configure);
             }
@@ -120,6 +125,7 @@ public final class ApiServer implements AutoCloseable {
         var credentials = new CredentialRoutes(s.credentials(), envelope, s.json());
         var dnc = new DncRoutes(s.doNotCall(), envelope, s.json());
         var carriers = new CarrierRoutes(s.twilioCallbacks(), s.telnyx(), envelope, s.json());
+        var dashboard = new DashboardRoutes(s.sessions(), envelope, s.json());
         return List.of(
                 open(HandlerType.GET, "/healthz", system::health),
                 open(HandlerType.GET, "/readyz", system::ready),
@@ -130,6 +136,10 @@ public final class ApiServer implements AutoCloseable {
                 open(HandlerType.POST, "/v1/carriers/twilio/calls/{call_id}/amd", carriers::twilioAmd),
                 open(HandlerType.GET, CarrierStreams.PATH, ctx -> StreamRoutes.upgradeRequired(ctx, envelope)),
                 open(HandlerType.POST, "/v1/carriers/telnyx/calls/{call_id}/events", carriers::telnyxEvent),
+                // The dashboard's sign-in: an API key in the body, then the session cookie.
+                open(HandlerType.POST, "/v1/dashboard/session", dashboard::signIn),
+                open(HandlerType.GET, "/v1/dashboard/session", dashboard::current),
+                open(HandlerType.DELETE, "/v1/dashboard/session", dashboard::signOut),
                 new Route(HandlerType.POST, "/v1/admin/assistant/call", Route.Access.KEY_CHECKED_BY_WRITE, calls::create),
                 authed(HandlerType.GET, "/v1/admin/assistant/calls", calls::list),
                 authed(HandlerType.GET, "/v1/admin/assistant/call/{call_id}", calls::get),
@@ -178,12 +188,18 @@ public final class ApiServer implements AutoCloseable {
             long start = System.nanoTime();
             try {
                 checkQueryAndPath(ctx);
-                Tenant tenant = switch (r.access()) {
-                    case PUBLIC -> null;
-                    case KEY -> auth.authenticate(ctx.header("Authorization"), ctx.header("organization"), ctx.header("workspace"));
-                    case KEY_CHECKED_BY_WRITE ->
-                            auth.authenticateForWrite(ctx.header("Authorization"), ctx.header("organization"), ctx.header("workspace"));
-                };
+                // The dashboard sends its session cookie and no Authorization header; a key always wins.
+                String session = ctx.header("Authorization") == null ? ctx.cookie(DashboardRoutes.COOKIE) : null;
+                Tenant tenant;
+                if (r.access() == Route.Access.PUBLIC) {
+                    tenant = null;
+                } else if (session != null) {
+                    tenant = auth.authenticateSession(session, ctx.header("workspace"), changes(ctx), ctx.header(DashboardRoutes.CSRF_HEADER));
+                } else if (r.access() == Route.Access.KEY) {
+                    tenant = auth.authenticate(ctx.header("Authorization"), ctx.header("organization"), ctx.header("workspace"));
+                } else {
+                    tenant = auth.authenticateForWrite(ctx.header("Authorization"), ctx.header("organization"), ctx.header("workspace"));
+                }
                 r.handler().handle(ctx, tenant);
             } catch (Problem p) {
                 envelope.problem(ctx, p);
@@ -195,6 +211,13 @@ public final class ApiServer implements AutoCloseable {
                 RequestBody.drain(ctx);
                 metrics.record(method, r.path(), ctx.statusCode(), System.nanoTime() - start);
             }
+        };
+    }
+
+    private static boolean changes(Context ctx) {
+        return switch (ctx.method().name()) {
+            case "GET", "HEAD", "OPTIONS" -> false;
+            default -> true;
         };
     }
 

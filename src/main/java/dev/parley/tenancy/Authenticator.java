@@ -1,5 +1,7 @@
 package dev.parley.tenancy;
 
+
+import dev.parley.error.Problem;
 import dev.parley.store.Ids;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,6 +36,7 @@ public final class Authenticator {
     private final TenancyStore store;
     private final KeyUsage usage;
     private final InstantSource clock;
+    private final DashboardSessions sessions;
     /** Found, unrevoked keys by id: only their unchanging facts are used (see the class comment). */
     private final Map<String, Cached> keys = new ConcurrentHashMap<>();
     /** Workspace id to its organization: never changes. Deletion is checked by the write. */
@@ -41,10 +44,30 @@ public final class Authenticator {
 
     private record Cached(TenancyStore.KeyCheck key, long untilMillis) {}
 
-    public Authenticator(TenancyStore store, KeyUsage usage, InstantSource clock) {
+    public Authenticator(TenancyStore store, KeyUsage usage, InstantSource clock, DashboardSessions sessions) {
         this.store = store;
         this.usage = usage;
         this.clock = clock;
+        this.sessions = sessions;
+    }
+
+    /**
+     * A dashboard request: the session cookie instead of the Authorization header, the session's own
+     * organization, the {@code workspace} header as for a key. A request that changes anything must
+     * carry the session's CSRF token in {@code X-CSRF-Token} (403 otherwise): the cookie alone is
+     * sent by the browser whoever made the page that asks. The key is read again, as by {@link #authenticate}.
+     */
+    public Tenant authenticateSession(String sessionToken, String workspace, boolean changes, String csrfToken) {
+        DashboardSessions.Session session = sessions.find(sessionToken).orElseThrow(() -> new AuthException(
+                "Your dashboard session has expired or was signed out; sign in again with an API key"));
+        if (changes && !DashboardSessions.csrfMatches(session, csrfToken)) {
+            throw Problem.forbidden("csrf_token_invalid", "This change lacks the session's CSRF token: send it in the"
+                    + " X-CSRF-Token header (GET /v1/dashboard/session returns it); reload the dashboard if it is open");
+        }
+        String workspaceId = requireHeader(workspace, "workspace", "your workspace id");
+        TenancyStore.KeyCheck key = store.checkKey(session.keyId(), Ids.isValid(workspaceId) ? workspaceId : null)
+                .orElseThrow(Authenticator::notValid);
+        return check(session.keyId(), key, session.organizationId(), workspaceId, key.workspaceOrganization(), key.workspaceDeleted());
     }
 
     /** With the key and workspace read from the database now. */

@@ -1,0 +1,3 @@
+// Being built (issue 16): Test call.
+import { heading } from './core.js';
+export function testCallPage(ctx) { heading(ctx, 'Test call'); }
