@@ -93,7 +93,7 @@ final class CallRoutes {
 
     void list(Context ctx, Tenant tenant) {
         Page<Call> page = calls.list(tenant, ctx.queryParam("status"), ctx.queryParam("parent_call_id"),
-                ctx.queryParam("attempt"), Page.limit(ctx.queryParam("limit")), ctx.queryParam("cursor"));
+                ctx.queryParam("attempt"), ctx.queryParam("channel"), Page.limit(ctx.queryParam("limit")), ctx.queryParam("cursor"));
         Map<String, QueuePlace> places = queue.apply(tenant.workspaceId(), page.items().stream()
                 .filter(c -> c.status() == CallStatus.QUEUED).map(Call::id).toList());
         envelope.ok(ctx, "Calls fetched successfully", views.page(page, c -> views.call(c, false, places.get(c.id()))));

@@ -119,9 +119,10 @@ public final class CallService implements AutoCloseable {
 
     /**
      * The workspace's calls, newest first, narrowed by any of {@code status}, {@code parentCallId}
-     * (a first attempt's id: its retries) and {@code attempt} (null or blank: not narrowed).
+     * (a first attempt's id: its retries), {@code attempt} and {@code channel} (null or blank: not narrowed).
      */
-    public Page<Call> list(Tenant tenant, String status, String parentCallId, String attempt, int limit, String cursor) {
+    public Page<Call> list(Tenant tenant, String status, String parentCallId, String attempt, String channel, int limit,
+                           String cursor) {
         Optional<CallStatus> byStatus = Optional.empty();
         if (status != null && !status.isBlank()) {
             byStatus = Optional.of(CallStatus.fromWire(status.strip()).orElseThrow(() -> Problem.invalid("status",
@@ -139,7 +140,10 @@ public final class CallService implements AutoCloseable {
             }
             return Integer.parseInt(a);
         });
-        CallStore.Filter filter = new CallStore.Filter(byStatus, byParent, byAttempt);
+        Optional<Channel> byChannel = Optional.ofNullable(channel).map(String::strip).filter(c -> !c.isEmpty())
+                .map(c -> Channel.fromWire(c).orElseThrow(() -> Problem.invalid("channel",
+                        "'channel' is phone (calls to a number) or web (calls from a browser)")));
+        CallStore.Filter filter = new CallStore.Filter(byStatus, byParent, byAttempt, byChannel);
         long before = Page.decodeCursor(cursor);
         List<CallStore.Row> rows = store.page(tenant.workspaceId(), filter, before, limit + 1);
         boolean more = rows.size() > limit;
@@ -218,7 +222,11 @@ public final class CallService implements AutoCloseable {
     private byte[] requestHash(CreateCallRequest r) {
         ObjectNode canonical = json.createObjectNode();
         canonical.put("assistant_id", r.assistantId());
-        canonical.put("to_number", r.to().number());
+        switch (r.callee()) {
+            case CreateCallRequest.Callee.Phone p -> canonical.put("to_number", p.number().number());
+            // Not the token: a replay gets a new one (WebCalls), and must still match its first request.
+            case CreateCallRequest.Callee.Web w -> canonical.put("channel", Channel.WEB.wire());
+        }
         canonical.put("from_number", r.fromNumber().orElse(null));
         canonical.set("variables", r.variables());
         canonical.set("metadata", r.metadata());
