@@ -11,6 +11,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
@@ -57,7 +58,7 @@ public final class WebCalls {
         byte[] secret = new byte[32];
         random.nextBytes(secret);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-        Instant joinBy = clock.instant().plus(join);
+        Instant joinBy = clock.instant().plus(join).truncatedTo(ChronoUnit.MICROS); // as PostgreSQL keeps it
         CreateCallRequest request = CreateCallRequest.parseWeb(body, new CreateCallRequest.Callee.Web(sha256(token), joinBy));
         CallService.Accepted accepted = calls.create(tenant, request, idempotencyKey);
         if (accepted.replayed()) {
