@@ -73,6 +73,8 @@ class HostileStringsTest {
     private static ObjectNode baseBody(String operationId) {
         String body = switch (operationId) {
             case "makeCall" -> "{\"assistant_id\":\"" + assistantId + "\",\"to_number\":\"+14155550123\"}";
+            case "makeWebCall" -> "{\"assistant_id\":\"" + assistantId + "\"}";
+            case "signIn" -> "{\"api_key\":\"" + server.tenancy.apiKey().orElseThrow() + "\"}";
             case "createAssistant" -> "{\"name\":\"x\",\"config\":{}}";
             case "patchAssistant", "createWorkspace", "renameWorkspace", "createApiKey" -> "{\"name\":\"x\"}";
             case "patchWorkspace" -> "{}";
