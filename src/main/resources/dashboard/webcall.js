@@ -99,11 +99,12 @@ class TestCall {
         this.transcript));
   }
 
-  setState(state, detail) {
+  /** The badge says the state in words (the call's own final status once it ended); colour only repeats it. */
+  setState(state, detail, finalStatus) {
     this.state = state;
-    this.badge.replaceChildren(badge(state === 'connected' ? 'in-progress' : state === 'ended' ? 'ended'
-      : state === 'failed' ? 'failed' : state === 'ready' ? 'queued' : 'ringing'));
-    this.badge.firstChild.textContent = STATES[state];
+    this.badge.replaceChildren(badge(finalStatus || (state === 'connected' ? 'in-progress' : state === 'ended' ? 'ended'
+      : state === 'failed' ? 'failed' : state === 'ready' ? 'queued' : 'ringing')));
+    if (!finalStatus) this.badge.firstChild.textContent = STATES[state];
     this.status.textContent = detail || '';
     this.status.dataset.state = state;
   }
@@ -243,6 +244,7 @@ class TestCall {
   /** The caller hangs up: stop on the socket once joined, else the API cancels the call. */
   async hangUp() {
     this.hangup.disabled = true;
+    this.hangingUp = true;
     this.setState('ending');
     if (this.joined && this.ws && this.ws.readyState === WebSocket.OPEN) {
       this.ws.send(JSON.stringify({ event: 'stop' }));
@@ -260,7 +262,7 @@ class TestCall {
   closed(ev) {
     this.ws = null;
     // 1000 is the call's end; anything else is a refusal, whose reason says why.
-    if (ev.code !== 1000 && !this.joined) {
+    if (ev.code !== 1000 && !this.joined && !this.hangingUp) {
       this.messages.append(notice('error', `The call's audio connection was refused: ${ev.reason || `code ${ev.code}`}.`));
     }
     this.finish();
@@ -288,11 +290,12 @@ class TestCall {
     }
     if (this.ctx.left) return;
     const how = call && call.ended_at ? `${call.status}, ${call.ended_reason}` : 'its end is not recorded yet';
-    this.setState('ended', `Call ended: ${how}.`);
+    this.setState('ended', `Call ended: ${how}.`, call && call.ended_at ? call.status : undefined);
     this.fact('Ended', call && call.ended_reason ? call.ended_reason : '—');
     this.fact('Transcript and recording', h('a', { href: `#/calls/${id}`, id: 'test-call-page' }, 'Open the call\'s page'));
     announce(`Call ended: ${how}`);
     this.callId = null;
+    this.hangingUp = false;
     this.start.disabled = false;
   }
 
@@ -320,11 +323,15 @@ class TestCall {
 
   /** Leaving the page hangs up: a call nobody listens to should not go on. */
   leave() {
-    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
-      if (this.joined) this.ws.send(JSON.stringify({ event: 'stop' }));
-      this.ws.close(1000, 'left the page');
+    const ws = this.ws;
+    if (ws && ws.readyState === WebSocket.OPEN && this.joined) {
+      ws.send(JSON.stringify({ event: 'stop' }));
     } else if (this.callId && !this.joined) {
       api('POST', `/v1/admin/assistant/call/${this.callId}/hangup`).catch(() => {});
+    }
+    if (ws) {
+      ws.onclose = null;
+      try { ws.close(1000, 'left the page'); } catch (e) { /* already closed */ }
     }
     this.stopAudio();
   }

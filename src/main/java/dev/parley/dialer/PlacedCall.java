@@ -153,7 +153,9 @@ final class PlacedCall implements CallListener, Conversation.Line {
             node.dialLatency().record(Duration.between(job.acceptedAt(), Instant.now()));
             node.dialed().increment();
             Duration ringTimeout = ringTimeout();
-            ringTimer = node.timers().schedule(() -> hangup(EndReason.NO_ANSWER), ringTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            String unanswered = job.channel() == Channel.WEB ? "no browser joined the call before its token expired" : null;
+            ringTimer = node.timers().schedule(() -> hangup(EndReason.NO_ANSWER, unanswered), ringTimeout.toMillis(),
+                    TimeUnit.MILLISECONDS);
             call = node.provider().dial(new TelephonyProvider.Dial(job.callId(), job.workspaceId(), job.toNumber(),
                     Optional.ofNullable(job.fromNumber()), ringTimeout, Duration.ofSeconds(job.maxDurationSeconds()),
                     conversation.detectsMachines(), job.channel()), this);

@@ -74,8 +74,8 @@ public final class WebTelephonyProvider implements TelephonyProvider {
 
         @Override
         public void hangup() {
-            end(CallEnd.hungUpHere(answered ? EndReason.API_HANGUP : EndReason.NO_ANSWER, null,
-                    answered ? "Parley closed the browser's socket" : "no browser joined the call before its token expired"));
+            end(CallEnd.hungUpHere(answered ? EndReason.API_HANGUP : EndReason.CANCELED, null,
+                    answered ? "Parley closed the browser's socket" : "hung up before a browser joined"));
         }
 
         private void end(CallEnd how) {
