@@ -69,6 +69,9 @@ import org.slf4j.LoggerFactory;
  * settings of its workspaces and assistants ({@link #WINDOW_SETTINGS}): a call outside its window
  * is accepted with {@code scheduled_at} (and its job's {@code run_at}) at the next opening,
  * {@code scheduled_reason} {@code calling_window}, and its history entry says why.
+ *
+ * <p>A web call (a browser's, {@link CreateCallRequest.Callee.Web}) goes through the same statement
+ * with no number: the destination checks pass it, and it stores its token's hash and join deadline.
  */
 public final class CallInserts implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CallInserts.class);
