@@ -48,6 +48,8 @@ class WebCallTest {
             ConfigLoader.WEBCALL_JOIN_SECONDS, Integer.toString(JOIN_SECONDS),
             ConfigLoader.WEBHOOK_ALLOWED_HOSTS, "127.0.0.1"));
 
+    static final String LONG_LINE = "Hello, this is a long message from Parley about your appointment tomorrow, with many details"
+            + " that take a while to read out, so you may interrupt me at any time. Do you want to keep it?";
     static String assistant;
     static final List<FakeBrowser> browsers = new ArrayList<>();
 
@@ -179,10 +181,16 @@ class WebCallTest {
         assertThat(late.closeReason()).isEqualTo("the call is over");
     }
 
+    /**
+     * Also barge-in: talking over the long greeting makes Parley send {@code clear}, and the transcript
+     * keeps only what the browser played (its mark echoes say so). Energy detection needs no recognizer.
+     */
     @Test
     @Order(3)
-    void aReplayWithItsIdempotencyKeyGivesANewTokenAndTheApiHangUpClosesTheSocket() throws Exception {
-        String body = "{\"assistant_id\":\"" + assistant + "\"}";
+    void aReplayWithItsIdempotencyKeyGivesANewTokenTalkingOverClearsAndTheApiHangUpClosesTheSocket() throws Exception {
+        Http.Response talker = server.createAssistant("{\"name\":\"talker\",\"config\":{\"first_message\":\"" + LONG_LINE + "\"}}");
+        assertThat(talker.status()).as(talker.body()).isEqualTo(200);
+        String body = "{\"assistant_id\":\"" + talker.json().at("/data/assistant_id").asText() + "\"}";
         JsonNode first = webCall(body, "web-replay-1");
         JsonNode again = webCall(body, "web-replay-1");
         assertThat(again.get("call_id").asText()).isEqualTo(first.get("call_id").asText());
@@ -192,15 +200,23 @@ class WebCallTest {
 
         FakeBrowser old = join(first, first.get("token").asText());
         assertThat(old.closeCode(Duration.ofSeconds(5))).as("the replaced token").isEqualTo(1008);
-        FakeBrowser browser = join(again, again.get("token").asText()).run();
+        FakeBrowser browser = join(again, again.get("token").asText());
+        browser.say(SpokenAudio.of().silence(Duration.ofMillis(1500)).tone(Duration.ofMillis(1500), 8000).pcm()).run();
         FakeBrowser.await("the call answers the browser", Duration.ofSeconds(5), browser::started);
-        await(id, c -> c.get("status").asText().equals("in-progress"), "in-progress");
+        FakeBrowser.await("Parley's clear when the caller talks over it", Duration.ofSeconds(8),
+                () -> !browser.messages("clear").isEmpty());
+        await(id, c -> c.get("transcript").size() > 0, "its interrupted greeting recorded");
 
         Http.Response hangup = server.http.request("POST", "/v1/admin/assistant/call/" + id + "/hangup").headers(server.auth()).send();
         assertThat(hangup.status()).as(hangup.body()).isEqualTo(200);
         assertThat(browser.closeCode(Duration.ofSeconds(5))).isEqualTo(1000);
         JsonNode done = await(id, c -> !c.get("ended_at").isNull(), "ended");
         assertThat(done.get("ended_reason").asText()).isEqualTo("api-hangup");
+        JsonNode greeting = done.get("transcript").get(0);
+        assertThat(greeting.get("interrupted").asBoolean()).as(done.toString()).isTrue();
+        assertThat(greeting.get("text").asText()).isNotEmpty();
+        assertThat(LONG_LINE).as("the words the browser played, in order").startsWith(greeting.get("text").asText());
+        assertThat(greeting.get("text").asText().length()).isLessThan(LONG_LINE.length() / 2);
 
         Http.Response joined = server.http.request("POST", "/v1/admin/assistant/web-call").headers(server.auth())
                 .header("Idempotency-Key", "web-replay-1").json(body).send();
