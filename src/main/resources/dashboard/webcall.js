@@ -40,8 +40,7 @@ async function pickAssistant(ctx) {
 
 const STATES = {
   ready: 'Ready',
-  microphone: 'Asking for the microphone…',
-  creating: 'Placing the call…',
+  microphone: 'Placing the call…',
   connecting: 'Connecting…',
   connected: 'Connected: talk to the assistant',
   ending: 'Hanging up…',
@@ -131,22 +130,26 @@ class TestCall {
     this.transcript.replaceChildren();
     this.facts.replaceChildren();
     this.startedAt = performance.now();
-    try {
-      this.setState('microphone');
-      await this.openAudio();
-      if (this.ctx.left) return this.leave();
-      this.setState('creating');
-      const body = { assistant_id: this.assistant.assistant_id };
-      if (variables !== undefined) body.variables = variables;
-      const call = await api('POST', '/v1/admin/assistant/web-call', body);
-      this.callId = call.call_id;
-      this.fact('Call', h('span', { class: 'mono' }, call.call_id));
-      if (this.ctx.left) return this.leave();
-      this.hangup.disabled = false;
-      this.connect(call);
-    } catch (e) {
-      this.fail(e);
+    const body = { assistant_id: this.assistant.assistant_id };
+    if (variables !== undefined) body.variables = variables;
+    this.setState('microphone', 'Allow the microphone if the browser asks.');
+    // The call is placed while the browser asks for the microphone: the assistant's greeting is
+    // being prepared meanwhile, so it plays sooner once the socket joins.
+    const [created, opened] = await Promise.allSettled([api('POST', '/v1/admin/assistant/web-call', body), this.openAudio()]);
+    if (created.status === 'fulfilled') {
+      this.callId = created.value.call_id;
+      this.fact('Call', h('span', { class: 'mono' }, this.callId));
     }
+    if (this.ctx.left) return this.leave();
+    if (opened.status === 'rejected' || created.status === 'rejected') {
+      if (this.callId) {
+        api('POST', `/v1/admin/assistant/call/${this.callId}/hangup`).catch(() => {});
+        this.callId = null;
+      }
+      return this.fail(opened.status === 'rejected' ? opened.reason : created.reason);
+    }
+    this.hangup.disabled = false;
+    this.connect(created.value);
   }
 
   /** The microphone (echo cancellation on) and the two worklets, in a context at the call's 8 kHz. */
