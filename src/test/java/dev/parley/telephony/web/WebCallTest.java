@@ -17,6 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,6 +30,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.LoggerFactory;
 
 /**
  * A test call from the browser, end to end over a real WebSocket: the API creates a web call, the
@@ -52,9 +57,14 @@ class WebCallTest {
             + " that take a while to read out, so you may interrupt me at any time. Do you want to keep it?";
     static String assistant;
     static final List<FakeBrowser> browsers = new ArrayList<>();
+    static final List<String> tokens = new java.util.concurrent.CopyOnWriteArrayList<>();
+    static final ListAppender<ILoggingEvent> log = new ListAppender<>();
 
     @BeforeAll
     static void anAssistantThatSaysLittle() {
+        log.start();
+        ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).addAppender(log);
+        ((Logger) LoggerFactory.getLogger("dev.parley")).setLevel(Level.DEBUG);
         Http.Response w = server.http.request("PATCH", "/v1/admin/workspace").headers(server.auth())
                 .json("{\"webhook_url\":\"" + webhooks.url() + "\"}").send();
         assertThat(w.status()).as(w.body()).isEqualTo(200);
@@ -70,9 +80,17 @@ class WebCallTest {
     }
 
     @AfterAll
-    static void closeBrowsers() {
+    static void closeBrowsersAndNoTokenWasLogged() {
         browsers.forEach(FakeBrowser::close);
         webhooks.close();
+        ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).detachAppender(log);
+        ((Logger) LoggerFactory.getLogger("dev.parley")).setLevel(null);
+        assertThat(log.list).as("the refusals were logged").anyMatch(e -> e.getFormattedMessage().contains("refused"));
+        assertThat(tokens).isNotEmpty();
+        for (String token : tokens) {
+            assertThat(log.list).noneMatch(e -> (e.getFormattedMessage() + e.getThrowableProxy()).contains(token));
+            assertThat(webhooks.received()).noneMatch(r -> new String(r.body()).contains(token));
+        }
     }
 
     /** Last: the others need no recognizer and run while the node makes it. */
@@ -106,6 +124,7 @@ class WebCallTest {
         assertThat(done.get("ended_reason").asText()).isEqualTo("assistant-ended");
         assertThat(done.get("channel").asText()).isEqualTo("web");
         assertThat(done.has("to_number")).as("a web call has no to_number at all").isFalse();
+        assertThat(done.toString()).as("the token is shown once, at creation").doesNotContain(created.get("token").asText());
         assertThat(said(done, "caller")).containsExactly("yes");
         assertThat(said(done, "assistant")).containsExactly("Can you hear me?", "Great, thank you.", "Goodbye.");
         assertThat(done.get("history").findValuesAsText("reason")).contains("waiting for the browser to join", "answered");
@@ -249,6 +268,7 @@ class WebCallTest {
         Http.Response r = request.json(body).send();
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         assertThat(r.header("Cache-Control")).isEqualTo("no-store");
+        tokens.add(r.json().at("/data/token").asText());
         return r.json().get("data");
     }
 
