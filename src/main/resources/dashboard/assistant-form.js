@@ -172,8 +172,13 @@ export async function assistantEditor(assistant) {
   const jsonField = field('Config as JSON', json,
     'The whole config, as the API takes it (README: Assistants). The form and this editor follow each other.');
 
+  /** Shows config in the form; a control whose value changed loses its old error (it was edited). */
   function fillForm() {
-    for (const { el, f } of controls.values()) write(el, f, getPath(config, f.path));
+    for (const { el, f } of controls.values()) {
+      const before = f.kind === 'checkbox' ? el.checked : el.value;
+      write(el, f, getPath(config, f.path));
+      if (before !== (f.kind === 'checkbox' ? el.checked : el.value)) showFieldError(el, null);
+    }
   }
   function printJson() {
     json.value = JSON.stringify(config, null, 2);
@@ -182,6 +187,7 @@ export async function assistantEditor(assistant) {
   for (const { el, f } of controls.values()) {
     el.addEventListener(el.tagName === 'SELECT' || f.kind === 'checkbox' ? 'change' : 'input', () => {
       const v = read(el, f);
+      showFieldError(el, null);
       if (f.path.endsWith('.provider')) {
         // Another provider starts that part from its own defaults, as the API does.
         const part = f.path.slice(0, -'.provider'.length);
