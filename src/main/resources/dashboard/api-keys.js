@@ -17,6 +17,7 @@ export function apiKeysSection(ctx) {
     state.session.workspaces.map(w => h('option', { value: w.workspace_id }, `Only ${w.name || w.workspace_id}`)));
   const expires = h('input', { id: 'key-expires', name: 'expires_at', type: 'date' });
   const created = h('div', { class: 'secret-area' });
+  let createdId = null;
   const form = h('form', { novalidate: true, class: 'create-key' },
     h('h3', {}, 'Create a key'),
     h('div', { class: 'key-fields' },
@@ -47,6 +48,7 @@ export function apiKeysSection(ctx) {
 
   function row(k) {
     const mine = k.api_key_id === state.session.api_key_id;
+    const expired = k.expires_at && new Date(k.expires_at) <= new Date();
     let action = '';
     if (!k.revoked_at) {
       action = h('button', { type: 'button', class: 'link' }, 'Revoke', h('span', { class: 'sr-only' }, ` ${k.name}`));
@@ -55,8 +57,9 @@ export function apiKeysSection(ctx) {
         if (!confirm(`Revoke the key “${k.name}”? Every request with it is refused from now on.${warning}`)) return;
         try {
           await api('DELETE', `/v1/admin/api-keys/${k.api_key_id}`);
-          ok(form, `Key “${k.name}” revoked.`);
+          if (k.api_key_id === createdId) created.replaceChildren(); // no use storing it now
           await load();
+          ok(form, `Key “${k.name}” revoked.`);
         } catch (e) {
           showError(e, form);
         }
@@ -69,7 +72,7 @@ export function apiKeysSection(ctx) {
       h('td', { 'data-label': 'Created' }, fmtTime(k.created_at)),
       h('td', { 'data-label': 'Last used' }, k.last_used_at ? fmtTime(k.last_used_at) : 'never'),
       h('td', { 'data-label': 'Expires' }, k.expires_at ? fmtTime(k.expires_at) : 'never'),
-      h('td', { 'data-label': 'Status' }, badge(k.revoked_at ? 'revoked' : 'active')),
+      h('td', { 'data-label': 'Status' }, badge(k.revoked_at ? 'revoked' : expired ? 'expired' : 'active')),
       h('td', { 'data-label': '' }, action));
   }
 
@@ -78,6 +81,7 @@ export function apiKeysSection(ctx) {
     if (scope.value) req.workspace_id = scope.value;
     if (expires.value) req.expires_at = `${expires.value}T00:00:00Z`;
     const key = await api('POST', '/v1/admin/api-keys', req);
+    createdId = key.api_key_id;
     form.reset();
     await load();
     created.replaceChildren(shownOnce('New API key', key.api_key,

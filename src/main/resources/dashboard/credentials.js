@@ -41,8 +41,8 @@ export function credentialsSection(ctx) {
         if (!confirm(`Delete this workspace's ${c.provider} key?`)) return;
         try {
           const after = await api('DELETE', `/v1/admin/credentials/${c.provider}`);
-          ok(form, `The ${c.provider} key is deleted; calls use ${SOURCE[after.source]}.`);
           await load();
+          ok(form, `The ${c.provider} key is deleted; calls use ${SOURCE[after.source]}.`);
         } catch (e) {
           showError(e, form);
         }
@@ -64,8 +64,8 @@ export function credentialsSection(ctx) {
     const saved = await api('PUT', `/v1/admin/credentials/${provider.value}`, body);
     key.value = '';
     baseUrl.value = '';
-    ok(form, `The ${saved.provider} key is saved; calls use ${SOURCE[saved.source]}.`);
     await load();
+    ok(form, `The ${saved.provider} key is saved; calls use ${SOURCE[saved.source]}.`);
   });
 
   load().catch(e => listArea.replaceChildren(notice('error', e.message)));

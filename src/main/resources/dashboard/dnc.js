@@ -39,8 +39,8 @@ export function dncSection(ctx) {
       if (!confirm(`Take ${entry.number} off the do-not-call list? It can be called again.`)) return;
       try {
         await api('DELETE', `/v1/admin/dnc/${encodeURIComponent(entry.number)}`);
-        ok(form, `${entry.number} removed from the do-not-call list.`);
         await load();
+        ok(form, `${entry.number} removed from the do-not-call list.`);
         form.querySelector('textarea').focus();
       } catch (e) {
         showError(e, form);

@@ -68,8 +68,8 @@ export function numbersSection(ctx) {
       if (!confirm(`Delete the number ${n.number}? Calls from it can no longer be placed.`)) return;
       try {
         await api('DELETE', `/v1/admin/phone-number/${n.phone_number_id}`);
-        ok(form, `${n.number} deleted.`);
         await load();
+        ok(form, `${n.number} deleted.`);
       } catch (e) {
         showError(e, form);
       }
@@ -126,8 +126,8 @@ export function numbersSection(ctx) {
     const added = await api('POST', '/v1/admin/phone-number', body);
     form.reset();
     showCarrier();
-    ok(form, `${added.number} added.`);
     await load();
+    ok(form, `${added.number} added.`);
   }, name => {
     if (name === 'number' || name === 'default') return form.querySelector(`[name="${name}"]`);
     const match = groups[provider.value].controls.find(([n]) => n === name);
