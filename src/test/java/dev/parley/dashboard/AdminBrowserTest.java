@@ -138,6 +138,11 @@ class AdminBrowserTest {
         press(link(nav(), "Workspace"));
         browser.waitForHeading("Default workspace");
         assertThat(browser.driver.getPageSource()).as("the signing secret is not shown unasked").doesNotContain(secretBefore);
+        // What uses the limits is refreshed while the page is open: a call accepted now shows up by itself.
+        By callsToday = By.xpath("//main//dl[contains(@class,'usage')]/dt[.='Calls today']/following-sibling::dd[1]/span[1]");
+        int today = api("GET", "/v1/admin/workspace").at("/data/capacity/calls_today/in_use").asInt();
+        browser.waitForText(callsToday, today + " of 1,000");
+        assertThat(server.createCall("+14155550177").status()).isEqualTo(200);
 
         // Calling hours: a bad time gets the API's message next to it; a good one is saved.
         WebElement hours = section("Calling hours");
@@ -152,6 +157,8 @@ class AdminBrowserTest {
         browser.until(d -> hours.getText().contains("Calls ring from 09:30 until 18:00"));
         assertThat(api("GET", "/v1/admin/workspace").at("/data/calling_window").toString())
                 .isEqualTo("{\"start\":\"09:30\",\"end\":\"18:00\"}");
+
+        browser.waitForText(callsToday, (today + 1) + " of 1,000");
 
         // The do-not-call list: a number added shows in the list; removed (confirmed), the list is empty again.
         WebElement dnc = section("Do-not-call list");
@@ -173,7 +180,8 @@ class AdminBrowserTest {
         WebElement shown = browser.until(d -> keys.findElements(By.cssSelector(".shown-once input")).stream().findFirst().orElse(null));
         String newKey = shown.getDomProperty("value");
         assertThat(newKey).startsWith("prl_");
-        assertThat(button(keys, "Copy").isDisplayed()).isTrue();
+        press(button(keys, "Copy"));
+        browser.until(d -> button(keys, "Copied").isDisplayed());
         assertThat(withKey(newKey).status()).isEqualTo(200);
         browser.until(d -> rowOf(keys, "ci robot") != null);
         assertThat(rowOf(keys, "ci robot").getText()).contains("active").doesNotContain(newKey);
