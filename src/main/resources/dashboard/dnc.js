@@ -1,6 +1,6 @@
 // The workspace's do-not-call list: add numbers, page through it, take a number off.
 import { api, h, notice, fmtTime, announce } from './core.js';
-import { field, onSubmit, ok, showError, busy, numbers } from './forms.js';
+import { field, onSubmit, ok, showError, busy, items } from './forms.js';
 
 const PAGE = 20;
 
@@ -55,7 +55,7 @@ export function dncSection(ctx) {
   }
 
   onSubmit(form, async () => {
-    const added = await api('POST', '/v1/admin/dnc', { numbers: numbers(text.value) });
+    const added = await api('POST', '/v1/admin/dnc', { numbers: items(text.value) });
     text.value = '';
     ok(form, `${added.added} added to the do-not-call list${added.numbers > added.added
       ? `; ${added.numbers - added.added} were on it already or repeated` : ''}.`);

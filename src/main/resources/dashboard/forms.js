@@ -132,7 +132,7 @@ async function copyText(input, button) {
   announce('Copied to the clipboard');
 }
 
-/** E.164 numbers from free text: one per line, or separated by commas or spaces. */
-export function numbers(text) {
-  return text.split(/[\s,;]+/).map(s => s.trim()).filter(Boolean);
+/** Items of a list typed as text: one per line, or separated by commas or semicolons. */
+export function items(text) {
+  return text.split(/[\n,;]+/).map(s => s.trim()).filter(Boolean);
 }

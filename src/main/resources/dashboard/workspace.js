@@ -1,7 +1,7 @@
 // The workspace page: its name, what uses each limit now (refreshed live), the limits, calling hours,
 // destinations and opt-out, webhooks and the signing secret; then its lists, each in its own module.
 import { api, h, heading, state, fmtTime } from './core.js';
-import { field, onSubmit, ok, shownOnce, showError, busy, numbers } from './forms.js';
+import { field, onSubmit, ok, shownOnce, showError, busy, items } from './forms.js';
 import { enumOf } from './schema.js';
 import { dncSection } from './dnc.js';
 import { numbersSection } from './numbers.js';
@@ -160,7 +160,7 @@ function destinationsSection(ws, numberTypes) {
     h('button', { type: 'submit', class: 'primary' }, 'Save destinations and opt-out'));
   onSubmit(form, async () => {
     await api('PATCH', '/v1/admin/workspace', {
-      allowed_countries: numbers(countries.value),
+      allowed_countries: items(countries.value),
       blocked_number_types: types.filter(t => t.checked).map(t => t.value),
       opt_out: { dtmf: key.value.trim() || null, phrases: phrases.value.split('\n').map(s => s.trim()).filter(Boolean) } });
     ok(form, 'Saved.');
