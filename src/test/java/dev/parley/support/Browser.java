@@ -323,9 +323,28 @@ public final class Browser implements AutoCloseable {
 
     /** Saves what the window shows, at the desktop size (1280 x 900), as a PNG. */
     public Path screenshot(Path png) {
+        return write(png, driver.getScreenshotAs(OutputType.BYTES));
+    }
+
+    /**
+     * Saves the whole page at the desktop width, below the fold too (a call's latency chart and
+     * webhooks), cut at {@code maxHeight} CSS pixels.
+     */
+    public Path screenshotFullPage(Path png, int maxHeight) {
+        Map<String, Object> metrics = driver.executeCdpCommand("Page.getLayoutMetrics", Map.of());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> content = (Map<String, Object>) metrics.get("cssContentSize");
+        int height = Math.min(maxHeight, (int) Math.ceil(((Number) content.get("height")).doubleValue()));
+        Map<String, Object> shot = driver.executeCdpCommand("Page.captureScreenshot", Map.of("format", "png",
+                "captureBeyondViewport", true,
+                "clip", Map.of("x", 0, "y", 0, "width", DESKTOP_WIDTH, "height", height, "scale", 1)));
+        return write(png, Base64.getDecoder().decode((String) shot.get("data")));
+    }
+
+    private static Path write(Path png, byte[] bytes) {
         try {
             Files.createDirectories(png.toAbsolutePath().getParent());
-            Files.write(png, driver.getScreenshotAs(OutputType.BYTES));
+            Files.write(png, bytes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -343,14 +362,10 @@ public final class Browser implements AutoCloseable {
         try {
             beforeShot.run();
             Map<String, Object> shot = driver.executeCdpCommand("Page.captureScreenshot", Map.of("format", "png"));
-            Files.createDirectories(png.toAbsolutePath().getParent());
-            Files.write(png, Base64.getDecoder().decode((String) shot.get("data")));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return write(png, Base64.getDecoder().decode((String) shot.get("data")));
         } finally {
             driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
         }
-        return png;
     }
 
     public Path screenshotAtPhoneWidth(Path png) {
