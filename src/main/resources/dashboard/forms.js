@@ -113,7 +113,11 @@ export function onSubmit(form, fn, find) {
 export function shownOnce(label, value, explanation) {
   const input = h('input', { type: 'text', readonly: true, value, spellcheck: 'false', autocomplete: 'off', class: 'mono secret' });
   const copy = h('button', { type: 'button', onclick: () => copyText(input, copy) }, 'Copy');
-  const dismiss = h('button', { type: 'button', class: 'link', onclick: () => box.remove() }, 'I have stored it');
+  const origin = document.activeElement; // the button that asked: focus goes back there once it is dismissed
+  const dismiss = h('button', { type: 'button', class: 'link', onclick: () => {
+    box.remove();
+    if (origin && origin.isConnected) origin.focus();
+  } }, 'I have stored it');
   const box = h('div', { class: 'shown-once', role: 'region', 'aria-label': label },
     field(label, input, explanation), h('div', { class: 'actions' }, copy, dismiss));
   setTimeout(() => { input.focus(); input.select(); }, 0);
