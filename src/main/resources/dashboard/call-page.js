@@ -133,6 +133,7 @@ function hangupControl(call, shown) {
       const hadFocus = el.contains(document.activeElement);
       start.hidden = true;
       confirm.hidden = true;
+      if (!result.querySelector('.error')) result.replaceChildren();
       if (hadFocus) document.querySelector('main h1')?.focus();
     },
   };
