@@ -39,13 +39,23 @@ export function queueText(queue) {
 }
 
 // Assistant names by id, per workspace: the call views carry only the id. Fetched again when a
-// call names an assistant not seen yet (one created since), at most every 30 s.
+// call names an assistant not looked for yet (one created since the page opened); an id still
+// missing after that (a deleted assistant) is remembered, so polls do not fetch for it again.
 const names = new Map();
 
-export async function assistantNames({ refresh = false } = {}) {
+/** @param ids the assistants the caller is about to show */
+export async function assistantNames(ids = []) {
   const ws = state.workspaceId;
-  const cached = names.get(ws);
-  if (cached && (!refresh || Date.now() - cached.at < 30000)) return cached.byId;
+  let cached = names.get(ws);
+  if (!cached || ids.some(id => !cached.byId.has(id) && !cached.missing.has(id))) {
+    cached = { byId: await fetchNames(), missing: new Set(cached?.missing) };
+    for (const id of ids) if (!cached.byId.has(id)) cached.missing.add(id);
+    names.set(ws, cached);
+  }
+  return cached.byId;
+}
+
+async function fetchNames() {
   const byId = new Map();
   let cursor = null;
   for (let page = 0; page < 10; page++) {
@@ -54,13 +64,10 @@ export async function assistantNames({ refresh = false } = {}) {
     if (!data.has_more) break;
     cursor = data.next_cursor;
   }
-  names.set(ws, { at: Date.now(), byId });
   return byId;
 }
 
 /** An assistant's name, or its id when it was deleted (or is past the first thousand). */
 export async function assistantName(id) {
-  let byId = await assistantNames();
-  if (!byId.has(id)) byId = await assistantNames({ refresh: true });
-  return byId.get(id) || id;
+  return (await assistantNames([id])).get(id) || id;
 }

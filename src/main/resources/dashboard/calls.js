@@ -68,10 +68,9 @@ export async function callsPage(ctx) {
       problem.replaceChildren();
       for (const control of Object.values(FIELD_CONTROL)) fieldError(form.elements[control], null);
     }
-    if (data.items.some(c => !names.has(c.assistant_id))) {
-      names = await assistantNames({ refresh: true }).catch(() => names);
-      rows.names = names;
-    }
+    names = await assistantNames(data.items.map(c => c.assistant_id)).catch(() => names);
+    if (mine !== generation) return;
+    rows.names = names;
     rows.merge(data.items, data.has_more);
     if (shown <= data.items.length || cursor === null) {
       cursor = data.next_cursor;

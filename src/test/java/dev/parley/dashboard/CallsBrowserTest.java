@@ -75,7 +75,7 @@ class CallsBrowserTest {
     void aCallIsFollowedLiveThenHungUpPlayedAndItsWebhookSentAgain() throws Exception {
         String assistantId = server.createAssistant(ASSISTANT).json().at("/data/assistant_id").asText();
         String number = "+14155550177";
-        try (Baresip phone = server.softphone(number, SIP, CalleeAudio.of("pause:2.5", "yes", "pause:30"));
+        try (Baresip phone = server.softphone(number, SIP, CalleeAudio.of("pause:4", "yes", "pause:30"));
              WebhookReceiver receiver = new WebhookReceiver()) {
             browser.open("/#/calls");
             browser.waitForHeading("Calls");
