@@ -55,7 +55,7 @@ export class TranscriptPlayer {
     const who = t.speaker === 'assistant' ? 'Assistant' : 'Caller';
     // The columns sit in a span of their own: Chrome lays a button's own grid out unlike a div's.
     const body = h('span', { class: 'cols' },
-      h('span', { class: 'who' }, who),
+      h('span', { class: 'speaker' }, who),
       h('span', { class: 'at' }, h('span', { class: 'sr-only' }, 'at '), offset(t.start_ms)),
       h('span', { class: 'said' }, t.text || (t.error ? `(not understood: ${t.error})` : '(nothing recognized)')),
       t.interrupted ? h('span', { class: 'tag interrupted', title: 'The caller spoke over this line: the text is what was played' },
