@@ -17,9 +17,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
@@ -63,12 +65,20 @@ public final class Browser implements AutoCloseable {
     private static final Pattern EXPECTED_CLIENT_ERROR =
             Pattern.compile(".*Failed to load resource: the server responded with a status of 4\\d\\d .*");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Selenium looks for a DevTools binding of Chromium's exact version at every start and warns when
+     * it has none; the harness uses no binding (only plain CDP commands), so the warning says nothing.
+     * Held here: java.util.logging keeps loggers weakly, and a collected one forgets its level.
+     */
+    private static final Logger CDP_VERSION_FINDER = quiet("org.openqa.selenium.devtools.CdpVersionFinder");
 
     /**
-     * The fake microphone: Chromium plays {@code wav} as the capture device, from its start each time
-     * a page opens the microphone. {@code loop=false} appends Chromium's {@code %noloop} suffix: the
-     * file plays once and the device gives silence after it (as Chromium's own WebRTC audio-quality
-     * browser test does); without it the file repeats for as long as the page listens.
+     * The fake microphone: Chromium plays {@code wav} as the capture device, from its start when the
+     * page opens the microphone. {@code loop=false} appends Chromium's {@code %noloop} suffix (as
+     * Chromium's own WebRTC audio-quality browser test does): the file plays once; without it, it
+     * repeats for as long as the page listens. End a {@code once} file with a second or more of
+     * silence: measured with Chromium 156, a file ending in a tone went on sounding after its end
+     * (the device repeats its last buffer), one ending in silence was silent from then on.
      */
     public record Microphone(Path wav, boolean loop) {
         public static Microphone once(Path wav) {
@@ -110,6 +120,12 @@ public final class Browser implements AutoCloseable {
         this.service = service;
         this.baseUrl = baseUrl;
         this.profile = profile;
+    }
+
+    private static Logger quiet(String name) {
+        Logger logger = Logger.getLogger(name);
+        logger.setLevel(Level.OFF);
+        return logger;
     }
 
     /** Fails (CI=true) or skips the test when Debian's chromium or chromium-driver is not installed. */
@@ -171,12 +187,26 @@ public final class Browser implements AutoCloseable {
                 .build();
         try {
             ChromeDriver driver = new ChromeDriver(service, options);
-            return new Browser(driver, service, baseUrl, profile);
+            Browser browser = new Browser(driver, service, baseUrl, profile);
+            browser.fitViewport();
+            return browser;
         } catch (RuntimeException e) {
             service.stop();
             deleteTree(profile);
             throw e;
         }
+    }
+
+    /**
+     * Headless Chromium still subtracts a window frame from --window-size; the page (and every
+     * screenshot) should get exactly 1280 x 900 CSS pixels, so the window grows by the difference.
+     */
+    private void fitViewport() {
+        @SuppressWarnings("unchecked")
+        List<Number> inner = (List<Number>) script("return [window.innerWidth, window.innerHeight];");
+        int width = 2 * DESKTOP_WIDTH - inner.get(0).intValue();
+        int height = 2 * DESKTOP_HEIGHT - inner.get(1).intValue();
+        driver.manage().window().setSize(new Dimension(width, height));
     }
 
     public String baseUrl() {
@@ -229,6 +259,27 @@ public final class Browser implements AutoCloseable {
         return waitForText(By.cssSelector("main h1"), text);
     }
 
+    /**
+     * Waits until the page has stopped changing for {@code quiet} (no DOM mutation), at most {@link #WAIT}:
+     * for screenshots of pages that fill themselves in from several requests. Returns false when the
+     * page was still changing at the bound (a live page that refreshes itself).
+     */
+    public boolean settle(Duration quiet) {
+        Object settled = ((JavascriptExecutor) driver).executeAsyncScript("""
+                const [quietMs, maxMs, done] = arguments;
+                const start = performance.now();
+                let last = start;
+                const watch = new MutationObserver(() => { last = performance.now(); });
+                watch.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+                (function check() {
+                  const now = performance.now();
+                  if (now - last >= quietMs || now - start >= maxMs) { watch.disconnect(); done(now - last >= quietMs); }
+                  else setTimeout(check, 50);
+                })();
+                """, quiet.toMillis(), WAIT.toMillis() - 1000);
+        return Boolean.TRUE.equals(settled);
+    }
+
     public String text(By by) {
         return driver.findElement(by).getText().strip();
     }
@@ -275,7 +326,7 @@ public final class Browser implements AutoCloseable {
      */
     public Path screenshotAtPhoneWidth(Path png, Runnable beforeShot) {
         driver.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of(
-                "width", PHONE_WIDTH, "height", PHONE_HEIGHT, "deviceScaleFactor", 2, "mobile", true));
+                "width", PHONE_WIDTH, "height", PHONE_HEIGHT, "deviceScaleFactor", 1, "mobile", true));
         try {
             beforeShot.run();
             Map<String, Object> shot = driver.executeCdpCommand("Page.captureScreenshot", Map.of("format", "png"));
