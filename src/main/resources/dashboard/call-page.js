@@ -46,7 +46,8 @@ export async function callPage(ctx, id) {
     build();
   };
   let recordingAsked = false;
-  let endSeen = null;
+  /** When to stop reading the call: never while it is live; shortly after an end seen here. */
+  let readUntil = Infinity;
 
   function show(c) {
     call = c;
@@ -69,9 +70,11 @@ export async function callPage(ctx, id) {
       recordingAsked = true;
       player.load(c.recording_url);
     }
-    if (isFinal(c.status) && endSeen === null) {
-      endSeen = Date.now();
-      webhooks.watch(30000);
+    if (isFinal(c.status) && readUntil === Infinity) {
+      // A call that ended just now still gets its report's writes and its last webhooks; an old one does not.
+      const recent = !c.ended_at || Date.now() - Date.parse(c.ended_at) < 60000;
+      readUntil = recent ? Date.now() + SETTLE_MS : 0;
+      if (recent) webhooks.watch(30000);
     }
   }
 
@@ -83,7 +86,7 @@ export async function callPage(ctx, id) {
 
   show(call);
   ctx.every(POLL_MS, async () => {
-    if (endSeen !== null && Date.now() - endSeen > SETTLE_MS) return;
+    if (Date.now() > readUntil) return;
     const before = call.status;
     const c = await api('GET', `/v1/admin/assistant/call/${encodeURIComponent(id)}`);
     if (ctx.left) return;
@@ -95,7 +98,7 @@ export async function callPage(ctx, id) {
   });
 }
 
-/** "Hang up", then a confirmation in the page (a dialog box would not be keyboard-trappable or testable alike). */
+/** "Hang up", then a confirmation in the page rather than window.confirm: the focus moves to the choice, Escape keeps the call. */
 function hangupControl(call, shown) {
   const start = h('button', { type: 'button', class: 'danger', 'aria-expanded': 'false', 'aria-controls': 'hangup-confirm' }, 'Hang up');
   const yes = h('button', { type: 'button', class: 'danger' }, 'Hang up now');
