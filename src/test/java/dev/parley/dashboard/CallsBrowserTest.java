@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 
 /**
@@ -113,7 +114,7 @@ class CallsBrowserTest {
             browser.driver.findElement(By.xpath("//button[text()='Hang up']")).click();
             WebElement confirm = browser.waitVisible(By.xpath("//button[text()='Hang up now']"));
             assertThat(browser.focused()).as("the confirmation takes the focus").isEqualTo(confirm);
-            confirm.click();
+            confirm.sendKeys(Keys.ENTER);
             browser.waitForText(By.cssSelector("section[aria-labelledby='call-facts'] .badge"), "completed");
             assertThat(browser.text(By.cssSelector("section[aria-labelledby='call-facts']"))).contains("Ended reason\napi-hangup");
             assertThat(browser.driver.findElements(By.xpath("//button[text()='Hang up']")).getFirst().isDisplayed()).isFalse();
@@ -129,7 +130,7 @@ class CallsBrowserTest {
             // The recording plays; a line plays from where it starts, and is the one highlighted.
             WebElement yes = browser.until(d -> d.findElements(By.cssSelector(".turn.caller button.line")).stream().findFirst().orElse(null));
             long yesAt = call.get("transcript").get(indexOfCaller(call)).get("start_ms").asLong();
-            yes.click();
+            yes.sendKeys(Keys.ENTER); // a line is a button: the keyboard plays it as a click does
             browser.until(d -> (Boolean) browser.script("const a = document.querySelector('audio.recording');"
                     + " return a.duration > 0 && !a.paused && a.currentTime > arguments[0] + 0.2;", yesAt / 1000.0));
             double position = ((Number) browser.script("return document.querySelector('audio.recording').currentTime")).doubleValue();
@@ -164,13 +165,24 @@ class CallsBrowserTest {
     }
 
     @Test
-    void filtersNarrowTheListAndLiveInTheAddress() {
-        // Calls to numbers nobody registered end at once as failed / unreachable.
+    void filtersNarrowTheListAndLiveInTheAddressAndMoreCallsLoadBelow() {
+        // Calls to numbers nobody registered end at once as failed / unreachable: more than a page of them.
         String first = server.createCall("+14155550161").json().at("/data/call_id").asText();
+        for (int i = 0; i < 25; i++) {
+            server.createCall("+1415555017" + (i % 10));
+        }
         String second = server.createCall("+14155550162").json().at("/data/call_id").asText();
         DialerTest.await(server, second, c -> c.get("status").asText().equals("failed"), "failed");
         browser.open("/#/calls");
+        browser.driver.navigate().refresh(); // a list left open would have kept every call that arrived
+        browser.waitVisible(By.cssSelector("tr[data-call-id='" + second + "']"));
+        By rows = By.cssSelector(".calls-table tbody tr");
+        assertThat(browser.driver.findElements(rows)).hasSize(25);
+        browser.driver.findElement(By.xpath("//button[text()='Load more']")).click();
+        long all = server.count("SELECT count(*) FROM calls");
+        browser.until(d -> d.findElements(rows).size() == all);
         browser.waitVisible(By.cssSelector("tr[data-call-id='" + first + "']"));
+        browser.until(d -> !d.findElement(By.xpath("//button[text()='Load more']")).isDisplayed());
 
         WebElement number = browser.driver.findElement(By.id("filter-number"));
         number.sendKeys("+1 415 555 0162\n");
