@@ -54,7 +54,7 @@ export async function callPage(ctx, id) {
     // A live call's talk time grows each second; an ended one is rebuilt only when it changes.
     part('facts', isFinal(c.status) ? c : [c, Math.floor(Date.now() / 1000)], () => facts.replaceChildren(factList(c, name)));
     part('history', c.history, () => timeline.replaceChildren(history(c.history)));
-    part('transcript', c.transcript, () => player.setTurns(c.transcript || []));
+    part('transcript', [c.transcript, !!c.answered_at], () => player.setTurns(c.transcript || [], !!c.answered_at));
     part('latency', [c.latency, c.transcript, chartWidth()],
       () => latency.replaceChildren(latencyChart(c.latency || [], c.transcript || [], chartWidth())));
     part('analysis', [c.summary, c.structured_data], () => {
@@ -132,6 +132,12 @@ function hangupControl(call, shown) {
   return {
     el,
     update(c) {
+      // A queued call has not been dialed: it is canceled, not hung up.
+      const queued = c.status === 'queued';
+      start.textContent = queued ? 'Cancel call' : 'Hang up';
+      yes.textContent = queued ? 'Cancel it now' : 'Hang up now';
+      no.textContent = queued ? 'Keep it' : 'Keep the call';
+      confirm.firstElementChild.textContent = queued ? 'Cancel this call before it is dialed?' : 'End this call for the person on it?';
       if (!isFinal(c.status)) return;
       const hadFocus = el.contains(document.activeElement);
       start.hidden = true;

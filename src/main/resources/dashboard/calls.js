@@ -88,10 +88,12 @@ export async function callsPage(ctx) {
     try {
       const data = await fetchPage(PAGE, cursor);
       if (mine !== generation) return;
-      rows.append(data.items);
+      const added = rows.append(data.items);
       cursor = data.next_cursor;
       more.hidden = !data.has_more;
-      announce(`${data.items.length} more calls shown`);
+      // The keyboard goes on from the first call loaded (the button may be gone).
+      added[0]?.querySelector('a')?.focus();
+      announce(`${added.length} more calls shown`);
     } catch (e) {
       showRefusal(e);
     } finally {
@@ -241,7 +243,9 @@ class CallRows {
 
   /** The next page, below what is shown (calls shown already, moved down by new ones, are skipped). */
   append(items) {
-    for (const c of items) if (!this.byId.has(c.call_id)) this.tbody.append(this.build(c));
+    const added = items.filter(c => !this.byId.has(c.call_id)).map(c => this.build(c));
+    this.tbody.append(...added);
+    return added;
   }
 
   build(c) {

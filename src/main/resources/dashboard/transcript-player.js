@@ -28,10 +28,14 @@ export class TranscriptPlayer {
     this.state.textContent = text;
   }
 
-  /** Shows the turns, rebuilding only the lines that changed (a live call's transcript grows). */
-  setTurns(turns) {
+  /**
+   * Shows the turns, rebuilding only the lines that changed (a live call's transcript grows).
+   * @param answered whether anyone could have spoken: "nothing was said" only then
+   */
+  setTurns(turns, answered = true) {
     this.turns = turns;
-    this.empty.hidden = turns.length > 0;
+    this.answered = answered;
+    this.empty.hidden = turns.length > 0 || !answered;
     turns.forEach((t, i) => {
       const key = JSON.stringify([t, this.playable]);
       const line = this.lines[i];
@@ -93,7 +97,7 @@ export class TranscriptPlayer {
     this.audio.hidden = false;
     this.explain('Caller on the left channel, assistant on the right. Choose a line to play from it.');
     this.playable = true;
-    this.setTurns(this.turns);
+    this.setTurns(this.turns, this.answered);
   }
 
   playFrom(ms) {

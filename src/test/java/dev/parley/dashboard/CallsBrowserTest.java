@@ -95,6 +95,9 @@ class CallsBrowserTest {
             // The row appears at the top without a reload and moves through its statuses as they happen.
             browser.waitVisible(row);
             assertThat(browser.text(By.cssSelector(".calls-table tbody tr:first-child .call-link"))).isEqualTo(number);
+            // The same row and link stay through the polls: only the cells that changed are rebuilt.
+            browser.script("const r = document.querySelector(arguments[0]); r.kept = true; r.querySelector('a').focus();",
+                    "tr[data-call-id='" + id + "']");
             List<String> seen = new ArrayList<>();
             browser.until(d -> {
                 String status = d.findElement(row).findElement(By.cssSelector(".badge")).getText();
@@ -106,6 +109,9 @@ class CallsBrowserTest {
             assertThat(seen).as("statuses the row showed").startsWith("queued").endsWith("in-progress");
             assertThat(browser.text(row)).contains("Reminder");
             assertThat(browser.script("return window.sameDocument === true")).as("no reload").isEqualTo(true);
+            assertThat(browser.script("return document.querySelector(arguments[0]).kept === true", "tr[data-call-id='" + id + "']"))
+                    .as("the row element was kept").isEqualTo(true);
+            assertThat(browser.focused().getText()).as("the focus stays on the row's link").isEqualTo(number);
 
             // Opened while live: the transcript grows, and the call is hung up from the page.
             browser.driver.findElement(row).findElement(By.cssSelector("a.call-link")).click();
