@@ -78,6 +78,7 @@ class HostileStringsTest {
             case "patchWorkspace" -> "{}";
             case "setProviderKey" -> "{\"api_key\":\"sk-test\"}";
             case "createPhoneNumber" -> "{\"number\":\"+14155550199\",\"trunk\":{\"host\":\"127.0.0.1\"}}";
+            case "signIn" -> "{\"api_key\":\"prl_0123456789abcdef_notavalidsecret\"}";
             case "addDoNotCall" -> "{\"numbers\":[\"+14155550198\"]}";
             // Unsigned, so refused before it is read: the point is that no body makes that a 5xx.
             case "telnyxCallEvent" -> "{\"data\":{\"event_type\":\"call.answered\",\"id\":\"e1\","
