@@ -100,21 +100,25 @@ public final class CallStore {
 
     record Row(Call call, long seq) {}
 
-    /** What a listing is narrowed to; empty means any. */
-    record Filter(Optional<CallStatus> status, Optional<String> parentCallId, Optional<Integer> attempt,
-                  Optional<Channel> channel) {}
-
-    List<Row> page(String workspaceId, Filter filter, long beforeSeq, int limit) {
+    List<Row> page(String workspaceId, CallFilter filter, long beforeSeq, int limit) {
         return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM calls WHERE workspace_id = :ws AND seq < :before"
                         + (filter.status().isPresent() ? " AND status = :status" : "")
                         + (filter.parentCallId().isPresent() ? " AND parent_call_id = :parent" : "")
                         + (filter.attempt().isPresent() ? " AND attempt = :attempt" : "")
+                        + (filter.assistantId().isPresent() ? " AND assistant_id = :assistant" : "")
+                        + (filter.toNumber().isPresent() ? " AND to_number = :to" : "")
+                        + (filter.createdAfter().isPresent() ? " AND created_at >= :after" : "")
+                        + (filter.createdBefore().isPresent() ? " AND created_at < :created_before" : "")
                         + (filter.channel().isPresent() ? " AND channel = :channel" : "")
                         + " ORDER BY seq DESC LIMIT :limit")
                 .bind("ws", workspaceId).bind("before", beforeSeq).bind("limit", limit)
                 .bind("status", filter.status().map(CallStatus::wire).orElse(null))
                 .bind("parent", filter.parentCallId().orElse(null))
                 .bind("attempt", filter.attempt().orElse(null))
+                .bind("assistant", filter.assistantId().orElse(null))
+                .bind("to", filter.toNumber().orElse(null))
+                .bind("after", filter.createdAfter().map(Timestamp::from).orElse(null))
+                .bind("created_before", filter.createdBefore().map(Timestamp::from).orElse(null))
                 .bind("channel", filter.channel().map(Channel::wire).orElse(null))
                 .map((rs, ctx) -> row(rs, List.of())).list());
     }

@@ -104,9 +104,11 @@ class SignInBrowserTest {
                 .header("Cookie", "parley_session=" + oldCookie).header("workspace", server.tenancy.workspaceId()).send();
         assertThat(calls.status()).isEqualTo(401);
 
-        // A reload after signing out stays signed out.
+        // The old cookie put back into the browser opens nothing: a reload shows the form.
+        browser.driver.manage().addCookie(new Cookie("parley_session", oldCookie));
         browser.driver.navigate().refresh();
         browser.waitForText(By.id("sign-in-title"), "Sign in to Parley");
+        assertThat(browser.driver.findElement(By.id("top")).isDisplayed()).isFalse();
     }
 
     @Test
@@ -152,12 +154,13 @@ class SignInBrowserTest {
     }
 
     @Test
-    void theHarnessSeesAContentPolicyViolation() {
-        // A test that the console check is not vacuous: an inline style is refused by the page's policy.
+    void theHarnessSeesContentPolicyViolationsAndScriptErrors() {
+        // The console check is not vacuous: an inline style refused by the page's policy, an uncaught error.
         browser.script("const d = document.createElement('div'); d.setAttribute('style', 'color: red');"
-                + " document.body.append(d);");
-        browser.until(d -> !browser.consoleErrors().isEmpty());
-        assertThat(browser.consoleErrors()).anySatisfy(e -> assertThat(e).contains("Content Security Policy"));
+                + " document.body.append(d); setTimeout(() => { throw new Error('thrown by the test'); });");
+        browser.until(d -> browser.consoleErrors().size() >= 2);
+        assertThat(browser.consoleErrors()).anySatisfy(e -> assertThat(e).contains("Content Security Policy"))
+                .anySatisfy(e -> assertThat(e).contains("thrown by the test"));
         browser.clearConsoleErrors();
     }
 

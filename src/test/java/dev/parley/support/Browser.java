@@ -53,6 +53,9 @@ public final class Browser implements AutoCloseable {
     public static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     /** How long a page may take to show what a test waits for: generous for a loaded 2-core machine. */
     public static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Duration POLL = Duration.ofMillis(50);
+    /** A page that refreshes itself never stops changing: {@link #settle} gives up after this. */
+    static final Duration SETTLE_AT_MOST = Duration.ofSeconds(4);
     public static final int DESKTOP_WIDTH = 1280;
     public static final int DESKTOP_HEIGHT = 900;
     public static final int PHONE_WIDTH = 390;
@@ -147,7 +150,7 @@ public final class Browser implements AutoCloseable {
         return start("http://127.0.0.1:" + server.app.port(), null);
     }
 
-    /** With a fake microphone playing a WAV file, microphone permission granted, audio allowed to play. */
+    /** With a fake microphone playing a WAV file, microphone permission granted without asking. */
     public static Browser start(TestServer server, Microphone microphone) {
         return start("http://127.0.0.1:" + server.app.port(), microphone);
     }
@@ -166,13 +169,15 @@ public final class Browser implements AutoCloseable {
                 "--window-size=" + DESKTOP_WIDTH + "," + DESKTOP_HEIGHT, "--user-data-dir=" + profile,
                 "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-sync",
                 "--disable-background-networking", "--disable-component-update", "--lang=en-US",
-                "--force-device-scale-factor=1", "--hide-scrollbars");
+                "--force-device-scale-factor=1", "--hide-scrollbars",
+                // a recording's player or the assistant's voice plays without a click first
+                "--autoplay-policy=no-user-gesture-required");
         if (microphone != null) {
             if (!Files.isReadable(microphone.wav())) {
                 throw new IllegalArgumentException("the fake microphone's WAV file is missing: " + microphone.wav());
             }
             options.addArguments("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                    microphone.argument(), "--autoplay-policy=no-user-gesture-required");
+                    microphone.argument());
         }
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
@@ -235,10 +240,12 @@ public final class Browser implements AutoCloseable {
 
     /**
      * Waits (at most {@link #WAIT}) until the condition holds: returns its value. An element replaced
-     * while it was read (the page re-rendered) counts as "not yet".
+     * while it was read (the page re-rendered) counts as "not yet". Polled every 50 ms: Selenium's
+     * default half second, paid by every wait that is not met at once, made a test of a few dozen
+     * steps seconds slower.
      */
     public <T> T until(Function<? super WebDriver, T> condition) {
-        return new WebDriverWait(driver, WAIT).ignoring(StaleElementReferenceException.class).until(condition);
+        return new WebDriverWait(driver, WAIT, POLL).ignoring(StaleElementReferenceException.class).until(condition);
     }
 
     public WebElement waitVisible(By by) {
@@ -254,13 +261,22 @@ public final class Browser implements AutoCloseable {
         return driver.findElement(by);
     }
 
+    /** Waits until the element's text contains {@code text}, and returns it. */
+    public WebElement waitForTextContaining(By by, String text) {
+        until(d -> {
+            List<WebElement> found = d.findElements(by);
+            return !found.isEmpty() && found.get(0).getText().contains(text);
+        });
+        return driver.findElement(by);
+    }
+
     /** Waits until the page's heading ({@code main h1}) reads {@code text}. */
     public WebElement waitForHeading(String text) {
         return waitForText(By.cssSelector("main h1"), text);
     }
 
     /**
-     * Waits until the page has stopped changing for {@code quiet} (no DOM mutation), at most {@link #WAIT}:
+     * Waits until the page has stopped changing for {@code quiet} (no DOM mutation), at most {@link #SETTLE_AT_MOST}:
      * for screenshots of pages that fill themselves in from several requests. Returns false when the
      * page was still changing at the bound (a live page that refreshes itself).
      */
@@ -276,7 +292,7 @@ public final class Browser implements AutoCloseable {
                   if (now - last >= quietMs || now - start >= maxMs) { watch.disconnect(); done(now - last >= quietMs); }
                   else setTimeout(check, 50);
                 })();
-                """, quiet.toMillis(), WAIT.toMillis() - 1000);
+                """, quiet.toMillis(), SETTLE_AT_MOST.toMillis());
         return Boolean.TRUE.equals(settled);
     }
 
@@ -310,9 +326,28 @@ public final class Browser implements AutoCloseable {
 
     /** Saves what the window shows, at the desktop size (1280 x 900), as a PNG. */
     public Path screenshot(Path png) {
+        return write(png, driver.getScreenshotAs(OutputType.BYTES));
+    }
+
+    /**
+     * Saves the whole page at the desktop width, below the fold too (a call's latency chart and
+     * webhooks), cut at {@code maxHeight} CSS pixels.
+     */
+    public Path screenshotFullPage(Path png, int maxHeight) {
+        Map<String, Object> metrics = driver.executeCdpCommand("Page.getLayoutMetrics", Map.of());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> content = (Map<String, Object>) metrics.get("cssContentSize");
+        int height = Math.min(maxHeight, (int) Math.ceil(((Number) content.get("height")).doubleValue()));
+        Map<String, Object> shot = driver.executeCdpCommand("Page.captureScreenshot", Map.of("format", "png",
+                "captureBeyondViewport", true,
+                "clip", Map.of("x", 0, "y", 0, "width", DESKTOP_WIDTH, "height", height, "scale", 1)));
+        return write(png, Base64.getDecoder().decode((String) shot.get("data")));
+    }
+
+    private static Path write(Path png, byte[] bytes) {
         try {
             Files.createDirectories(png.toAbsolutePath().getParent());
-            Files.write(png, driver.getScreenshotAs(OutputType.BYTES));
+            Files.write(png, bytes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -330,14 +365,10 @@ public final class Browser implements AutoCloseable {
         try {
             beforeShot.run();
             Map<String, Object> shot = driver.executeCdpCommand("Page.captureScreenshot", Map.of("format", "png"));
-            Files.createDirectories(png.toAbsolutePath().getParent());
-            Files.write(png, Base64.getDecoder().decode((String) shot.get("data")));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return write(png, Base64.getDecoder().decode((String) shot.get("data")));
         } finally {
             driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
         }
-        return png;
     }
 
     public Path screenshotAtPhoneWidth(Path png) {
