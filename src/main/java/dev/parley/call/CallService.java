@@ -196,7 +196,11 @@ public final class CallService implements AutoCloseable {
     private byte[] requestHash(CreateCallRequest r) {
         ObjectNode canonical = json.createObjectNode();
         canonical.put("assistant_id", r.assistantId());
-        canonical.put("to_number", r.to().number());
+        switch (r.callee()) {
+            case CreateCallRequest.Callee.Phone p -> canonical.put("to_number", p.number().number());
+            // Not the token: a replay gets a new one (WebCalls), and must still match its first request.
+            case CreateCallRequest.Callee.Web w -> canonical.put("channel", Channel.WEB.wire());
+        }
         canonical.put("from_number", r.fromNumber().orElse(null));
         canonical.set("variables", r.variables());
         canonical.set("metadata", r.metadata());
