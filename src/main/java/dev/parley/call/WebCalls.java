@@ -99,7 +99,8 @@ public final class WebCalls {
         return join;
     }
 
-    static byte[] sha256(String token) {
+    /** What the call keeps of its token, and what a browser's token is compared with: the one rule. */
+    public static byte[] sha256(String token) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {

@@ -1,9 +1,8 @@
 package dev.parley.telephony.stream;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import dev.parley.call.WebCalls;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -106,7 +105,7 @@ public final class BrowserSession implements Attachment {
         }
         String token = s.parameters().get("token");
         Optional<WebCallTokens.Stored> stored = streams.tokens().find(callId);
-        if (token == null || stored.isEmpty() || !MessageDigest.isEqual(sha256(token), stored.get().tokenSha256())) {
+        if (token == null || stored.isEmpty() || !MessageDigest.isEqual(WebCalls.sha256(token), stored.get().tokenSha256())) {
             refuse(NO_SUCH_CALL);
         } else if (stored.get().over()) {
             refuse("the call is over");
@@ -170,14 +169,6 @@ public final class BrowserSession implements Attachment {
             t.close();
         } else {
             socket.close(StreamSocket.NORMAL, "call ended");
-        }
-    }
-
-    static byte[] sha256(String token) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

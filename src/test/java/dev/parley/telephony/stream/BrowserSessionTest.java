@@ -43,7 +43,7 @@ class BrowserSessionTest {
     }
 
     private void webCall(Duration joinWithin, boolean over) {
-        stored.put(CALL, new WebCallTokens.Stored(BrowserSession.sha256(TOKEN), NOW.plus(joinWithin), over));
+        stored.put(CALL, new WebCallTokens.Stored(dev.parley.call.WebCalls.sha256(TOKEN), NOW.plus(joinWithin), over));
     }
 
     private static void await(String what, BooleanSupplier done) throws InterruptedException {
