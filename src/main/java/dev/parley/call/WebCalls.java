@@ -95,10 +95,6 @@ public final class WebCalls {
         return publicUrl;
     }
 
-    public Duration joinWindow() {
-        return join;
-    }
-
     /** What the call keeps of its token, and what a browser's token is compared with: the one rule. */
     public static byte[] sha256(String token) {
         try {
