@@ -35,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * does not match, and any stream for a call that already has one. Twilio's signature covers only
  * the URL, so whoever saw one upgrade request could replay it; the token in {@code start}'s custom
  * parameters, checked in {@link StreamSession}, is what a replay lacks.
+ *
+ * <p>A web call's browser connects to {@link #BROWSER_PATH} instead ({@link #connectBrowser}); its
+ * token was issued when the call was accepted and is checked against the stored hash in
+ * {@link BrowserSession}, which then joins the call here, waiting for the dialer if it came first.
  */
 public final class CarrierStreams implements MediaStreams {
     private static final Logger log = LoggerFactory.getLogger(CarrierStreams.class);
