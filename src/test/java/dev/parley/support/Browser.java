@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
@@ -360,12 +361,23 @@ public final class Browser implements AutoCloseable {
      * {@code beforeShot}.
      */
     public Path screenshotAtPhoneWidth(Path png, Runnable beforeShot) {
-        driver.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of(
-                "width", PHONE_WIDTH, "height", PHONE_HEIGHT, "deviceScaleFactor", 1, "mobile", true));
-        try {
+        return atPhoneWidth(() -> {
             beforeShot.run();
             Map<String, Object> shot = driver.executeCdpCommand("Page.captureScreenshot", Map.of("format", "png"));
             return write(png, Base64.getDecoder().decode((String) shot.get("data")));
+        });
+    }
+
+    /**
+     * Runs {@code work} while the page is laid out as a phone shows it (390 x 844 CSS pixels, mobile
+     * viewport), then returns to the desktop size; {@code work} starts once the page has its new width.
+     */
+    public <T> T atPhoneWidth(Supplier<T> work) {
+        driver.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of(
+                "width", PHONE_WIDTH, "height", PHONE_HEIGHT, "deviceScaleFactor", 1, "mobile", true));
+        try {
+            until(d -> Long.valueOf(PHONE_WIDTH).equals(script("return document.documentElement.clientWidth;")));
+            return work.get();
         } finally {
             driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
         }
