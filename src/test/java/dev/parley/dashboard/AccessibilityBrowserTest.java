@@ -105,6 +105,7 @@ class AccessibilityBrowserTest {
         open("#/calls", "Calls");
         browser.until(d -> d.findElements(By.cssSelector(".calls-table tbody tr")).size() == 2);
         audit("calls");
+        theSkipLinkGoesToTheContent();
         open("#/assistants", "Assistants");
         browser.waitVisible(By.cssSelector("table.assistants tbody tr"));
         audit("assistants");
@@ -144,19 +145,32 @@ class AccessibilityBrowserTest {
                 const ringless = el('a', 'no focus ring');
                 ringless.href = '#/nowhere';
                 ringless.style.outline = 'none';
+                const unlabelled = el('input');
+                unlabelled.placeholder = 'a faint placeholder';
+                const sheet = new CSSStyleSheet();
+                sheet.replaceSync('#planted input::placeholder { color: #bbbbbb; }');
+                document.adoptedStyleSheets = [sheet];
+                const svg = tag => document.createElementNS('http://www.w3.org/2000/svg', tag);
+                const chart = svg('svg');
+                const bar = svg('rect');
+                const label = svg('text');
+                Object.entries({ width: 200, height: 30, fill: '#6b7280' }).forEach(([k, v]) => bar.setAttribute(k, v));
+                Object.entries({ x: 10, y: 20, fill: '#9ca3af' }).forEach(([k, v]) => label.setAttribute(k, v));
+                label.textContent = 'grey on grey';
+                chart.append(bar, label);
                 const planted = el('div');
                 planted.id = 'planted';
-                planted.append(el('input'), el('button'), faint, el('h3', 'a skipped level'), twin, wide, tiny,
-                  document.createElementNS('http://www.w3.org/2000/svg', 'svg'), ringless);
+                planted.append(unlabelled, el('button'), faint, el('h3', 'a skipped level'), twin, wide, tiny, chart, ringless);
                 document.querySelector('main').append(planted);
                 """);
         new Actions(browser.driver).sendKeys(Keys.SHIFT).perform();
         List<String> found = browser.atPhoneWidth(() -> (List<String>) browser.script(AUDIT, Map.of("phone", true, "focus", true)));
-        browser.script("document.getElementById('planted').remove();");
+        browser.script("document.getElementById('planted').remove(); document.adoptedStyleSheets = [];");
         assertThat(String.join("\n", found)).as("the audit's findings on planted problems").contains(
                 "a form control without a label", "a button or link without a name: button\n", "text contrast 2.22:1 < 4.5:1 (#aaaaaa on #f8fafc",
                 "heading level 3 after level 1", "the id \"api-key\" is used 2 times", "the page scrolls sideways",
-                "a tap target of 16 x 16 px", "an SVG neither aria-hidden nor role=img", "focused without a visible outline");
+                "a tap target of 16 x 16 px", "an SVG neither aria-hidden nor role=img", "focused without a visible outline",
+                "placeholder contrast 1.92:1 < 4.5:1 (#bbbbbb on #ffffff", "(#9ca3af on #6b7280");
     }
 
     /**
@@ -210,6 +224,16 @@ class AccessibilityBrowserTest {
         new Actions(browser.driver).sendKeys(Keys.ESCAPE).perform();
         assertThat(browser.focused()).isEqualTo(cancel);
         assertThat(send("GET", "/v1/admin/assistant/call/" + scheduled, null).json().at("/data/status").asText()).isEqualTo("queued");
+    }
+
+    /** "Skip to content" comes before the header's links; Enter on it moves the focus to the page's heading, on the same page. */
+    private void theSkipLinkGoesToTheContent() {
+        browser.script("document.querySelector('a.brand').focus();");
+        new Actions(browser.driver).keyDown(Keys.SHIFT).sendKeys(Keys.TAB).keyUp(Keys.SHIFT).perform();
+        assertThat(browser.focused().getText()).isEqualTo("Skip to content");
+        new Actions(browser.driver).sendKeys(Keys.ENTER).perform();
+        assertThat(browser.driver.getCurrentUrl()).endsWith("#/calls");
+        assertThat(browser.focused()).isEqualTo(browser.waitForHeading("Calls"));
     }
 
     /** Presses Tab until the focus leaves the page's content (at most {@code max} times): each focused control's name. */
