@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +46,7 @@ import org.openqa.selenium.interactions.Actions;
 class AccessibilityBrowserTest {
     static final String AUDIT = "return (" + resource("/dashboard/accessibility-audit.js") + ")(arguments[0]);";
     static final WebhookReceiver hooks = new WebhookReceiver();
+    static final By CALL_ENDED = By.xpath("//li[contains(@class,'delivery')][.//code[text()='call.ended']]");
 
     @RegisterExtension
     static final TestServer server = TestServer.perClass(Map.of(
@@ -55,7 +57,7 @@ class AccessibilityBrowserTest {
     static Browser browser;
     static String assistant;
     static String scheduled;
-    final Map<String, List<String>> findings = new java.util.LinkedHashMap<>();
+    final Map<String, List<String>> findings = new LinkedHashMap<>();
 
     @BeforeAll
     static void seed() throws Exception {
@@ -95,7 +97,7 @@ class AccessibilityBrowserTest {
 
         open("#/calls/" + callId, "Browser call");
         browser.until(d -> !d.findElements(By.cssSelector(".turn button.line")).isEmpty()
-                && d.findElements(By.cssSelector("li.delivery")).size() >= 3);
+                && d.findElement(CALL_ENDED).getText().contains("HTTP 200"));
         audit("call, ended");
         walkTheEndedCallByKeyboard();
         open("#/calls/" + scheduled, "Call to +14155550123");
@@ -205,10 +207,9 @@ class AccessibilityBrowserTest {
         browser.until(d -> second.findElement(By.xpath("..")).getAttribute("class").contains("playing"));
         browser.script("document.querySelector('audio.recording').pause()");
 
-        By ended = By.xpath("//li[contains(@class,'delivery')][.//code[text()='call.ended']]");
-        WebElement resend = browser.driver.findElement(ended).findElement(By.cssSelector("button.resend"));
+        WebElement resend = browser.driver.findElement(CALL_ENDED).findElement(By.cssSelector("button.resend"));
         resend.sendKeys(Keys.ENTER);
-        browser.until(d -> d.findElement(ended).findElements(By.cssSelector("table.attempts tbody tr")).size() == 2);
+        browser.until(d -> d.findElement(CALL_ENDED).findElements(By.cssSelector("table.attempts tbody tr")).size() == 2);
         assertThat(browser.focused().getAttribute("aria-label")).as("the focus stays on Re-send").isEqualTo("Re-send call.ended");
     }
 
