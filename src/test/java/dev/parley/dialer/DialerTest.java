@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.config.ConfigLoader;
 import dev.parley.support.Http;
 import dev.parley.support.Sipp;
+import dev.parley.support.TestPorts;
 import dev.parley.support.TestPostgres;
 import dev.parley.support.TestServer;
 import dev.parley.support.WebhookReceiver;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("sip")
 public class DialerTest {
     static final int TRUNK = Sipp.freeUdpPort();
-    static final int RTP = 40000 + 2 * (int) (ProcessHandle.current().pid() % 5000);
+    static final int RTP = TestPorts.range(4);
 
     @RegisterExtension
     static final TestServer server = TestServer.perClass(Map.of(
@@ -375,6 +376,9 @@ public class DialerTest {
     void digitsThePersonPressesAreKeptOnTheCall() throws Exception {
         try (Sipp trunk = Sipp.uas("uas-answer-dtmf.xml", TRUNK, 1)) {
             String id = call();
+            // Stored as they come; hung up then rather than waiting out the greeting's no-input re-prompts.
+            await(id, c -> c.get("dtmf").asText().equals("15"), "pressed 1 and 5");
+            assertThat(hangup(id).status()).isEqualTo(200);
             JsonNode done = await(id, c -> c.get("status").asText().equals("completed"), "completed");
             assertThat(done.get("dtmf").asText()).isEqualTo("15");
             assertThat(trunk.awaitExit(10)).isZero();
@@ -413,6 +417,9 @@ public class DialerTest {
     void earlyMediaBeforeTheAnswerIsRecorded() throws Exception {
         try (Sipp trunk = Sipp.uas("uas-early-media.xml", TRUNK, 1)) {
             String id = call();
+            awaitStatus(id, "in-progress");
+            // The early audio is on record by now: hung up rather than waiting out the greeting's no-input re-prompts.
+            assertThat(hangup(id).status()).isEqualTo(200);
             JsonNode done = await(id, c -> c.get("status").asText().equals("completed"), "completed");
             assertThat(done.get("history")).extracting(h -> h.get("status").asText())
                     .containsExactly("queued", "ringing", "in-progress", "completed");

@@ -9,6 +9,7 @@ import dev.parley.store.Database;
 import dev.parley.support.Http;
 import dev.parley.support.ServeProcess;
 import dev.parley.support.Sipp;
+import dev.parley.support.TestPorts;
 import dev.parley.support.TestPostgres;
 import dev.parley.support.TestServer;
 import dev.parley.support.WebhookReceiver;
@@ -222,7 +223,7 @@ class NodesKilledUnderLoadTest {
                 "--data-dir", Files.createTempDirectory("parley-node").toString()), Map.of(
                 "PARLEY_SIP_LISTEN", "127.0.0.1:" + sipPorts[slot],
                 "PARLEY_SIP_TRUNK", "127.0.0.1:" + trunk,
-                "PARLEY_RTP_PORTS", slot == 0 ? "40000-40999" : "41000-41999",
+                "PARLEY_RTP_PORTS", TestPorts.rtpPorts(slot, 2),
                 "PARLEY_SECRETS_MASTER_KEY", TestServer.MASTER_KEY,
                 "PARLEY_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1",
                 "PARLEY_WEBHOOK_TIMEOUT_MS", "1500",

@@ -97,6 +97,7 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
             // Every server gets its own SIP port; the dialer runs only in tests that place calls.
             values.putIfAbsent(ConfigLoader.SIP_LISTEN, "127.0.0.1:" + Sipp.freeUdpPort());
             values.putIfAbsent(ConfigLoader.DIALER_ENABLED, "false");
+            values.putIfAbsent(ConfigLoader.RTP_PORTS, TestPorts.rtpPorts()); // the fork's own: forks run at once
             this.app = ParleyApp.start(ConfigLoader.of(values), callingHoursClock);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
