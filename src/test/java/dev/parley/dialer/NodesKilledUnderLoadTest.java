@@ -7,6 +7,7 @@ import dev.parley.Bootstrap;
 import dev.parley.config.ConfigLoader;
 import dev.parley.store.Database;
 import dev.parley.support.Http;
+import dev.parley.support.RunsAlone;
 import dev.parley.support.ServeProcess;
 import dev.parley.support.Sipp;
 import dev.parley.support.TestPorts;
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.Test;
  * had not dialed went to another node within 5 s.
  */
 @Tag("sip")
+@RunsAlone // two serve JVMs, SIPp and a steady load: with another fork's class on the same two cores, a node's pool waits passed 5 s (503)
 class NodesKilledUnderLoadTest {
     private static final Set<String> FINAL = Set.of("completed", "busy", "no-answer", "failed", "canceled");
 
