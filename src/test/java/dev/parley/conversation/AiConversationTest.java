@@ -62,6 +62,7 @@ class AiConversationTest {
 
     @BeforeAll
     static void peers() {
+        server.awaitSpeechEngines(); // its latencies and real-time audio are measured on a node done loading
         Baresip.require();
         log.start();
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(log);

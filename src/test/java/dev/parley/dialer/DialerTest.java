@@ -36,6 +36,7 @@ public class DialerTest {
             ConfigLoader.DIALER_ENABLED, "true",
             ConfigLoader.DIALER_RING_TIMEOUT_SECONDS, "5",
             ConfigLoader.DIALER_LEASE_MS, "3000",
+            ConfigLoader.SPEECH_RECOGNIZERS, "1", // nothing here depends on what is recognized: a second one would load for nothing
             ConfigLoader.WEBHOOK_ALLOWED_HOSTS, "127.0.0.1",
             ConfigLoader.RTP_PORTS, RTP + "-" + (RTP + 3))); // two RTP ports: a third live call finds none
 
@@ -45,6 +46,7 @@ public class DialerTest {
 
     @BeforeAll
     static void requirePeer() {
+        server.awaitSpeechEngines(); // its latencies and real-time audio are measured on a node done loading
         Sipp.require();
         server.callAtAnyHour(); // a SIP trunk reaches real people: calling hours apply unless turned off
         Http.Response r = server.http.request("PATCH", "/v1/admin/workspace").headers(server.auth())

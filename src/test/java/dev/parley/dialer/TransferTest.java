@@ -39,6 +39,7 @@ class TransferTest {
 
     @BeforeAll
     static void requirePeer() {
+        server.awaitSpeechEngines(); // its latencies and real-time audio are measured on a node done loading
         Sipp.require();
         server.callAtAnyHour(); // a SIP trunk reaches real people: calling hours apply unless turned off
         Http.Response r = server.http.request("PATCH", "/v1/admin/workspace").headers(server.auth())
