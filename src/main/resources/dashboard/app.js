@@ -111,6 +111,12 @@ document.getElementById('sign-out').addEventListener('click', async () => {
   render();
 });
 
+// The skip link's "#main" would be taken for a route (a "Not found" page): it moves the focus to the page's heading instead.
+document.querySelector('a.skip').addEventListener('click', ev => {
+  ev.preventDefault();
+  (main.querySelector('h1') || main).focus();
+});
+
 window.addEventListener('parley:signed-out', () => {
   state.session = null;
   render();

@@ -14,6 +14,8 @@ import dev.parley.ai.sphinx.RecognizerPool;
 import dev.parley.ai.sphinx.SphinxSpeechToText;
 import dev.parley.api.ApiServer;
 import dev.parley.telephony.stream.CarrierStreams;
+import dev.parley.telephony.stream.WebCallTokens;
+import dev.parley.telephony.web.WebTelephonyProvider;
 import dev.parley.telephony.telnyx.TelnyxCallStore;
 import dev.parley.telephony.telnyx.TelnyxTelephonyProvider;
 import java.util.function.Supplier;
@@ -28,6 +30,7 @@ import dev.parley.call.CallStore;
 import dev.parley.call.CallTransitions;
 import dev.parley.call.TranscriptStore;
 import dev.parley.call.TurnLatency;
+import dev.parley.call.WebCalls;
 import dev.parley.config.ConfigException;
 import dev.parley.config.ParleyConfig;
 import dev.parley.conversation.Conversation;
@@ -145,7 +148,10 @@ public final class ParleyApp implements AutoCloseable {
             // listens on, known once the API has started (its port may be chosen then).
             var listening = new AtomicReference<URI>();
             Supplier<URI> publicBase = () -> config.carriers().publicUrl().orElseGet(listening::get);
-            var mediaStreams = new CarrierStreams(publicBase);
+            // Browsers' tokens are checked against the web call's row, so any node can check one.
+            WebCallTokens webTokens = callId -> WebCalls.ticket(database.jdbi(), callId)
+                    .map(t -> new WebCallTokens.Stored(t.tokenSha256(), t.joinBy(), t.over()));
+            var mediaStreams = new CarrierStreams(publicBase, webTokens, clock);
             mediaStreams.bindMetrics(metrics);
             var telnyx = new TelnyxTelephonyProvider(TelnyxTelephonyProvider.Settings.of(config.carriers().telnyxApi(), publicBase),
                     new TelnyxCallStore(database.jdbi(), phoneNumbers::routeFor), mediaStreams, json, clock);
@@ -163,6 +169,7 @@ public final class ParleyApp implements AutoCloseable {
             };
             var calls = new CallService(callStore,
                     new CallInserts(database.dataSource(), 2, credentials.nodeKeyProviders(), hours, metrics, accepted), urls, json);
+            var webCalls = new WebCalls(calls, database.jdbi(), config.telephony().webJoin(), config.carriers().publicUrl(), clock);
             var hangups = new Hangups(database.jdbi(), transitions, dialer == null ? () -> { } : dialer::wake);
             var keyUsage = new KeyUsage(database.jdbi(), clock); // last here: closed by the catch below
             var sessions = new DashboardSessions(database.jdbi(), tenancy, clock);
@@ -172,7 +179,7 @@ public final class ParleyApp implements AutoCloseable {
                     calls, hangups, workspaces, phoneNumbers, deliveries,
                     new Workspaces(database.jdbi()), new ApiKeyService(database.jdbi(), keyUsage, clock),
                     database, metrics, json, recordings, credentials, new DoNotCall(database.jdbi()),
-                    config.telephony().sipHost(), config.telephony().sipPort(), twilioCallbacks, telnyx, sessions);
+                    config.telephony().sipHost(), config.telephony().sipPort(), twilioCallbacks, telnyx, sessions, webCalls);
             try {
                 ApiServer api = ApiServer.start(config.http(), services, mediaStreams);
                 listening.set(URI.create("http://" + reachable(config.http().host()) + ":" + api.port()));
@@ -215,7 +222,7 @@ public final class ParleyApp implements AutoCloseable {
         var provider = new RoutingTelephonyProvider(phoneNumbers::routeFor, sip,
                 new TwilioTelephonyProvider(twilioCallbacks, streams, config.carriers().twilioQuiet(), config.carriers().twilioTimeout(),
                         InstantSource.system()),
-                telnyx);
+                telnyx, new WebTelephonyProvider(streams));
         var network = new Conversations.Network(new Endpoints(providerKeys, new BaseUrlPolicy(config.providers())),
                 new ToolCaller(workspaces::signingSecrets, urls::refusalAtDelivery, InstantSource.system()), Options.DEFAULT);
         var conversations = conversations(config.speech(), database, json, metrics, network);
@@ -226,7 +233,7 @@ public final class ParleyApp implements AutoCloseable {
                     @Override
                     public Conversation open(DialQueue.Job job, Conversation.Line line) {
                         return conversations.open(job.callId(), job.workspaceId(), job.assistantId(), job.variables(),
-                                job.workspaceOptOut(), line);
+                                job.workspaceOptOut(), job.channel(), line);
                     }
 
                     @Override

@@ -4,6 +4,7 @@ import dev.parley.safeguards.DoNotCall;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.assistant.AssistantService;
 import dev.parley.call.CallService;
+import dev.parley.call.WebCalls;
 import dev.parley.config.ParleyConfig;
 import dev.parley.credentials.ProviderCredentials;
 import dev.parley.dialer.Hangups;
@@ -54,7 +55,7 @@ public final class ApiServer implements AutoCloseable {
                            Database database, PrometheusMeterRegistry metrics, ObjectMapper json,
                            RecordingStore recordings, ProviderCredentials credentials, DoNotCall doNotCall,
                            String sipHost, int sipPort, TwilioCallbacks twilioCallbacks, TelnyxWebhooks telnyx,
-                           DashboardSessions sessions) {}
+                           DashboardSessions sessions, WebCalls webCalls) {}
 
     private final Javalin javalin;
 
@@ -89,7 +90,9 @@ public final class ApiServer implements AutoCloseable {
             config.routes.get(DashboardPages.ROOT, pages::index);
             config.routes.get(DashboardPages.ASSETS, pages::asset);
             if (streams != null) {
-                config.routes.ws(CarrierStreams.PATH, new StreamRoutes(streams)::configure);
+                StreamRoutes streamRoutes = new StreamRoutes(streams);
+                config.routes.ws(CarrierStreams.PATH, streamRoutes::configure);
+                config.routes.ws(CarrierStreams.BROWSER_PATH, streamRoutes::configureBrowser);
             }
             config.routes.exception(HttpResponseException.class, (e, ctx) -> frameworkError(ctx, e, envelope, metrics));
             config.routes.error(404, ctx -> {
@@ -126,6 +129,7 @@ public final class ApiServer implements AutoCloseable {
         var dnc = new DncRoutes(s.doNotCall(), envelope, s.json());
         var carriers = new CarrierRoutes(s.twilioCallbacks(), s.telnyx(), envelope, s.json());
         var dashboard = new DashboardRoutes(s.sessions(), envelope, s.json());
+        var webCalls = new WebCallRoutes(s.webCalls(), envelope, s.json());
         return List.of(
                 open(HandlerType.GET, "/healthz", system::health),
                 open(HandlerType.GET, "/readyz", system::ready),
@@ -136,11 +140,14 @@ public final class ApiServer implements AutoCloseable {
                 open(HandlerType.POST, "/v1/carriers/twilio/calls/{call_id}/amd", carriers::twilioAmd),
                 open(HandlerType.GET, CarrierStreams.PATH, ctx -> StreamRoutes.upgradeRequired(ctx, envelope)),
                 open(HandlerType.POST, "/v1/carriers/telnyx/calls/{call_id}/events", carriers::telnyxEvent),
+                // A web call's browser: its token is checked on the socket, not an API key.
+                open(HandlerType.GET, CarrierStreams.BROWSER_PATH, ctx -> StreamRoutes.browserUpgradeRequired(ctx, envelope)),
                 // The dashboard's sign-in: an API key in the body, then the session cookie.
                 open(HandlerType.POST, "/v1/dashboard/session", dashboard::signIn),
                 open(HandlerType.GET, "/v1/dashboard/session", dashboard::current),
                 open(HandlerType.DELETE, "/v1/dashboard/session", dashboard::signOut),
                 new Route(HandlerType.POST, "/v1/admin/assistant/call", Route.Access.KEY_CHECKED_BY_WRITE, calls::create),
+                new Route(HandlerType.POST, "/v1/admin/assistant/web-call", Route.Access.KEY_CHECKED_BY_WRITE, webCalls::create),
                 authed(HandlerType.GET, "/v1/admin/assistant/calls", calls::list),
                 authed(HandlerType.GET, "/v1/admin/assistant/call/{call_id}", calls::get),
                 authed(HandlerType.POST, "/v1/admin/assistant/call/{call_id}/hangup", calls::hangup),

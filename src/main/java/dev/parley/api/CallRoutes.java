@@ -3,6 +3,7 @@ package dev.parley.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.call.Call;
+import dev.parley.call.CallFilter;
 import dev.parley.call.CallService;
 import dev.parley.call.CreateCallRequest;
 import dev.parley.call.CallStatus;
@@ -92,8 +93,8 @@ final class CallRoutes {
     }
 
     void list(Context ctx, Tenant tenant) {
-        Page<Call> page = calls.list(tenant, ctx.queryParam("status"), ctx.queryParam("parent_call_id"),
-                ctx.queryParam("attempt"), Page.limit(ctx.queryParam("limit")), ctx.queryParam("cursor"));
+        Page<Call> page = calls.list(tenant, CallFilter.parse(ctx::queryParam), Page.limit(ctx.queryParam("limit")),
+                ctx.queryParam("cursor"));
         Map<String, QueuePlace> places = queue.apply(tenant.workspaceId(), page.items().stream()
                 .filter(c -> c.status() == CallStatus.QUEUED).map(Call::id).toList());
         envelope.ok(ctx, "Calls fetched successfully", views.page(page, c -> views.call(c, false, places.get(c.id()))));

@@ -28,6 +28,9 @@ final class Views {
         o.put("name", a.name());
         o.put("enabled", a.enabled());
         o.set("config", AssistantConfigJson.write(a.config()));
+        // What a call to it must send in `variables` (the dashboard's call form asks for these).
+        ArrayNode variables = o.putArray("required_variables");
+        a.config().flow().ifPresent(f -> f.variables().forEach(variables::add));
         CallJson.time(o, "created_at", a.createdAt());
         CallJson.time(o, "updated_at", a.updatedAt());
         return o;

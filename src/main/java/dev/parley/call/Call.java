@@ -15,6 +15,7 @@ import java.util.Optional;
  * {@code carrierCode} is a carrier's own code for the call's end (Twilio's ErrorCode or SipResponseCode).
  * {@code attempt} is 1 for a call created through the API and n for its nth try under a retry rule;
  * {@code parentCallId} is the first attempt's id on every later one (null on the first).
+ * {@code channel} is what carried it; a web call's {@code toNumber} is null.
  */
 public record Call(
         String id,
@@ -43,7 +44,8 @@ public record Call(
         AnsweredBy answeredBy,
         String carrierCode,
         int attempt,
-        String parentCallId) {
+        String parentCallId,
+        Channel channel) {
 
     /** Talk time: from answer to end, once both are known. */
     public Optional<Long> durationSeconds() {

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -68,6 +69,9 @@ import org.slf4j.LoggerFactory;
  * settings of its workspaces and assistants ({@link #WINDOW_SETTINGS}): a call outside its window
  * is accepted with {@code scheduled_at} (and its job's {@code run_at}) at the next opening,
  * {@code scheduled_reason} {@code calling_window}, and its history entry says why.
+ *
+ * <p>A web call (a browser's, {@link CreateCallRequest.Callee.Web}) goes through the same statement
+ * with no number: the destination checks pass it, and it stores its token's hash and join deadline.
  */
 public final class CallInserts implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CallInserts.class);
@@ -82,10 +86,11 @@ public final class CallInserts implements AutoCloseable {
             WITH input AS (
                 SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
                                      ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                                     ?::text[], ?::text[], ?::text[], ?::timestamptz[]) WITH ORDINALITY
+                                     ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[],
+                                     ?::timestamptz[]) WITH ORDINALITY
                     AS t(id, workspace_id, assistant_id, to_number, to_country, from_number, variables, metadata,
                          webhook_url, event_id, delivery_id, key_id, to_type, retry, on_capacity, scheduled_reason, window_note,
-                         calling_window, scheduled_at, ord)
+                         calling_window, channel, web_token, scheduled_at, web_join_by, ord)
             ), checked AS (
                 SELECT i.*, a.enabled, COALESCE(i.webhook_url, a.config->>'webhook_url', w.webhook_url) AS target,
                        CASE WHEN i.retry IS NULL THEN NULLIF(a.config->'retry', 'null'::jsonb)
@@ -103,7 +108,9 @@ public final class CallInserts implements AutoCloseable {
                        COALESCE((SELECT k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
                                  FROM api_keys k WHERE k.key_id = i.key_id), false) AS key_live,
                        (w.id IS NOT NULL AND w.deleted_at IS NULL) AS workspace_live,
-                       CASE WHEN %1$s THEN 'do-not-call'
+                       -- A web call has no number: no destination to refuse.
+                       CASE WHEN i.to_number IS NULL THEN NULL
+                            WHEN %1$s THEN 'do-not-call'
                             WHEN cardinality(w.allowed_countries) > 0
                                  AND NOT (COALESCE(i.to_country, '') = ANY (w.allowed_countries)) THEN 'allowed_countries'
                             WHEN i.to_type = ANY (w.blocked_number_types) THEN 'blocked_number_types'
@@ -168,10 +175,11 @@ public final class CallInserts implements AutoCloseable {
             ), c AS (
                 INSERT INTO calls (id, workspace_id, assistant_id, to_number, to_country, from_number, status,
                                    variables, metadata, webhook_url, scheduled_at, reserved_seconds, retry, scheduled_reason,
-                                   calling_window)
+                                   calling_window, channel, web_token_sha256, web_join_by)
                 SELECT k.id, k.workspace_id, k.assistant_id, k.to_number, k.to_country, k.from_number, 'queued',
                        CAST(k.variables AS jsonb), CAST(k.metadata AS jsonb), k.webhook_url, k.scheduled_at, k.reservation,
-                       k.retry_rule, k.scheduled_reason, CAST(k.calling_window AS jsonb)
+                       k.retry_rule, k.scheduled_reason, CAST(k.calling_window AS jsonb), k.channel, decode(k.web_token, 'hex'),
+                       k.web_join_by
                 FROM checked k JOIN placed m ON m.id = k.id WHERE m.busy IS NULL
                 RETURNING id, workspace_id, assistant_id, to_number, from_number, variables, metadata, created_at, scheduled_at,
                           reserved_seconds
@@ -195,8 +203,10 @@ public final class CallInserts implements AutoCloseable {
                            'created_at', to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
                            'workspace_id', c.workspace_id,
                            'data', jsonb_build_object('call_id', c.id, 'status', 'queued', 'assistant_id', c.assistant_id,
-                               'to_number', c.to_number, 'from_number', c.from_number, 'variables', c.variables,
-                               'metadata', c.metadata, 'attempt', 1, 'parent_call_id', NULL)),
+                               'channel', k.channel, 'from_number', c.from_number, 'variables', c.variables,
+                               'metadata', c.metadata, 'attempt', 1, 'parent_call_id', NULL)
+                               -- CallJson.callee: a web call has no to_number at all, not a null one
+                               || CASE WHEN c.to_number IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('to_number', c.to_number) END),
                        c.created_at
                 FROM c JOIN checked k ON k.id = c.id
                 WHERE k.target IS NOT NULL
@@ -382,19 +392,21 @@ public final class CallInserts implements AutoCloseable {
     Map<String, Outcome> insert(Connection c, List<Row> rows) throws SQLException {
         int n = rows.size();
         DailyCaps.lock(c, rows.stream().map(Row::workspaceId).distinct().toArray(String[]::new));
-        String[][] columns = new String[18][n];
+        String[][] columns = new String[20][n];
         java.sql.Timestamp[] scheduled = new java.sql.Timestamp[n];
+        java.sql.Timestamp[] joinBy = new java.sql.Timestamp[n];
         WindowSettings[] windows = windowSettings(c, rows);
         Instant now = hours.now();
         Map<List<Object>, Optional<CallingHours.Deferral>> seen = new HashMap<>();
         for (int i = 0; i < n; i++) {
             Row r = rows.get(i);
             CreateCallRequest q = r.request();
+            PhoneNumbers.E164Number to = q.to();
             columns[0][i] = r.callId();
             columns[1][i] = r.workspaceId();
             columns[2][i] = q.assistantId();
-            columns[3][i] = q.to().number();
-            columns[4][i] = q.to().regionCode();
+            columns[3][i] = to == null ? null : to.number();
+            columns[4][i] = to == null ? null : to.regionCode();
             columns[5][i] = q.fromNumber().orElse(null);
             columns[6][i] = q.variables().toString();
             columns[7][i] = q.metadata().toString();
@@ -402,14 +414,19 @@ public final class CallInserts implements AutoCloseable {
             columns[9][i] = "evt_" + Ids.next();
             columns[10][i] = "whd_" + Ids.next();
             columns[11][i] = r.keyId();
-            columns[12][i] = PhoneNumbers.type(q.to().number());
+            columns[12][i] = to == null ? null : PhoneNumbers.type(to.number());
             columns[13][i] = q.retry().map(rule -> rule.write().toString()).orElse(null);
             columns[14][i] = q.onCapacity().wire();
             Optional<CallingHours.Deferral> wait = defer(q, windows[i], now, seen);
             columns[15][i] = wait.isPresent() ? "calling_window" : q.scheduledAt().isPresent() ? "requested" : null;
             columns[16][i] = wait.map(CallingHours.Deferral::note).orElse(null);
             columns[17][i] = q.callingWindow().stored();
+            columns[18][i] = q.callee().channel().wire();
             scheduled[i] = wait.map(CallingHours.Deferral::opening).or(q::scheduledAt).map(java.sql.Timestamp::from).orElse(null);
+            if (q.callee() instanceof CreateCallRequest.Callee.Web web) {
+                columns[19][i] = HexFormat.of().formatHex(web.tokenSha256());
+                joinBy[i] = java.sql.Timestamp.from(web.joinBy());
+            }
         }
         Map<String, Outcome> outcomes = new HashMap<>(n * 2);
         try (PreparedStatement st = c.prepareStatement(INSERT_BATCH)) {
@@ -418,7 +435,8 @@ public final class CallInserts implements AutoCloseable {
                 st.setArray(col + 1, array);
             }
             st.setArray(columns.length + 1, c.createArrayOf("timestamptz", scheduled));
-            st.setArray(columns.length + 2, c.createArrayOf("text", nodeKeys));
+            st.setArray(columns.length + 2, c.createArrayOf("timestamptz", joinBy));
+            st.setArray(columns.length + 3, c.createArrayOf("text", nodeKeys));
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     String id = rs.getString(1);

@@ -17,7 +17,7 @@ public final class CallJson {
         o.put("call_id", c.id());
         o.put("status", c.status().wire());
         o.put("assistant_id", c.assistantId());
-        o.put("to_number", c.toNumber());
+        callee(o, c);
         o.put("from_number", c.fromNumber());
         o.put("ended_reason", c.endedReason());
         if (c.sipCode() == null) {
@@ -36,6 +36,18 @@ public final class CallJson {
     }
 
     /**
+     * {@code channel}, and {@code to_number} for a phone call: a web call has no callee number, and the
+     * field is absent rather than null. The create-call statement writes the same into {@code call.queued}
+     * in SQL (CallInserts).
+     */
+    static void callee(ObjectNode o, Call c) {
+        o.put("channel", c.channel().wire());
+        if (c.toNumber() != null) {
+            o.put("to_number", c.toNumber());
+        }
+    }
+
+    /**
      * {@code attempt} (1 for the call the API created) and {@code parent_call_id} (the first
      * attempt's id on a retry, else null). The create-call statement writes the same two fields into
      * its {@code call.queued} events in SQL (CallInserts).
@@ -50,7 +62,7 @@ public final class CallJson {
         o.put("call_id", c.id());
         o.put("status", c.status().wire());
         o.put("assistant_id", c.assistantId());
-        o.put("to_number", c.toNumber());
+        callee(o, c);
         o.put("from_number", c.fromNumber());
         o.set("variables", c.variables());
         o.set("metadata", c.metadata());

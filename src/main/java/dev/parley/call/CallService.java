@@ -20,7 +20,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -117,29 +116,8 @@ public final class CallService implements AutoCloseable {
                 "No call " + id + " in this workspace; list them with GET /v1/admin/assistant/calls"));
     }
 
-    /**
-     * The workspace's calls, newest first, narrowed by any of {@code status}, {@code parentCallId}
-     * (a first attempt's id: its retries) and {@code attempt} (null or blank: not narrowed).
-     */
-    public Page<Call> list(Tenant tenant, String status, String parentCallId, String attempt, int limit, String cursor) {
-        Optional<CallStatus> byStatus = Optional.empty();
-        if (status != null && !status.isBlank()) {
-            byStatus = Optional.of(CallStatus.fromWire(status.strip()).orElseThrow(() -> Problem.invalid("status",
-                    "'status' must be one of: " + String.join(", ",
-                            Arrays.stream(CallStatus.values()).map(CallStatus::wire).toList()))));
-        }
-        Optional<String> byParent = Optional.ofNullable(parentCallId).map(String::strip).filter(p -> !p.isEmpty());
-        if (byParent.isPresent() && !CallIds.isValid(byParent.get())) {
-            throw Problem.invalid("parent_call_id", "'parent_call_id' is a call id (c_ followed by 24 hexadecimal characters):"
-                    + " the first attempt's, to list its retries");
-        }
-        Optional<Integer> byAttempt = Optional.ofNullable(attempt).map(String::strip).filter(a -> !a.isEmpty()).map(a -> {
-            if (!a.matches("[0-9]{1,2}") || Integer.parseInt(a) < 1 || Integer.parseInt(a) > 10) {
-                throw Problem.invalid("attempt", "'attempt' is a whole number from 1 (calls as created) to 10");
-            }
-            return Integer.parseInt(a);
-        });
-        CallStore.Filter filter = new CallStore.Filter(byStatus, byParent, byAttempt);
+    /** The workspace's calls, newest first, narrowed by {@code filter}. */
+    public Page<Call> list(Tenant tenant, CallFilter filter, int limit, String cursor) {
         long before = Page.decodeCursor(cursor);
         List<CallStore.Row> rows = store.page(tenant.workspaceId(), filter, before, limit + 1);
         boolean more = rows.size() > limit;
@@ -218,7 +196,11 @@ public final class CallService implements AutoCloseable {
     private byte[] requestHash(CreateCallRequest r) {
         ObjectNode canonical = json.createObjectNode();
         canonical.put("assistant_id", r.assistantId());
-        canonical.put("to_number", r.to().number());
+        switch (r.callee()) {
+            case CreateCallRequest.Callee.Phone p -> canonical.put("to_number", p.number().number());
+            // Not the token: a replay gets a new one (WebCalls), and must still match its first request.
+            case CreateCallRequest.Callee.Web w -> canonical.put("channel", Channel.WEB.wire());
+        }
         canonical.put("from_number", r.fromNumber().orElse(null));
         canonical.set("variables", r.variables());
         canonical.set("metadata", r.metadata());

@@ -23,7 +23,7 @@ public final class CallStore {
             metadata::text AS metadata, webhook_url, ended_reason, sip_code, created_at, updated_at, started_at,
             answered_at, ended_at, scheduled_at, dtmf, seq, summary, structured_data::text AS structured_data,
             llm_prompt_tokens, llm_completion_tokens, stt_seconds, tts_characters, answered_by, answered_by_beep,
-            answered_by_confidence, answered_by_ms, carrier_code, attempt, parent_call_id""";
+            answered_by_confidence, answered_by_ms, carrier_code, attempt, parent_call_id, channel""";
 
     /** Takes over a key older than 24 hours; a key held by an open transaction makes this wait for it. */
     private static final String CLAIM_KEY = """
@@ -100,19 +100,26 @@ public final class CallStore {
 
     record Row(Call call, long seq) {}
 
-    /** What a listing is narrowed to; empty means any. */
-    record Filter(Optional<CallStatus> status, Optional<String> parentCallId, Optional<Integer> attempt) {}
-
-    List<Row> page(String workspaceId, Filter filter, long beforeSeq, int limit) {
+    List<Row> page(String workspaceId, CallFilter filter, long beforeSeq, int limit) {
         return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM calls WHERE workspace_id = :ws AND seq < :before"
                         + (filter.status().isPresent() ? " AND status = :status" : "")
                         + (filter.parentCallId().isPresent() ? " AND parent_call_id = :parent" : "")
                         + (filter.attempt().isPresent() ? " AND attempt = :attempt" : "")
+                        + (filter.assistantId().isPresent() ? " AND assistant_id = :assistant" : "")
+                        + (filter.toNumber().isPresent() ? " AND to_number = :to" : "")
+                        + (filter.createdAfter().isPresent() ? " AND created_at >= :after" : "")
+                        + (filter.createdBefore().isPresent() ? " AND created_at < :created_before" : "")
+                        + (filter.channel().isPresent() ? " AND channel = :channel" : "")
                         + " ORDER BY seq DESC LIMIT :limit")
                 .bind("ws", workspaceId).bind("before", beforeSeq).bind("limit", limit)
                 .bind("status", filter.status().map(CallStatus::wire).orElse(null))
                 .bind("parent", filter.parentCallId().orElse(null))
                 .bind("attempt", filter.attempt().orElse(null))
+                .bind("assistant", filter.assistantId().orElse(null))
+                .bind("to", filter.toNumber().orElse(null))
+                .bind("after", filter.createdAfter().map(Timestamp::from).orElse(null))
+                .bind("created_before", filter.createdBefore().map(Timestamp::from).orElse(null))
+                .bind("channel", filter.channel().map(Channel::wire).orElse(null))
                 .map((rs, ctx) -> row(rs, List.of())).list());
     }
 
@@ -121,7 +128,7 @@ public final class CallStore {
         return new Row(new Call(c.id(), c.workspaceId(), c.assistantId(), c.toNumber(), c.fromNumber(), c.status(),
                 c.variables(), c.metadata(), c.webhookUrl(), c.endedReason(), c.sipCode(), c.createdAt(), c.updatedAt(),
                 c.startedAt(), c.answeredAt(), c.endedAt(), c.scheduledAt(), c.dtmf(), history, transcript, c.summary(),
-                c.structuredData(), c.usage(), c.answeredBy(), c.carrierCode(), c.attempt(), c.parentCallId()), r.seq());
+                c.structuredData(), c.usage(), c.answeredBy(), c.carrierCode(), c.attempt(), c.parentCallId(), c.channel()), r.seq());
     }
 
     private Row row(ResultSet rs, List<CallEvent> history) throws SQLException {
@@ -140,7 +147,8 @@ public final class CallStore {
                     rs.getString("summary"), structuredData == null ? null : json.readTree(structuredData),
                     new Usage.Snapshot(rs.getLong("llm_prompt_tokens"), rs.getLong("llm_completion_tokens"),
                             rs.getDouble("stt_seconds"), rs.getLong("tts_characters")),
-                    answeredBy(rs), rs.getString("carrier_code"), rs.getInt("attempt"), rs.getString("parent_call_id"));
+                    answeredBy(rs), rs.getString("carrier_code"), rs.getInt("attempt"), rs.getString("parent_call_id"),
+                    Channel.fromWire(rs.getString("channel")).orElseThrow());
             return new Row(call, rs.getLong("seq"));
         } catch (IOException e) {
             throw new SQLException("call " + rs.getString("id") + " has unreadable JSON", e);

@@ -26,13 +26,40 @@ import java.util.Set;
  * {@code scheduled_at}, {@code retry} (empty: the assistant's rule; {@link RetryRule#NONE} for an
  * explicit null), {@code on_capacity} (what to do when the workspace's concurrency or rate limit
  * would make the call wait) and {@code calling_window} (this call's calling hours: null for none).
+ * Or the body of {@code POST /v1/admin/assistant/web-call} ({@link #parseWeb}): a call from a browser.
  */
-public record CreateCallRequest(String assistantId, PhoneNumbers.E164Number to, Optional<String> fromNumber,
+public record CreateCallRequest(String assistantId, Callee callee, Optional<String> fromNumber,
                                 ObjectNode variables, ObjectNode metadata, Optional<String> webhookUrl,
                                 Optional<Instant> scheduledAt, Optional<RetryRule> retry, OnCapacity onCapacity,
                                 CallingWindow.Choice callingWindow) {
     static final Set<String> FIELDS = Set.of("assistant_id", "to_number", "from_number", "variables", "metadata", "webhook_url",
             "scheduled_at", "retry", "on_capacity", "calling_window");
+    static final Set<String> WEB_FIELDS = Set.of("assistant_id", "variables", "metadata", "webhook_url");
+
+    /** Who the call reaches: a number, or a browser that joins with a token shown once. */
+    public sealed interface Callee {
+        Channel channel();
+
+        record Phone(PhoneNumbers.E164Number number) implements Callee {
+            @Override
+            public Channel channel() {
+                return Channel.PHONE;
+            }
+        }
+
+        /** Only the token's SHA-256 is kept; the browser must join by {@code joinBy}. */
+        record Web(byte[] tokenSha256, Instant joinBy) implements Callee {
+            @Override
+            public Channel channel() {
+                return Channel.WEB;
+            }
+        }
+    }
+
+    /** The number called, or null for a web call. */
+    public PhoneNumbers.E164Number to() {
+        return callee instanceof Callee.Phone p ? p.number() : null;
+    }
 
     /** A call that would wait for {@code max_concurrent_calls} or {@code calls_per_second}: queued (as always), or refused with 429. */
     public enum OnCapacity {
@@ -67,7 +94,30 @@ public record CreateCallRequest(String assistantId, PhoneNumbers.E164Number to, 
         OnCapacity onCapacity = JsonFields.optionalString(root, "on_capacity", "", 16).map(CreateCallRequest::onCapacity)
                 .orElse(OnCapacity.QUEUE);
         CallingWindow.Choice window = CallingWindow.choice(root, "calling_window", "");
-        return new CreateCallRequest(assistantId, to, from, variables, metadata, webhook, scheduled, retry, onCapacity, window);
+        return new CreateCallRequest(assistantId, new Callee.Phone(to), from, variables, metadata, webhook, scheduled, retry,
+                onCapacity, window);
+    }
+
+    /**
+     * A web call: {@code assistant_id}, optional {@code variables}, {@code metadata} and {@code webhook_url},
+     * checked as for a phone call. It has no number, so no calling hours; it is never retried (nobody
+     * would be at the browser for a later attempt); and it does not wait for the workspace's
+     * {@code max_concurrent_calls} or {@code calls_per_second}: someone is waiting at the browser, so a
+     * full workspace refuses it at once (429), as {@code on_capacity: "reject"} does.
+     */
+    public static CreateCallRequest parseWeb(JsonNode body, Callee.Web web) {
+        ObjectNode root = JsonFields.object(body, "");
+        JsonFields.rejectUnknown(root, "", WEB_FIELDS);
+        String assistantRaw = JsonFields.optionalString(root, "assistant_id", "", 64).orElseThrow(
+                () -> Problem.invalid("assistant_id", "'assistant_id' is required: the id of the assistant to talk to"));
+        String assistantId = AssistantService.checkId(assistantRaw);
+        ObjectNode variables = JsonFields.optionalObject(root, "variables", "").orElseGet(JsonNodeFactory.instance::objectNode);
+        checkVariables(variables);
+        ObjectNode metadata = JsonFields.optionalObject(root, "metadata", "").orElseGet(JsonNodeFactory.instance::objectNode);
+        Optional<String> webhook = JsonFields.optionalString(root, "webhook_url", "", 2_000)
+                .map(u -> AssistantConfigJson.checkWebhookUrl("webhook_url", u));
+        return new CreateCallRequest(assistantId, web, Optional.empty(), variables, metadata, webhook, Optional.empty(),
+                Optional.of(RetryRule.NONE), OnCapacity.REJECT, new CallingWindow.Choice.Off());
     }
 
     private static OnCapacity onCapacity(String raw) {

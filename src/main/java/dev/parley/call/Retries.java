@@ -81,7 +81,8 @@ final class Retries {
     Decision afterEnd(Handle h, Call ended, EndReason reason, Instant now) {
         Optional<RetryOutcome> outcome = reason.retryOutcome(ended.answeredAt() != null,
                 ended.answeredBy() == null ? null : ended.answeredBy().who());
-        if (outcome.isEmpty()) {
+        // A web call is never tried again: nobody would be at the browser (it is accepted with no rule, too).
+        if (outcome.isEmpty() || ended.channel() == Channel.WEB) {
             return new Decision.None();
         }
         Series s = series(h, ended);

@@ -52,6 +52,7 @@ public final class ConfigLoader {
     public static final String DIALER_MAX_CALLS = "dialer.max.calls";
     public static final String DIALER_RING_TIMEOUT_SECONDS = "dialer.ring.timeout.seconds";
     public static final String DIALER_LEASE_MS = "dialer.lease.ms";
+    public static final String WEBCALL_JOIN_SECONDS = "webcall.join.seconds";
     public static final String SPEECH_RECOGNIZERS = "speech.recognizers";
     public static final String SPEECH_RECOGNIZER_WAIT_MS = "speech.recognizer.wait.ms";
     public static final String SPEECH_VOICES = "speech.voices";
@@ -87,6 +88,7 @@ public final class ConfigLoader {
         DEFAULTS.put(DIALER_MAX_CALLS, "100");
         DEFAULTS.put(DIALER_RING_TIMEOUT_SECONDS, "30");
         DEFAULTS.put(DIALER_LEASE_MS, "15000");
+        DEFAULTS.put(WEBCALL_JOIN_SECONDS, "120");
         DEFAULTS.put(SPEECH_RECOGNIZERS, "2");
         DEFAULTS.put(SPEECH_RECOGNIZER_WAIT_MS, "2000");
         DEFAULTS.put(SPEECH_VOICES, "1");
@@ -268,7 +270,8 @@ public final class ConfigLoader {
                 trunk.isEmpty() ? Optional.empty() : Optional.of(trunk),
                 intIn(v, DIALER_MAX_CALLS, 1, 100_000, "calls at once on this node"),
                 Duration.ofSeconds(intIn(v, DIALER_RING_TIMEOUT_SECONDS, 5, 600, "seconds")),
-                Duration.ofMillis(lease));
+                Duration.ofMillis(lease),
+                Duration.ofSeconds(intIn(v, WEBCALL_JOIN_SECONDS, 2, 600, "seconds")));
     }
 
     private static ParleyConfig.Webhooks webhooks(Map<String, String> v, boolean embedded) {

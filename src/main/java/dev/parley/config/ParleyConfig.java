@@ -56,9 +56,10 @@ public record ParleyConfig(Http http, Database database, Path dataDir, Webhooks 
      * @param maxCalls calls at once on this node (lines); more wait queued
      * @param lease how long a node owns a call it dials without renewing; a dead node's calls end
      *     as {@code node-lost} after it
+     * @param webJoin how long a web call's browser has to join it (its token's life): the call rings that long
      */
     public record Telephony(boolean dialerEnabled, String sipHost, int sipPort, String externalHost, int rtpFirst, int rtpLast, Optional<String> trunk, int maxCalls,
-                            Duration ringTimeout, Duration lease) {}
+                            Duration ringTimeout, Duration lease, Duration webJoin) {}
 
     /**
      * The offline speech engines of a node that dials, created at start and shared by its calls.

@@ -23,6 +23,7 @@ import dev.parley.ai.openai.Route;
 import dev.parley.ai.openai.SdkWarmUp;
 import dev.parley.ai.tools.ToolCaller;
 import dev.parley.amd.AnsweringMachineDetector;
+import dev.parley.call.Channel;
 import dev.parley.assistant.Assistant;
 import dev.parley.assistant.AssistantConfig;
 import dev.parley.assistant.AssistantStore;
@@ -75,9 +76,12 @@ public final class Conversations implements AutoCloseable {
      *         reached (its base URL now resolves inside the network, its key was deleted): the call
      *         ends {@code provider-error} before it is dialed
      */
-    /** @param workspaceOptOut the workspace's {@code opt_out} setting as stored (JSON), null for the defaults */
+    /**
+     * @param workspaceOptOut the workspace's {@code opt_out} setting as stored (JSON), null for the defaults
+     * @param channel a web call has no number: no machine can answer it and there is no number to opt out
+     */
     public Conversation open(String callId, String workspaceId, String assistantId, String variables, String workspaceOptOut,
-                             Conversation.Line line) {
+                             Channel channel, Conversation.Line line) {
         Assistant assistant = assistants.find(workspaceId, assistantId)
                 .orElseThrow(() -> new IllegalStateException("assistant " + assistantId + " no longer exists"));
         AssistantConfig c = assistant.config();
@@ -111,7 +115,9 @@ public final class Conversations implements AutoCloseable {
         };
         var providers = new Conversation.Providers(responder.start(callId, vars), stt.start(), voice, freetts, usage, resources);
         return new Conversation(callId, turnTaking(c.turnTaking()), c.firstSpeaker() == AssistantConfig.FirstSpeaker.assistant,
-                providers, line, observer, voicemail(c, vars, line), courtesy(c, workspaceOptOut));
+                providers, line, observer, channel == Channel.PHONE ? voicemail(c, vars, line) : null,
+                channel == Channel.PHONE ? courtesy(c, workspaceOptOut) : new Conversation.Courtesy(c.disclosure().orElse(null),
+                        Conversation.Courtesy.NONE.optOut()));
     }
 
     /** The assistant's disclosure, and its opt-out rules, else the workspace's, else Parley's defaults. */

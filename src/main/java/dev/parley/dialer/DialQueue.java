@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import dev.parley.call.Channel;
 import dev.parley.safeguards.DailyCaps;
 import dev.parley.number.PhoneNumberService;
 import dev.parley.safeguards.CallingHours;
@@ -47,9 +48,14 @@ public final class DialQueue {
         this.hours = hours;
     }
 
-    /** @param variables the call request's variables, as JSON text */
+    /**
+     * @param variables the call request's variables, as JSON text
+     * @param toNumber null for a web call
+     * @param webJoinBy when a web call's browser must have joined by (its token's expiry); null for a phone call
+     */
     public record Job(String callId, String workspaceId, String toNumber, String fromNumber, int maxDurationSeconds,
-                      Instant acceptedAt, String assistantId, String variables, String workspaceOptOut) {}
+                      Instant acceptedAt, String assistantId, String variables, String workspaceOptOut, Channel channel,
+                      Instant webJoinBy) {}
 
     public List<Job> claim(String node, Duration lease, int max) {
         if (max <= 0) {
@@ -84,12 +90,14 @@ public final class DialQueue {
                             RETURNING j.call_id, j.workspace_id, c.to_number, c.from_number,
                                       LEAST(COALESCE((a.config->>'max_duration_seconds')::int, 600),
                                             c.reserved_seconds - :allowance) AS max_duration, c.created_at,
-                                      c.assistant_id, c.variables::text, w.opt_out::text""")
+                                      c.assistant_id, c.variables::text, w.opt_out::text, c.channel, c.web_join_by""")
                     .bind("node", node).bind("claimLease", seconds(shorter(lease, CLAIM_LEASE))).bind("ids", take.toArray(String[]::new))
                     // No longer than the daily minutes it reserved when accepted (DailyCaps), should the assistant's limit have grown since.
                     .bind("allowance", DailyCaps.END_ALLOWANCE_SECONDS)
                     .map((rs, ctx) -> new Job(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                            rs.getTimestamp(6).toInstant(), rs.getString(7), rs.getString(8), rs.getString(9)))
+                            rs.getTimestamp(6).toInstant(), rs.getString(7), rs.getString(8), rs.getString(9),
+                            Channel.fromWire(rs.getString(10)).orElseThrow(),
+                            rs.getTimestamp(11) == null ? null : rs.getTimestamp(11).toInstant()))
                     .list();
         });
     }
@@ -121,7 +129,7 @@ public final class DialQueue {
 
     /** What the last check before the INVITE reads of the call, its workspace and assistant. */
     private static final String LAST_CHECK = """
-            SELECT %s AS listed, c.to_number,
+            SELECT %s AS listed, c.to_number, c.channel,
                    COALESCE(c.calling_window, a.config->'calling_window', w.calling_window)::text AS calling_window,
                    COALESCE(w.calling_window_applies_to_sandbox, false) AS sandbox_included, %s AS own_trunk
               FROM calls c LEFT JOIN assistants a ON a.id = c.assistant_id LEFT JOIN workspaces w ON w.id = c.workspace_id
@@ -147,8 +155,10 @@ public final class DialQueue {
             if (Boolean.TRUE.equals(c.get("listed"))) {
                 return held(h, node, callId) ? Dialing.DO_NOT_CALL : Dialing.NOT_OURS;
             }
-            Optional<CallingHours.Deferral> wait = hours.defer(CallingHours.stored((String) c.get("calling_window")),
-                    (String) c.get("to_number"), (Boolean) c.get("own_trunk"), (Boolean) c.get("sandbox_included"), hours.now());
+            // A web call has no number and so no calling hours: someone is at the browser now.
+            Optional<CallingHours.Deferral> wait = Channel.WEB.wire().equals(c.get("channel")) ? Optional.empty()
+                    : hours.defer(CallingHours.stored((String) c.get("calling_window")), (String) c.get("to_number"),
+                            (Boolean) c.get("own_trunk"), (Boolean) c.get("sandbox_included"), hours.now());
             if (wait.isPresent()) {
                 return held(h, node, callId) ? reschedule(h, callId, wait.get()) : Dialing.NOT_OURS;
             }

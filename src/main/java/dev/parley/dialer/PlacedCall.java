@@ -4,6 +4,7 @@ import dev.parley.ai.Usage;
 import dev.parley.amd.AnsweredBy;
 import dev.parley.call.CallAnalysis;
 import dev.parley.call.CallStatus;
+import dev.parley.call.Channel;
 import dev.parley.call.EndReason;
 import dev.parley.call.TranscriptTurn;
 import dev.parley.conversation.Conversation;
@@ -151,11 +152,13 @@ final class PlacedCall implements CallListener, Conversation.Line {
             inviteSentNanos = System.nanoTime();
             node.dialLatency().record(Duration.between(job.acceptedAt(), Instant.now()));
             node.dialed().increment();
-            ringTimer = node.timers().schedule(() -> hangup(EndReason.NO_ANSWER), node.ringTimeout().toMillis(),
+            Duration ringTimeout = ringTimeout();
+            String unanswered = job.channel() == Channel.WEB ? "no browser joined the call before its token expired" : null;
+            ringTimer = node.timers().schedule(() -> hangup(EndReason.NO_ANSWER, unanswered), ringTimeout.toMillis(),
                     TimeUnit.MILLISECONDS);
             call = node.provider().dial(new TelephonyProvider.Dial(job.callId(), job.workspaceId(), job.toNumber(),
-                    Optional.ofNullable(job.fromNumber()), node.ringTimeout(), Duration.ofSeconds(job.maxDurationSeconds()),
-                    conversation.detectsMachines()), this);
+                    Optional.ofNullable(job.fromNumber()), ringTimeout, Duration.ofSeconds(job.maxDurationSeconds()),
+                    conversation.detectsMachines(), job.channel()), this);
             if (requested.get() != null) {
                 signal(); // a hang-up asked for while the INVITE was being sent
             }
@@ -163,6 +166,18 @@ final class PlacedCall implements CallListener, Conversation.Line {
             log.error("Dialing failed", e);
             end(EndReason.CARRIER_ERROR, null, "could not dial: " + e.getMessage());
         }
+    }
+
+    /**
+     * How long it may ring: the node's ring timeout, or for a web call the time left for its browser to
+     * join (its token's expiry), so a call nobody joins ends {@code no-answer} as the token runs out.
+     */
+    private Duration ringTimeout() {
+        if (job.channel() != Channel.WEB) {
+            return node.ringTimeout();
+        }
+        Duration left = Duration.between(node.transitions().now(), job.webJoinBy());
+        return left.isNegative() ? Duration.ZERO : left;
     }
 
     /**
@@ -252,10 +267,14 @@ final class PlacedCall implements CallListener, Conversation.Line {
      */
     @Override
     public void ringing(int code) {
+        ringing(code + " from the far end");
+    }
+
+    @Override
+    public void ringing(String reason) {
         measureSetup();
         Instant at = node.transitions().now();
-        writes.add("record that the call rings",
-                () -> node.transitions().move(job.callId(), CallStatus.RINGING, code + " from the far end", at));
+        writes.add("record that the call rings", () -> node.transitions().move(job.callId(), CallStatus.RINGING, reason, at));
     }
 
     @Override
@@ -311,9 +330,14 @@ final class PlacedCall implements CallListener, Conversation.Line {
         }
     }
 
+    /** Stored in order; the far end sees it too when it shows a live transcript (a browser). */
     @Override
     public void record(TranscriptTurn turn) {
         writes.add("store a transcript turn", () -> node.transcripts().append(job.callId(), turn));
+        MediaTransport t = transport;
+        if (t != null && turn.text() != null && !turn.text().isBlank()) {
+            t.said(turn.speaker(), turn.text());
+        }
     }
 
     /**

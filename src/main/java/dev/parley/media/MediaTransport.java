@@ -30,6 +30,15 @@ public interface MediaTransport extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * A finished turn of the conversation, for a far end that shows it: a browser displays the live
+     * transcript. Others ignore it.
+     *
+     * @param speaker {@code assistant} or {@code caller}
+     */
+    default void said(String speaker, String text) {
+    }
+
     @Override
     void close();
 }

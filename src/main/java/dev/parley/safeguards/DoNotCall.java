@@ -102,11 +102,11 @@ public final class DoNotCall {
         return new Added(rows, insert(workspaceId, numbers, "csv"));
     }
 
-    /** Puts the callee of {@code callId} on its workspace's list: they asked during the call. */
+    /** Puts the callee of {@code callId} on its workspace's list: they asked during the call. A web call has no number to list. */
     public void optOut(String callId) {
         jdbi.useHandle(h -> h.execute("""
                 INSERT INTO do_not_call (workspace_id, number, source, call_id)
-                SELECT workspace_id, to_number, 'opt-out', id FROM calls WHERE id = ?
+                SELECT workspace_id, to_number, 'opt-out', id FROM calls WHERE id = ? AND to_number IS NOT NULL
                 ON CONFLICT (workspace_id, number) DO NOTHING""", callId));
     }
 

@@ -7,6 +7,11 @@ import dev.parley.media.MediaTransport;
 public interface CallListener {
     void ringing(int code);
 
+    /** The call rings, in the provider's words where no code says it (the web channel waits for its browser). */
+    default void ringing(String reason) {
+        ringing(180);
+    }
+
     /**
      * The far end sends audio before answering (announcements, ringback). The listener owns
      * {@code media} from now on; the same one is handed to {@link #answered}.

@@ -1,5 +1,6 @@
 package dev.parley.telephony;
 
+import dev.parley.call.Channel;
 import dev.parley.number.CarrierNumber;
 import dev.parley.store.DatabaseException;
 import java.time.Duration;
@@ -9,7 +10,8 @@ import java.util.function.BiFunction;
 /**
  * Picks the carrier of each call by the number that places it ({@code from_number} when the
  * workspace owns it, else the workspace's default): a Twilio or Telnyx number goes to that carrier's
- * REST API, a SIP trunk number (or none: the node's trunk, the sandbox) to the SIP user agent.
+ * REST API, a SIP trunk number (or none: the node's trunk, the sandbox) to the SIP user agent. A web
+ * call has no number: it goes to the web channel, which waits for the call's browser.
  */
 public final class RoutingTelephonyProvider implements TelephonyProvider {
     private static final Duration ROUTE_PATIENCE = Duration.ofSeconds(30);
@@ -17,18 +19,27 @@ public final class RoutingTelephonyProvider implements TelephonyProvider {
     private final TelephonyProvider sip;
     private final CarrierProvider<CarrierNumber.Twilio> twilio;
     private final CarrierProvider<CarrierNumber.Telnyx> telnyx;
+    private final TelephonyProvider web;
 
-    /** @param numbers the number a call is placed from, by workspace and requested {@code from_number} */
+    /**
+     * @param numbers the number a call is placed from, by workspace and requested {@code from_number}
+     * @param web the web channel: calls from a browser
+     */
     public RoutingTelephonyProvider(BiFunction<String, Optional<String>, Optional<CarrierNumber>> numbers, TelephonyProvider sip,
-                                    CarrierProvider<CarrierNumber.Twilio> twilio, CarrierProvider<CarrierNumber.Telnyx> telnyx) {
+                                    CarrierProvider<CarrierNumber.Twilio> twilio, CarrierProvider<CarrierNumber.Telnyx> telnyx,
+                                    TelephonyProvider web) {
         this.numbers = numbers;
         this.sip = sip;
         this.twilio = twilio;
         this.telnyx = telnyx;
+        this.web = web;
     }
 
     @Override
     public Active dial(Dial dial, CallListener listener) {
+        if (dial.channel() == Channel.WEB) {
+            return web.dial(dial, listener);
+        }
         return switch (route(dial).orElse(null)) {
             case CarrierNumber.Twilio t -> twilio.dial(dial, t, listener);
             case CarrierNumber.Telnyx t -> telnyx.dial(dial, t, listener);
@@ -72,6 +83,7 @@ public final class RoutingTelephonyProvider implements TelephonyProvider {
     public void close() {
         twilio.close();
         telnyx.close();
+        web.close();
         sip.close();
     }
 }

@@ -1,11 +1,12 @@
 package dev.parley.telephony;
 
+import dev.parley.call.Channel;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
- * How Parley places a call: over SIP, or a carrier's REST API ({@link RoutingTelephonyProvider} picks
- * per call). Wired by hand in {@code ParleyApp}.
+ * How Parley places a call: over SIP, a carrier's REST API, or to a browser that joins over a
+ * WebSocket ({@link RoutingTelephonyProvider} picks per call). Wired by hand in {@code ParleyApp}.
  * {@link #dial} returns at once; what happens next arrives on the listener.
  */
 public interface TelephonyProvider extends AutoCloseable {
@@ -14,9 +15,15 @@ public interface TelephonyProvider extends AutoCloseable {
      * @param ringTimeout how long the caller lets it ring: the owner cancels then; a carrier may take it too
      * @param maxDuration the call's limit from the answer: the owner hangs up then; a carrier may back it up
      * @param detectMachines whether the assistant asks who answered: a carrier that detects machines is asked to
+     * @param channel a phone call goes to its number; a web call (no number) waits for its browser
      */
     record Dial(String callId, String workspaceId, String toNumber, Optional<String> fromNumber, Duration ringTimeout,
-                Duration maxDuration, boolean detectMachines) {
+                Duration maxDuration, boolean detectMachines, Channel channel) {
+        public Dial(String callId, String workspaceId, String toNumber, Optional<String> fromNumber, Duration ringTimeout,
+                    Duration maxDuration, boolean detectMachines) {
+            this(callId, workspaceId, toNumber, fromNumber, ringTimeout, maxDuration, detectMachines, Channel.PHONE);
+        }
+
         public Dial(String callId, String workspaceId, String toNumber, Optional<String> fromNumber, Duration ringTimeout) {
             this(callId, workspaceId, toNumber, fromNumber, ringTimeout, Duration.ofHours(1), false);
         }

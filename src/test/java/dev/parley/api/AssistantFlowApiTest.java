@@ -97,6 +97,7 @@ class AssistantFlowApiTest {
     void aCallMustSupplyEveryVariableTheFlowUses() {
         String id = server.createAssistant("{\"name\": \"reminder\", \"config\": {\"flow\": " + REMINDER + "}}")
                 .json().at("/data/assistant_id").asText();
+        assertThat(get(id).at("/data/required_variables").toString()).isEqualTo("[\"name\",\"time\"]");
         Http.Response missing = call(id, "{\"name\": \"Ada\"}");
         assertError(missing, 400, "invalid_request");
         assertThat(missing.json().at("/error/field").asText()).isEqualTo("variables.time");
@@ -120,6 +121,7 @@ class AssistantFlowApiTest {
 
         // Dropping the flow drops the requirement.
         assertThat(patch(id, "{\"config\": {\"flow\": null}}").status()).isEqualTo(200);
+        assertThat(get(id).at("/data/required_variables").toString()).isEqualTo("[]");
         assertThat(call(id, null).status()).isEqualTo(200);
     }
 

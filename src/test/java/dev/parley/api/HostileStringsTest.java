@@ -73,11 +73,13 @@ class HostileStringsTest {
     private static ObjectNode baseBody(String operationId) {
         String body = switch (operationId) {
             case "makeCall" -> "{\"assistant_id\":\"" + assistantId + "\",\"to_number\":\"+14155550123\"}";
+            case "makeWebCall" -> "{\"assistant_id\":\"" + assistantId + "\"}";
             case "createAssistant" -> "{\"name\":\"x\",\"config\":{}}";
             case "patchAssistant", "createWorkspace", "renameWorkspace", "createApiKey" -> "{\"name\":\"x\"}";
             case "patchWorkspace" -> "{}";
             case "setProviderKey" -> "{\"api_key\":\"sk-test\"}";
             case "createPhoneNumber" -> "{\"number\":\"+14155550199\",\"trunk\":{\"host\":\"127.0.0.1\"}}";
+            case "signIn" -> "{\"api_key\":\"prl_0123456789abcdef_notavalidsecret\"}";
             case "addDoNotCall" -> "{\"numbers\":[\"+14155550198\"]}";
             // Unsigned, so refused before it is read: the point is that no body makes that a 5xx.
             case "telnyxCallEvent" -> "{\"data\":{\"event_type\":\"call.answered\",\"id\":\"e1\","

@@ -40,7 +40,7 @@ class OpenApiTest {
                 }
             }
 
-            var services = new ApiServer.Services(null, null, null, null, null, null, null, null, null, null, null, Json.mapper(), null, null, null, "127.0.0.1", 5060, null, null, null);
+            var services = new ApiServer.Services(null, null, null, null, null, null, null, null, null, null, null, Json.mapper(), null, null, null, "127.0.0.1", 5060, null, null, null, null);
             Set<String> routed = new TreeSet<>();
             Set<String> routedWithAuth = new TreeSet<>();
             for (Route r : ApiServer.routes(services, new Envelope(Json.mapper()))) {

@@ -22,6 +22,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The README's screenshots of the dashboard, made on demand ({@code ./parley test -Dgroups=screenshots};
@@ -30,7 +32,8 @@ import org.openqa.selenium.By;
  * to nobody, one scheduled for tomorrow, webhooks to a local receiver (one retried), a do-not-call list
  * and a second API key; then Chromium saves
  * each page to {@code docs/screenshots/} at 1280 x 900 (a call's page whole), and the calls and a call
- * at 390 px (a phone).
+ * at 390 px (a phone). Last, a test call from the browser: Chromium's fake microphone says "yes" to
+ * the reminder, and the page is saved once the call ended, with its live transcript.
  * Same data every run, so the pictures change only where the pages or the times do.
  */
 @Tag("screenshots")
@@ -108,7 +111,9 @@ class Screenshots {
         call(reminder, "+14155550104", Instant.now().plus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.HOURS));
         delivered(answered);
 
-        try (Browser browser = Browser.start(server)) {
+        // The test call's caller: Chromium's fake microphone answers "yes" once the greeting (about 5 s) is over.
+        Browser.Microphone microphone = Browser.Microphone.once(CalleeAudio.of("pause:7", "yes", "pause:6"));
+        try (Browser browser = Browser.start(server, microphone)) {
             browser.open("/");
             browser.waitForText(By.id("sign-in-title"), "Sign in to Parley");
             browser.screenshot(OUT.resolve("sign-in.png"));
@@ -122,9 +127,22 @@ class Screenshots {
             page(browser, "#/assistants", "assistants.png");
             page(browser, "#/assistants/" + reminder, "assistant.png");
             page(browser, "#/workspace", "workspace.png");
-            page(browser, "#/test-call/" + reminder, "test-call.png");
+            testCall(browser, reminder);
             browser.assertNoConsoleErrors();
         }
+    }
+
+    /** A test call from the browser, shown once it ended: its status, facts and the live transcript it kept. */
+    private static void testCall(Browser browser, String assistant) {
+        page(browser, "#/test-call/" + assistant, null);
+        browser.driver.findElement(By.id("test-call-start")).click();
+        WebElement status = browser.driver.findElement(By.id("test-call-status"));
+        new WebDriverWait(browser.driver, Duration.ofSeconds(40)).until(d -> "ended".equals(status.getAttribute("data-state")));
+        assertThat(status.getText()).isEqualTo("Call ended: completed, assistant-ended.");
+        assertThat(browser.driver.findElements(By.cssSelector("#test-call-transcript li")).stream().map(WebElement::getText))
+                .contains("You: yes");
+        browser.script("document.activeElement && document.activeElement.blur && document.activeElement.blur();");
+        browser.screenshot(OUT.resolve("test-call.png"));
     }
 
     private static void page(Browser browser, String hash, String file) {

@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
@@ -53,6 +54,7 @@ public final class Browser implements AutoCloseable {
     public static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     /** How long a page may take to show what a test waits for: generous for a loaded 2-core machine. */
     public static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Duration POLL = Duration.ofMillis(50);
     /** A page that refreshes itself never stops changing: {@link #settle} gives up after this. */
     static final Duration SETTLE_AT_MOST = Duration.ofSeconds(4);
     public static final int DESKTOP_WIDTH = 1280;
@@ -239,10 +241,12 @@ public final class Browser implements AutoCloseable {
 
     /**
      * Waits (at most {@link #WAIT}) until the condition holds: returns its value. An element replaced
-     * while it was read (the page re-rendered) counts as "not yet".
+     * while it was read (the page re-rendered) counts as "not yet". Polled every 50 ms: Selenium's
+     * default half second, paid by every wait that is not met at once, made a test of a few dozen
+     * steps seconds slower.
      */
     public <T> T until(Function<? super WebDriver, T> condition) {
-        return new WebDriverWait(driver, WAIT).ignoring(StaleElementReferenceException.class).until(condition);
+        return new WebDriverWait(driver, WAIT, POLL).ignoring(StaleElementReferenceException.class).until(condition);
     }
 
     public WebElement waitVisible(By by) {
@@ -357,12 +361,23 @@ public final class Browser implements AutoCloseable {
      * {@code beforeShot}.
      */
     public Path screenshotAtPhoneWidth(Path png, Runnable beforeShot) {
-        driver.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of(
-                "width", PHONE_WIDTH, "height", PHONE_HEIGHT, "deviceScaleFactor", 1, "mobile", true));
-        try {
+        return atPhoneWidth(() -> {
             beforeShot.run();
             Map<String, Object> shot = driver.executeCdpCommand("Page.captureScreenshot", Map.of("format", "png"));
             return write(png, Base64.getDecoder().decode((String) shot.get("data")));
+        });
+    }
+
+    /**
+     * Runs {@code work} while the page is laid out as a phone shows it (390 x 844 CSS pixels, mobile
+     * viewport), then returns to the desktop size; {@code work} starts once the page has its new width.
+     */
+    public <T> T atPhoneWidth(Supplier<T> work) {
+        driver.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of(
+                "width", PHONE_WIDTH, "height", PHONE_HEIGHT, "deviceScaleFactor", 1, "mobile", true));
+        try {
+            until(d -> Long.valueOf(PHONE_WIDTH).equals(script("return document.documentElement.clientWidth;")));
+            return work.get();
         } finally {
             driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
         }

@@ -63,7 +63,11 @@ public final class Slf4jSipLogger implements StackLogger, ServerLogger {
 
     @Override
     public void logError(String message) {
-        log.error(message);
+        if (aboutKeepAlivePong(message)) {
+            log.debug(message);
+        } else {
+            log.error(message);
+        }
     }
 
     @Override
@@ -85,7 +89,11 @@ public final class Slf4jSipLogger implements StackLogger, ServerLogger {
 
     @Override
     public void logError(String message, Exception ex) {
-        log.error(message, ex);
+        if (aboutKeepAlivePong(message)) {
+            log.debug(message, ex);
+        } else {
+            log.error(message, ex);
+        }
     }
 
     @Override
@@ -95,6 +103,17 @@ public final class Slf4jSipLogger implements StackLogger, ServerLogger {
         } else {
             log.warn(message);
         }
+    }
+
+    /**
+     * A softphone's keep-alive ping over TCP (RFC 5626's double CRLF) whose pong the RI could not send:
+     * the phone closed the connection first, or pinged before any request on it (the RI then fails on
+     * its own null transport). Only that phone's flow is concerned, it re-registers if it needs to, no
+     * call depends on it: an ERROR with a stack trace for every such ping would send an operator
+     * looking for a fault (seen on a running node when a client pinged its SIP port).
+     */
+    static boolean aboutKeepAlivePong(String message) {
+        return message != null && message.startsWith("A problem occured while trying to send a single CLRF");
     }
 
     static boolean aboutTlsDefaults(String message) {

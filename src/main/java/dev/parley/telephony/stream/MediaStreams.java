@@ -11,18 +11,25 @@ import java.util.Optional;
  * per-call token, and gets the call's {@link MediaTransport} when the stream starts. A stream that
  * nobody expects, or that does not carry the token (and, for Twilio, a valid signature on the
  * upgrade request), is refused: nobody else can attach to a call.
+ *
+ * <p>A web call's stream is a browser's ({@link Dialect#WEB}): its token was issued when the call was
+ * accepted and is checked against the call's stored hash when the browser starts its stream, so
+ * expecting it mints nothing.
  */
 public interface MediaStreams {
 
     /** The message dialects spoken on the stream. */
-    enum Dialect { TWILIO, TELNYX }
+    enum Dialect { TWILIO, TELNYX, WEB }
 
     /** One call's expected stream: what the carrier must be told, and the way to let go of it. */
     interface Expected extends AutoCloseable {
         /** The {@code wss://} URL the carrier connects to, under {@code public.url}. */
         URI url();
 
-        /** The per-call secret the carrier hands back (Twilio: a custom parameter of the stream; Telnyx: in the URL). */
+        /**
+         * The per-call secret the carrier hands back (Twilio: a custom parameter of the stream; Telnyx: in
+         * the URL); null for a browser, whose token only the browser holds.
+         */
         String token();
 
         /** The call is over: stop expecting, and close the stream when one is attached. Idempotent. */

@@ -11,7 +11,7 @@ import org.slf4j.MDC;
  * parameters; Telnyx's was in the URL) and its audio is μ-law at 8 kHz, hands the call a
  * {@link StreamTransport}. Messages arrive on the socket's thread, one at a time.
  */
-public final class StreamSession {
+public final class StreamSession implements Attachment {
     private static final Logger log = LoggerFactory.getLogger(StreamSession.class);
 
     private final CarrierStreams.Expectation call;
@@ -73,13 +73,13 @@ public final class StreamSession {
                 return;
             }
         }
-        if (!wire.ulaw.equalsIgnoreCase(s.encoding()) || s.sampleRate() != 8000) {
+        if (!wire.encoding.equalsIgnoreCase(s.encoding()) || s.sampleRate() != 8000) {
             withCall(() -> log.warn("Media stream closed: its audio is not μ-law at 8 kHz ({} at {} Hz)", s.encoding(), s.sampleRate()));
             socket.close(StreamSocket.UNSUPPORTED, "audio must be mu-law at 8000 Hz");
             stopped("the stream's audio format is not supported");
             return;
         }
-        StreamTransport t = new StreamTransport(socket, wire.prefix(s.streamId()), stats, nanos);
+        StreamTransport t = new StreamTransport(socket, wire, wire.prefix(s.streamId()), stats, nanos);
         transport = t;
         call.events.started(t);
     }
@@ -100,7 +100,8 @@ public final class StreamSession {
     }
 
     /** The call is over: close the socket (the transport's owner may already have). */
-    void close() {
+    @Override
+    public void close() {
         StreamTransport t = transport;
         if (t != null) {
             t.close();

@@ -3,13 +3,16 @@ package dev.parley.telephony.stream;
 import dev.parley.media.G711;
 import dev.parley.media.JitterBuffer;
 import dev.parley.media.MediaTransport;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Base64;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
- * A call's media over a carrier's WebSocket stream: the bottom stage under the {@code Pacer}, beside
- * {@code RtpTransport}.
+ * A call's media over a carrier's (or a browser's) WebSocket stream: the bottom stage under the
+ * {@code Pacer}, beside {@code RtpTransport}. A browser's audio is binary PCM instead of base64
+ * μ-law in JSON ({@link Wire#binaryAudio}); everything else is the same.
  *
  * <p>In: the socket's thread puts each {@code media} chunk (μ-law, 20 ms) back in the carrier's
  * order ({@link Reorder}: Telnyx's frames may arrive out of order) and into an adaptive
@@ -33,6 +36,7 @@ final class StreamTransport implements MediaTransport {
     private static final int FRAME = 160;
 
     private final StreamSocket socket;
+    private final Wire wire;
     private final String prefix;
     private final CarrierStreams.Stats stats;
     private final LongSupplier nanos;
@@ -44,8 +48,9 @@ final class StreamTransport implements MediaTransport {
     private final byte[] ulaw = new byte[FRAME];
     private volatile boolean closed;
 
-    StreamTransport(StreamSocket socket, String prefix, CarrierStreams.Stats stats, LongSupplier nanos) {
+    StreamTransport(StreamSocket socket, Wire wire, String prefix, CarrierStreams.Stats stats, LongSupplier nanos) {
         this.socket = socket;
+        this.wire = wire;
         this.prefix = prefix;
         this.stats = stats;
         this.nanos = nanos;
@@ -60,6 +65,17 @@ final class StreamTransport implements MediaTransport {
         }
         stats.in().increment();
         reorder.offer(order, pcm, this::inOrder);
+    }
+
+    /** A browser's audio, on the socket's thread: one frame of 16-bit little-endian PCM, in order (one TCP stream). */
+    void pcm(long order, ByteBuffer payload) {
+        short[] pcm = new short[FRAME];
+        ByteBuffer le = payload.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < FRAME && le.remaining() >= 2; i++) {
+            pcm[i] = le.getShort();
+        }
+        stats.in().increment();
+        inOrder(order, pcm);
     }
 
     private void inOrder(long order, short[] pcm) {
@@ -96,10 +112,19 @@ final class StreamTransport implements MediaTransport {
             return;
         }
         String mark = marks.sent(audible, nanos.getAsLong());
-        for (int i = 0; i < FRAME; i++) {
-            ulaw[i] = G711.encodeUlaw(i < frame.length ? frame[i] : 0);
+        if (wire.binaryAudio) {
+            ByteBuffer pcm = ByteBuffer.allocate(FRAME * 2).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < FRAME; i++) {
+                pcm.putShort(i < frame.length ? frame[i] : 0);
+            }
+            inFlight.incrementAndGet();
+            socket.send(pcm.flip(), written);
+        } else {
+            for (int i = 0; i < FRAME; i++) {
+                ulaw[i] = G711.encodeUlaw(i < frame.length ? frame[i] : 0);
+            }
+            write(Wire.media(prefix, Base64.getEncoder().encodeToString(ulaw)));
         }
-        write(Wire.media(prefix, Base64.getEncoder().encodeToString(ulaw)));
         stats.out().increment();
         if (mark != null) {
             write(Wire.mark(prefix, mark));
@@ -126,7 +151,6 @@ final class StreamTransport implements MediaTransport {
     }
 
     /** Barge-in: the carrier drops what it holds; the marks it echoes for that audio are stale from now on. */
-    /** Barge-in: the carrier drops what it holds; the marks it echoes for that audio are stale from now on. */
     @Override
     public synchronized void clear() {
         if (closed) {
@@ -139,6 +163,14 @@ final class StreamTransport implements MediaTransport {
     @Override
     public synchronized long unplayedSamples() {
         return marks.unplayedSamples(nanos.getAsLong());
+    }
+
+    /** Only a browser shows what was said; a carrier would take the message for an unknown event. */
+    @Override
+    public synchronized void said(String speaker, String text) {
+        if (!closed && wire == Wire.WEB) {
+            write(Wire.transcript(speaker, text));
+        }
     }
 
     boolean closed() {

@@ -9,16 +9,22 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The two dialects' messages. Both carriers use the same events ({@code connected}, {@code start},
+ * The three dialects' messages. Both carriers use the same events ({@code connected}, {@code start},
  * {@code media}, {@code dtmf}, {@code mark}, {@code stop} in; {@code media}, {@code mark},
  * {@code clear} out) with their own field names: Twilio's camelCase {@code streamSid},
  * {@code sequenceNumber}, {@code customParameters}, {@code mediaFormat}; Telnyx's snake_case
  * {@code stream_id}, {@code sequence_number}, {@code custom_parameters}, {@code media_format}. Twilio
  * wants the {@code streamSid} on what it is sent; Telnyx takes the bare messages.
+ *
+ * <p>A browser (WEB) speaks Telnyx's names for its few JSON messages ({@code start} with the call's
+ * token in {@code custom_parameters}, {@code mark}, {@code dtmf}, {@code stop} in; {@code mark},
+ * {@code clear} out) but sends and receives its audio as binary messages, 20 ms each of 16-bit
+ * little-endian PCM at 8 kHz: no base64 and no codec for a page's script to carry.
  */
 enum Wire {
-    TWILIO("streamSid", "sequenceNumber", "customParameters", "mediaFormat", "sampleRate", "callSid", "audio/x-mulaw"),
-    TELNYX("stream_id", "sequence_number", "custom_parameters", "media_format", "sample_rate", "call_control_id", "PCMU");
+    TWILIO("streamSid", "sequenceNumber", "customParameters", "mediaFormat", "sampleRate", "callSid", "audio/x-mulaw", false),
+    TELNYX("stream_id", "sequence_number", "custom_parameters", "media_format", "sample_rate", "call_control_id", "PCMU", false),
+    WEB("stream_id", "sequence_number", "custom_parameters", "media_format", "sample_rate", "call_id", "pcm16", true);
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -28,24 +34,28 @@ enum Wire {
     private final String formatField;
     private final String rateField;
     private final String callField;
-    /** The μ-law encoding's name in {@code start}'s media format. */
-    final String ulaw;
+    /** The one encoding the dialect carries, as named in {@code start}'s media format: μ-law for carriers. */
+    final String encoding;
+    /** Audio as binary messages of raw PCM (a browser's), not base64 μ-law in JSON {@code media} messages. */
+    final boolean binaryAudio;
 
     Wire(String streamField, String sequenceField, String parametersField, String formatField, String rateField,
-         String callField, String ulaw) {
+         String callField, String encoding, boolean binaryAudio) {
         this.streamField = streamField;
         this.sequenceField = sequenceField;
         this.parametersField = parametersField;
         this.formatField = formatField;
         this.rateField = rateField;
         this.callField = callField;
-        this.ulaw = ulaw;
+        this.encoding = encoding;
+        this.binaryAudio = binaryAudio;
     }
 
     static Wire of(MediaStreams.Dialect dialect) {
         return switch (dialect) {
             case TWILIO -> TWILIO;
             case TELNYX -> TELNYX;
+            case WEB -> WEB;
         };
     }
 
@@ -111,7 +121,7 @@ enum Wire {
      * once here, since it comes from the carrier), nothing for Telnyx.
      */
     String prefix(String streamId) {
-        if (this == TELNYX) {
+        if (this != TWILIO) {
             return "";
         }
         return ",\"streamSid\":" + JsonNodeFactory.instance.textNode(streamId);
@@ -128,5 +138,16 @@ enum Wire {
 
     static String clear(String prefix) {
         return "{\"event\":\"clear\"" + prefix + "}";
+    }
+
+    /** To a browser: its socket joined the call, which is answered now. */
+    static String started(String callId) {
+        return "{\"event\":\"started\",\"call_id\":" + JsonNodeFactory.instance.textNode(callId) + "}";
+    }
+
+    /** To a browser: a finished turn of the conversation, for its live transcript. */
+    static String transcript(String speaker, String text) {
+        return "{\"event\":\"transcript\",\"speaker\":" + JsonNodeFactory.instance.textNode(speaker) + ",\"text\":"
+                + JsonNodeFactory.instance.textNode(text) + "}";
     }
 }

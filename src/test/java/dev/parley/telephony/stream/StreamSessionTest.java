@@ -35,8 +35,10 @@ class StreamSessionTest {
     static final class Socket implements StreamSocket {
         final List<JsonNode> sent = new ArrayList<>();
         final List<Runnable> unwritten = new ArrayList<>();
+        final List<byte[]> binary = new ArrayList<>();
         boolean slow;
         int closeCode;
+        String closeReason;
 
         @Override
         public void send(String text, Runnable done) {
@@ -53,9 +55,22 @@ class StreamSessionTest {
         }
 
         @Override
+        public void send(java.nio.ByteBuffer bytes, Runnable done) {
+            byte[] b = new byte[bytes.remaining()];
+            bytes.get(b);
+            binary.add(b);
+            if (slow) {
+                unwritten.add(done);
+            } else {
+                done.run();
+            }
+        }
+
+        @Override
         public void close(int code, String reason) {
             if (closeCode == 0) {
                 closeCode = code;
+                closeReason = reason;
             }
         }
 
