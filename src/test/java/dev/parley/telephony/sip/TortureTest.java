@@ -116,6 +116,16 @@ class TortureTest {
         }
     }
 
+    /** Sends an OPTIONS to the agent on {@code uaPort} and returns its answer (within 3 s). */
+    static String answerTo(int uaPort, String id) throws Exception {
+        try (DatagramSocket client = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
+            client.setSoTimeout(3000);
+            byte[] b = options(id, uaPort, client.getLocalPort()).getBytes(StandardCharsets.US_ASCII);
+            client.send(new DatagramPacket(b, b.length, InetAddress.getByName("127.0.0.1"), uaPort));
+            return answerTo(client, id);
+        }
+    }
+
     /** The first datagram that answers the OPTIONS with Call-ID {@code <id>@127.0.0.1}. */
     static String answerTo(DatagramSocket client, String id) throws Exception {
         while (true) {
