@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.support.Http;
 import dev.parley.support.ServeProcess;
 import dev.parley.support.Sipp;
+import dev.parley.support.TestPorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,6 +69,7 @@ class ServeShutdownTest {
         return ServeProcess.start(List.of("--data-dir", dataDir.toString()), Map.of(
                 "PARLEY_SIP_LISTEN", "127.0.0.1:" + Sipp.freeUdpPort(),
                 "PARLEY_SIP_TRUNK", "127.0.0.1:" + trunk,
+                "PARLEY_RTP_PORTS", TestPorts.rtpPorts(),
                 "PARLEY_SPEECH_RECOGNIZERS", "1"));
     }
 

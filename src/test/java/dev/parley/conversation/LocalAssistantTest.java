@@ -43,6 +43,7 @@ class LocalAssistantTest {
 
     @BeforeAll
     static void peers() {
+        server.awaitSpeechEngines(); // its latencies and real-time audio are measured on a node done loading
         Baresip.require();
     }
 

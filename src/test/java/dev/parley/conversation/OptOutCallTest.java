@@ -56,6 +56,7 @@ class OptOutCallTest {
 
     @BeforeAll
     static void peers() {
+        server.awaitSpeechEngines(); // its latencies and real-time audio are measured on a node done loading
         Baresip.require();
         Sipp.require();
         server.callAtAnyHour(); // one test dials through a number's trunk, which keeps calling hours

@@ -59,6 +59,7 @@ class SpokenConversationTest {
 
     @BeforeAll
     static void peers() {
+        server.awaitSpeechEngines(); // its latencies and real-time audio are measured on a node done loading
         Baresip.require();
         Sipp.require();
         server.callAtAnyHour(); // the trunk tests (SIPp) keep calling hours otherwise

@@ -54,6 +54,7 @@ class VoicemailCallTest {
 
     @BeforeAll
     static void peers() {
+        server.awaitSpeechEngines(); // its latencies and real-time audio are measured on a node done loading
         Baresip.require();
     }
 

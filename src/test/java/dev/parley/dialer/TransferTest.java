@@ -32,6 +32,7 @@ class TransferTest {
             ConfigLoader.SIP_LISTEN, "127.0.0.1:" + Sipp.freeUdpPort(),
             ConfigLoader.SIP_TRUNK, "127.0.0.1:" + TRUNK,
             ConfigLoader.DIALER_ENABLED, "true",
+            ConfigLoader.SPEECH_RECOGNIZERS, "1", // nothing here depends on what is recognized: a second one would load for nothing
             ConfigLoader.WEBHOOK_ALLOWED_HOSTS, "127.0.0.1",
             ConfigLoader.PROVIDERS_ALLOWED_HOSTS, "127.0.0.1"));
 

@@ -107,7 +107,7 @@ public final class BadNetwork implements AutoCloseable {
      * no other call meanwhile (its counters are node-wide).
      */
     public Conversation converse(TestServer server, String assistantId, String number, Path microphone) throws Exception {
-        awaitRecognizer(server);
+        server.awaitSpeechEngines(); // a call placed while they load tests the machine's load, not the network
         proxy.reset();
         RtpCounts before = rtp(server);
         JsonNode done;
@@ -125,26 +125,6 @@ public final class BadNetwork implements AutoCloseable {
         assertThat(in).as("one RTP stream into Parley through the proxy").hasSize(1);
         assertThat(out).as("one RTP stream to the callee through the proxy").hasSize(1);
         return new Conversation(done, parley, in.getFirst().expected(parley.in()), in.getFirst(), out.getFirst());
-    }
-
-    private static final Pattern FREE_RECOGNIZERS = Pattern.compile("^parley_speech_recognizers\\{state=\"free\"} ([0-9.]+)$", Pattern.MULTILINE);
-
-    /**
-     * Sphinx4's first recognizer takes 1-2 s to load on an idle machine and half a minute on a busy
-     * one: a call placed before it is ready is a test of the machine's load, not of the network.
-     */
-    private static void awaitRecognizer(TestServer server) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (true) {
-            Matcher m = FREE_RECOGNIZERS.matcher(server.http.request("GET", "/metrics").send().body());
-            if (m.find() && Double.parseDouble(m.group(1)) >= 1) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no speech recognizer was ready within 90 s");
-            }
-            Thread.sleep(100); // a recognizer loading: nothing to advance but the clock
-        }
     }
 
     private static JsonNode awaitEnd(TestServer server, String id, Duration bound, Baresip phone) throws InterruptedException {

@@ -38,9 +38,11 @@ public final class Baresip implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             Baresip phone = start(number, password, registrarHost, registrarPort, microphone);
             try {
-                long deadline = System.nanoTime() + 1_500_000_000L;
-                while (System.nanoTime() < deadline && phone.process.isAlive() && !phone.log().contains("Address already in use")) {
-                    Thread.sleep(50);
+                // It says it is ready once its transports listen; a port taken makes it say so and exit.
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (System.nanoTime() < deadline && phone.process.isAlive()
+                        && !phone.log().contains("baresip is ready.") && !phone.log().contains("Address already in use")) {
+                    Thread.sleep(20);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -69,7 +71,7 @@ public final class Baresip implements AutoCloseable {
                     "audio_source aufile," + microphone,
                     "audio_player aufile," + dir.resolve("heard.wav"),
                     "snd_path " + dumps,
-                    "rtp_ports 30000-30100",
+                    "rtp_ports " + TestPorts.softphoneRtpPorts(),
                     "") );
             Files.writeString(dir.resolve("accounts"), "<sip:" + number + "@" + registrarHost + ":" + registrarPort
                     + ";transport=udp>;auth_user=" + number + ";auth_pass=" + password

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.DatagramSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -79,9 +78,10 @@ public final class Sipp implements AutoCloseable {
             keys.forEach((k, v) -> cmd.addAll(List.of("-key", k, v)));
             Process p = new ProcessBuilder(cmd)
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            Thread.sleep(300); // SIPp binds its socket within a few ms; nothing to poll on UDP
             if (tcp) {
                 awaitListening(port); // on a loaded machine it can take longer; TCP can be polled
+            } else {
+                awaitBound(port, p);
             }
             return new Sipp(p, port, errors);
         } catch (IOException e) {
@@ -109,6 +109,30 @@ public final class Sipp implements AutoCloseable {
         return process.exitValue();
     }
 
+    /**
+     * Until SIPp's UDP socket is in the kernel's table: a probe bind of our own could take the port
+     * from SIPp, so the table is read instead. {@link #close} waits for a SIPp to be gone, so the
+     * socket found is the new one's.
+     */
+    private static void awaitBound(int port, Process sipp) throws InterruptedException {
+        String local = String.format("0100007F:%04X", port);
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        while (sipp.isAlive() && System.nanoTime() < deadline) {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/net/udp"))) {
+                    String[] fields = line.strip().split("\\s+");
+                    if (fields.length > 1 && fields[1].equals(local)) {
+                        return;
+                    }
+                }
+            } catch (IOException e) {
+                Thread.sleep(300); // no /proc: SIPp binds within a few ms
+                return;
+            }
+            Thread.sleep(5);
+        }
+    }
+
     private static void awaitListening(int port) throws InterruptedException {
         long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
@@ -121,33 +145,19 @@ public final class Sipp implements AutoCloseable {
         throw new AssertionError("SIPp did not listen on TCP port " + port + " within 10 s");
     }
 
-    /**
-     * A port free for UDP and for TCP on 127.0.0.1: a SIP agent listens on both. A UDP port alone
-     * was not enough: its TCP twin can be some connection's ephemeral port (the suite opens many),
-     * and the agent then failed to start.
-     */
+    /** A port free for UDP and for TCP: {@link TestPorts#udpAndTcp()}, named where most tests look for it. */
     public static int freeUdpPort() {
-        try {
-            for (int i = 0; i < 50; i++) {
-                try (DatagramSocket s = new DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.1"))) {
-                    int port = s.getLocalPort();
-                    try (java.net.ServerSocket tcp = new java.net.ServerSocket()) {
-                        tcp.setReuseAddress(false);
-                        tcp.bind(new java.net.InetSocketAddress("127.0.0.1", port));
-                        return port;
-                    } catch (IOException taken) {
-                        // its TCP twin is in use: try another
-                    }
-                }
-            }
-            throw new IllegalStateException("no port free for both UDP and TCP in 50 tries");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TestPorts.udpAndTcp();
     }
 
+    /** Kills SIPp and waits until it is gone, so its port is free for the next one. */
     @Override
     public void close() {
         process.destroyForcibly();
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

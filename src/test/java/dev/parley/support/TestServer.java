@@ -3,6 +3,7 @@ package dev.parley.support;
 import dev.parley.Bootstrap;
 import dev.parley.ParleyApp;
 import dev.parley.config.ConfigLoader;
+import dev.parley.config.ParleyConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
     public Http http;
     public Bootstrap.Tenancy tenancy;
     public String databaseUrl;
+    private ParleyConfig config;
 
     private final Map<String, String> settings;
     private final InstantSource callingHoursClock;
@@ -97,7 +99,9 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
             // Every server gets its own SIP port; the dialer runs only in tests that place calls.
             values.putIfAbsent(ConfigLoader.SIP_LISTEN, "127.0.0.1:" + Sipp.freeUdpPort());
             values.putIfAbsent(ConfigLoader.DIALER_ENABLED, "false");
-            this.app = ParleyApp.start(ConfigLoader.of(values), callingHoursClock);
+            values.putIfAbsent(ConfigLoader.RTP_PORTS, TestPorts.rtpPorts()); // the fork's own: forks run at once
+            this.config = ConfigLoader.of(values);
+            this.app = ParleyApp.start(config, callingHoursClock);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -147,6 +151,35 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
             Thread.sleep(100); // a real registration over UDP: nothing to advance but the clock
         }
         return phone;
+    }
+
+    private static final java.util.regex.Pattern FREE_RECOGNIZERS =
+            java.util.regex.Pattern.compile("^parley_speech_recognizers\\{state=\"free\"} ([0-9.]+)$", java.util.regex.Pattern.MULTILINE);
+
+    /**
+     * Returns once every Sphinx4 recognizer of this dialing node is made. They load on background
+     * threads after the start (1-2 s each on an idle machine, far longer on a busy one), a core
+     * each: a call placed meanwhile measures the machine's load, not the conversation's latency.
+     * Classes that assert latencies or real-time audio call it before their first call.
+     */
+    public void awaitSpeechEngines() {
+        int size = config.speech().recognizers();
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(90).toNanos();
+        while (true) {
+            java.util.regex.Matcher m = FREE_RECOGNIZERS.matcher(http.request("GET", "/metrics").send().body());
+            if (m.find() && Double.parseDouble(m.group(1)) >= size) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the node's " + size + " speech recognizers were not ready within 90 s");
+            }
+            try {
+                Thread.sleep(50); // loading: nothing to advance but the clock
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while the recognizers loaded", e);
+            }
+        }
     }
 
     public long count(String sql) {

@@ -89,6 +89,7 @@ class CarrierCallsTest {
 
     @BeforeAll
     static void numbersAndLog() {
+        server.awaitSpeechEngines(); // its latencies and real-time audio are measured on a node done loading
         log.start();
         ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).addAppender(log);
         ((Logger) LoggerFactory.getLogger("dev.parley")).setLevel(Level.DEBUG);

@@ -8,6 +8,7 @@ import dev.parley.config.ConfigLoader;
 import dev.parley.store.Database;
 import dev.parley.support.Http;
 import dev.parley.support.ServeProcess;
+import dev.parley.support.TestPorts;
 import dev.parley.support.TestPostgres;
 import dev.parley.support.TestServer;
 import dev.parley.support.WebhookReceiver;
@@ -87,7 +88,10 @@ class NodeKilledMidDeliveryTest {
                 "PARLEY_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1",
                 "PARLEY_WEBHOOK_TIMEOUT_MS", "1500",
                 "PARLEY_WEBHOOK_LEASE_MS", "2000",
-                "PARLEY_SECRETS_MASTER_KEY", TestServer.MASTER_KEY));
+                "PARLEY_SECRETS_MASTER_KEY", TestServer.MASTER_KEY,
+                // serve dials by default: its SIP agent and RTP on this fork's ports, not 5060 and the default range
+                "PARLEY_SIP_LISTEN", "127.0.0.1:" + TestPorts.udpAndTcp(),
+                "PARLEY_RTP_PORTS", TestPorts.rtpPorts()));
     }
 
     private static Map<String, String> auth(Bootstrap.Tenancy t) {
