@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -180,7 +179,7 @@ class AccessibilityBrowserTest {
      * greeting, the "yes" heard and the flow's answer make the call every later page shows.
      */
     private String testCall() throws InterruptedException {
-        awaitRecognizer();
+        server.awaitSpeechEngines();
         WebElement status = browser.driver.findElement(By.id("test-call-status"));
         browser.driver.findElement(By.id("test-call-start")).sendKeys(Keys.ENTER);
         browser.until(d -> "connected".equals(status.getAttribute("data-state"))
@@ -278,16 +277,6 @@ class AccessibilityBrowserTest {
         findings.put(page + " at 390 px", List.copyOf(phone));
     }
 
-    /** The node makes its recognizer in the background at start: the "yes" is understood once it is ready. */
-    private static void awaitRecognizer() throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!server.http.request("GET", "/metrics").send().body().contains("parley_speech_recognizers{state=\"free\"} 1.0")) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the node's Sphinx4 recognizer was not ready within 60 s");
-            }
-            Thread.sleep(100); // a background creation: nothing to advance but the clock
-        }
-    }
 
     private static Http.Response send(String method, String path, String json) {
         Http.Request request = server.http.request(method, path).headers(server.auth());

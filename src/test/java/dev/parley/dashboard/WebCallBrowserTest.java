@@ -72,7 +72,7 @@ class WebCallBrowserTest {
         assertThat(browser.text(By.cssSelector("label[for=test-call-level]"))).isEqualTo("Microphone level");
         assertThat(browser.driver.findElement(By.id("test-call-status")).getAttribute("role")).isEqualTo("status");
 
-        awaitRecognizer();
+        server.awaitSpeechEngines();
         WebElement start = browser.driver.findElement(By.id("test-call-start"));
         start.sendKeys(Keys.ENTER); // by keyboard, as anyone may
         WebElement status = browser.driver.findElement(By.id("test-call-status"));
@@ -115,13 +115,4 @@ class WebCallBrowserTest {
         return out;
     }
 
-    static void awaitRecognizer() throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!server.http.request("GET", "/metrics").send().body().contains("parley_speech_recognizers{state=\"free\"} 1.0")) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the node's Sphinx4 recognizer was not ready within 60 s");
-            }
-            Thread.sleep(100); // a background creation: nothing to advance but the clock
-        }
-    }
 }

@@ -191,19 +191,6 @@ class CarrierCallsTest {
                 .filter(e -> e.path("type").asText().equals(type) && e.at("/data/call_id").asText().equals(id)).toList();
     }
 
-    /**
-     * The node creates its recognizer in the background at start (seconds, longer on a busy machine):
-     * the control-plane groups run meanwhile, and a conversation starts once it can be understood.
-     */
-    static void awaitRecognizer() throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (!server.http.request("GET", "/metrics").send().body().contains("parley_speech_recognizers{state=\"free\"} 1.0")) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the node's Sphinx4 recognizer was not ready within 90 s");
-            }
-            Thread.sleep(100); // a background creation: nothing to advance but the clock
-        }
-    }
 
     // The carriers' media streams, through the tunnel.
 
@@ -442,7 +429,7 @@ class CarrierCallsTest {
     class TwilioConversations {
         @BeforeEach
         void recognizerReady() throws InterruptedException {
-            awaitRecognizer();
+            server.awaitSpeechEngines();
         }
 
         @Test
@@ -582,7 +569,7 @@ class CarrierCallsTest {
     class TelnyxConversation {
         @BeforeEach
         void recognizerReady() throws InterruptedException {
-            awaitRecognizer();
+            server.awaitSpeechEngines();
         }
 
         @Test

@@ -97,7 +97,7 @@ class WebCallTest {
     @Test
     @Order(4)
     void aBrowserTalksToTheAssistantAndTheCallIsAnOrdinaryOne() throws Exception {
-        awaitRecognizer();
+        server.awaitSpeechEngines();
         JsonNode created = webCall("{\"assistant_id\":\"" + assistant + "\",\"metadata\":{\"from\":\"test\"}}", null);
         String id = created.get("call_id").asText();
         assertThat(created.get("channel").asText()).isEqualTo("web");
@@ -310,14 +310,4 @@ class WebCallTest {
                 .filter(e -> e.path("type").asText().equals(type) && e.at("/data/call_id").asText().equals(id)).toList();
     }
 
-    /** The node makes its recognizer in the background at start: a conversation starts once it can be understood. */
-    static void awaitRecognizer() throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!server.http.request("GET", "/metrics").send().body().contains("parley_speech_recognizers{state=\"free\"} 1.0")) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the node's Sphinx4 recognizer was not ready within 60 s");
-            }
-            Thread.sleep(100); // a background creation: nothing to advance but the clock
-        }
-    }
 }
