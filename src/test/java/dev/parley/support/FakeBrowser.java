@@ -190,15 +190,6 @@ public final class FakeBrowser implements AutoCloseable {
         return closed.isDone();
     }
 
-    public static void await(String what, Duration bound, BooleanSupplier done) throws InterruptedException {
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(what + " did not happen within " + bound.toMillis() + " ms");
-            }
-            Thread.sleep(20); // real time: the browser's clock and the server's run on their own
-        }
-    }
 
     @Override
     public void close() {

@@ -401,19 +401,7 @@ public final class FakeCarrierStream implements AutoCloseable {
 
     /** Waits up to 5 s (polling, no fixed sleep) for {@code condition}. */
     public static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("Timed out waiting for " + what);
-            }
-            Thread.onSpinWait();
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        Await.until(what, java.time.Duration.ofSeconds(5), condition);
     }
 
     @Override

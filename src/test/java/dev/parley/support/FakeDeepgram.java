@@ -245,13 +245,7 @@ public final class FakeDeepgram implements AutoCloseable {
 
     /** Waits until {@code condition} holds, failing with {@code what} after {@code timeout}. */
     public static void await(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            TimeUnit.MILLISECONDS.sleep(5);
-        }
+        Await.until(what, timeout, condition);
     }
 
     private void audio(WsContext ctx, Connection c, ByteBuffer data) {

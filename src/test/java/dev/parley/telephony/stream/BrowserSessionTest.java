@@ -1,5 +1,6 @@
 package dev.parley.telephony.stream;
 
+import dev.parley.support.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
@@ -46,15 +47,6 @@ class BrowserSessionTest {
         stored.put(CALL, new WebCallTokens.Stored(dev.parley.call.WebCalls.sha256(TOKEN), NOW.plus(joinWithin), over));
     }
 
-    private static void await(String what, BooleanSupplier done) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(what + " within 5 s");
-            }
-            Thread.sleep(5); // the join runs on a thread of its own
-        }
-    }
 
     @Test
     void aBrowserThatComesBeforeTheDialerWaitsThenJoinsAndItsAudioIsBinaryPcm() throws Exception {
@@ -66,7 +58,7 @@ class BrowserSessionTest {
         MediaStreams.Expected call = streams.expect(CALL, MediaStreams.Dialect.WEB, Optional.empty(), events);
         assertThat(call.token()).as("the browser's token was issued at acceptance").isNull();
         assertThat(call.url().toString()).isEqualTo("wss://parley.example/v1/web-calls/" + CALL + "/stream");
-        await("the waiting browser joins", () -> events.transport != null);
+        Await.until("the waiting browser joins", Duration.ofSeconds(5), () -> events.transport != null);
         assertThat(socket.events()).containsExactly("started");
 
         short[] tone = new short[160];
@@ -151,7 +143,7 @@ class BrowserSessionTest {
         StreamSessionTest.Socket second = new StreamSessionTest.Socket();
         browser(second, TOKEN);
         assertThat(second.closeReason).as("two browsers waiting for one call").isEqualTo("another browser is joining this call");
-        await("the waiting browser is let go at its deadline", () -> socket.closeCode != 0);
+        Await.until("the waiting browser is let go at its deadline", Duration.ofSeconds(5), () -> socket.closeCode != 0);
         assertThat(socket.closeReason).isEqualTo("the call was not placed on this node before its token expired");
 
         webCall(Duration.ofMinutes(2), false);

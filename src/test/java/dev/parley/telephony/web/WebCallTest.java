@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.config.ConfigLoader;
 import dev.parley.dialer.DialerTest;
+import dev.parley.support.Await;
 import dev.parley.support.FakeBrowser;
 import dev.parley.support.Http;
 import dev.parley.support.SpokenAudio;
@@ -111,8 +112,8 @@ class WebCallTest {
         long wallBefore = System.nanoTime();
         FakeBrowser browser = join(created, created.get("token").asText());
         browser.say(SpokenAudio.of().silence(Duration.ofMillis(1800)).say("yes").pcm()).run();
-        FakeBrowser.await("the call answers the browser", Duration.ofSeconds(5), browser::started);
-        FakeBrowser.await("the greeting is heard", Duration.ofSeconds(3), () -> browser.firstAudioMs() >= 0);
+        Await.until("the call answers the browser", Duration.ofSeconds(5), browser::started);
+        Await.until("the greeting is heard", Duration.ofSeconds(3), () -> browser.firstAudioMs() >= 0);
         System.out.println("web call: socket opened to the greeting's first audible frame played: " + browser.firstAudioMs() + " ms");
 
         FakeBrowser second = join(created, created.get("token").asText());
@@ -221,8 +222,8 @@ class WebCallTest {
         assertThat(old.closeCode(Duration.ofSeconds(5))).as("the replaced token").isEqualTo(1008);
         FakeBrowser browser = join(again, again.get("token").asText());
         browser.say(SpokenAudio.of().silence(Duration.ofMillis(1500)).tone(Duration.ofMillis(1500), 8000).pcm()).run();
-        FakeBrowser.await("the call answers the browser", Duration.ofSeconds(5), browser::started);
-        FakeBrowser.await("Parley's clear when the caller talks over it", Duration.ofSeconds(8),
+        Await.until("the call answers the browser", Duration.ofSeconds(5), browser::started);
+        Await.until("Parley's clear when the caller talks over it", Duration.ofSeconds(8),
                 () -> !browser.messages("clear").isEmpty());
         await(id, c -> c.get("transcript").size() > 0, "its interrupted greeting recorded");
 
