@@ -1,5 +1,6 @@
 package dev.parley.conversation;
 
+import static dev.parley.support.Transcripts.said;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -125,9 +126,6 @@ class AiConversationTest {
         return r.json().at("/data/call_id").asText();
     }
 
-    static List<String> said(JsonNode call, String speaker) {
-        return SpokenConversationTest.said(call, speaker);
-    }
 
     @Test
     void theSeedVendorsAssistantAnswersAQuestionWithAToolAndEndsTheCall() throws Exception {

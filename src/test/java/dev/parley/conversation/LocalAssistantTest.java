@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.config.ConfigLoader;
 import dev.parley.dialer.DialerTest;
+import dev.parley.support.Transcripts;
 import dev.parley.support.Baresip;
 import dev.parley.support.FakeChatCompletions;
 import dev.parley.support.FakeChatCompletions.Script;
@@ -79,9 +80,9 @@ class LocalAssistantTest {
 
             JsonNode done = DialerTest.await(server, id, c -> !c.get("ended_at").isNull(), "ended");
             assertThat(done.get("ended_reason").asText()).as(phone.log()).isEqualTo("assistant-ended");
-            assertThat(SpokenConversationTest.said(done, "assistant"))
+            assertThat(Transcripts.said(done, "assistant"))
                     .containsExactly("Hello, the bakery here.", "We open at seven every morning.", "Bye now!");
-            assertThat(SpokenConversationTest.said(done, "caller")).containsExactly("When do you open?");
+            assertThat(Transcripts.said(done, "caller")).containsExactly("When do you open?");
             // The utterance went out as a WAV of the caller's speech, cut by Parley's own endpointing.
             FakeTranscriptions.Request heard = whisper.requests().getFirst();
             assertThat(heard.model()).isEqualTo("whisper-1");

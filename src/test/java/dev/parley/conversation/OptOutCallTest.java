@@ -1,5 +1,6 @@
 package dev.parley.conversation;
 
+import static dev.parley.support.Transcripts.said;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,8 +13,6 @@ import dev.parley.support.TestServer;
 import dev.parley.support.WebhookReceiver;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
@@ -104,15 +103,6 @@ class OptOutCallTest {
         server.app.database().jdbi().useHandle(h -> h.execute("DELETE FROM phone_numbers"));
     }
 
-    static List<String> said(JsonNode call, String speaker) {
-        List<String> out = new ArrayList<>();
-        call.get("transcript").forEach(t -> {
-            if (t.get("speaker").asText().equals(speaker)) {
-                out.add(t.get("text").asText());
-            }
-        });
-        return out;
-    }
 
     /** When (on this machine's clock) each of a call's moments was first seen, polled every 10 ms. */
     static final class Moments {

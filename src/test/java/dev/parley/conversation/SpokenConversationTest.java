@@ -1,5 +1,6 @@
 package dev.parley.conversation;
 
+import static dev.parley.support.Transcripts.said;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,8 +17,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
@@ -95,15 +94,6 @@ class SpokenConversationTest {
         return DialerTest.await(server, id, c -> !c.get("ended_at").isNull() && c.get("transcript").size() > 0, "ended");
     }
 
-    static List<String> said(JsonNode call, String speaker) {
-        List<String> out = new ArrayList<>();
-        call.get("transcript").forEach(t -> {
-            if (t.get("speaker").asText().equals(speaker)) {
-                out.add(t.get("text").asText());
-            }
-        });
-        return out;
-    }
 
     @Test
     void theGreetingIsHeardAtOnceAndAYesIsFollowed() throws Exception {

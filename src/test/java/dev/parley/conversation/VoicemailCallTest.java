@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.config.ConfigLoader;
 import dev.parley.dialer.DialerTest;
+import dev.parley.support.Transcripts;
 import dev.parley.support.Baresip;
 import dev.parley.support.CalleeAudio;
 import dev.parley.support.Http;
@@ -139,13 +140,13 @@ class VoicemailCallTest {
             JsonNode done = ended(id);
             assertThat(done.get("ended_reason").asText()).as(phone.log()).isEqualTo("silence-timeout");
             assertThat(done.at("/answered_by/who").asText()).as(done.get("answered_by").toString()).isEqualTo("human");
-            List<String> said = SpokenConversationTest.said(done, "assistant");
+            List<String> said = Transcripts.said(done, "assistant");
             // Their "Hello?" over the greeting interrupts it, as any person's would, and is answered by the flow.
             assertThat("Hello, this is the clinic calling about your appointment. Can you make it tomorrow?")
                     .startsWith(said.getFirst());
             // Sphinx4 matches "Hello?" against the step's grammar (yes, yeah, common answers): which word it picks
             // varies with load ("hello", once "no"); what matters here is one turn heard and the flow going on.
-            assertThat(SpokenConversationTest.said(done, "caller")).hasSize(1);
+            assertThat(Transcripts.said(done, "caller")).hasSize(1);
             assertThat(said).contains("Are you still there?").doesNotContain(MESSAGE.replace("{{name}}", "Sam"));
             JsonNode event = receiver.awaitEvent("call.answered_by", Duration.ofSeconds(30)).json();
             assertThat(event.at("/data/answered_by/who").asText()).isEqualTo("human");

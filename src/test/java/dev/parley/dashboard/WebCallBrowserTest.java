@@ -1,5 +1,6 @@
 package dev.parley.dashboard;
 
+import static dev.parley.support.Transcripts.said;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,8 +12,6 @@ import dev.parley.support.Http;
 import dev.parley.support.TestServer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -105,14 +104,5 @@ class WebCallBrowserTest {
         browser.assertNoConsoleErrors();
     }
 
-    static List<String> said(JsonNode call, String speaker) {
-        List<String> out = new ArrayList<>();
-        call.get("transcript").forEach(t -> {
-            if (t.get("speaker").asText().equals(speaker)) {
-                out.add(t.get("text").asText());
-            }
-        });
-        return out;
-    }
 
 }

@@ -1,5 +1,6 @@
 package dev.parley.telephony;
 
+import static dev.parley.support.Transcripts.said;
 import static dev.parley.support.Loudness.firstLoudMs;
 import static dev.parley.support.Loudness.loudUntilMs;
 import static dev.parley.support.Loudness.rms;
@@ -27,7 +28,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -175,15 +175,6 @@ class CarrierCallsTest {
         return await(id, c -> !c.get("ended_at").isNull(), "ended");
     }
 
-    static List<String> said(JsonNode call, String speaker) {
-        List<String> out = new ArrayList<>();
-        call.get("transcript").forEach(t -> {
-            if (t.get("speaker").asText().equals(speaker)) {
-                out.add(t.get("text").asText());
-            }
-        });
-        return out;
-    }
 
     /** The webhook events of one call, by type, as the application received them. */
     static List<JsonNode> events(String id, String type) {

@@ -1,5 +1,6 @@
 package dev.parley.telephony.web;
 
+import static dev.parley.support.Transcripts.said;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -296,15 +297,6 @@ class WebCallTest {
         return c;
     }
 
-    static List<String> said(JsonNode call, String speaker) {
-        List<String> out = new ArrayList<>();
-        call.get("transcript").forEach(t -> {
-            if (t.get("speaker").asText().equals(speaker)) {
-                out.add(t.get("text").asText());
-            }
-        });
-        return out;
-    }
 
     static List<JsonNode> events(String id, String type) {
         return webhooks.received().stream().map(WebhookReceiver.Received::json)
