@@ -257,7 +257,7 @@ run_full() { # calls
   local H=(-H "workspace: $(get workspace_id)" -H "organization: $(get organization_id)" -H "Authorization: Bearer $(get api_key)")
   api() { curl -sf "http://127.0.0.1:$port$1" "${H[@]}" "${@:2}"; }
   api /v1/admin/workspace -X PATCH -H 'Content-Type: application/json' \
-    -d "{\"limits\":{\"max_concurrent_calls\":$n,\"calls_per_second\":25}}" > /dev/null
+    -d "{\"limits\":{\"max_concurrent_calls\":$n,\"calls_per_second\":25},\"calling_window\":null}" > /dev/null
   # A flow that keeps listening: every "yes" and every silence comes back to the same question.
   local as; as=$(api /v1/admin/assistant -X POST -H 'Content-Type: application/json' -d @- <<'JSON' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["assistant_id"])'
 {"name": "live", "config": {"max_duration_seconds": 3600, "flow": {"steps": [

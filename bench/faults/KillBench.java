@@ -152,7 +152,7 @@ public class KillBench {
             throw new IllegalStateException("the first node printed no credentials; see " + work);
         }
         HttpResponse<String> limits = send(nodes.get(0), "PATCH", "/v1/admin/workspace", """
-                {"limits":{"max_concurrent_calls":500,"calls_per_second":100,"max_calls_per_day":null,"max_call_minutes_per_day":null}}""");
+                {"limits":{"max_concurrent_calls":500,"calls_per_second":100,"max_calls_per_day":null,"max_call_minutes_per_day":null},"calling_window":null}""");
         if (limits.statusCode() != 200) {
             throw new IllegalStateException("PATCH /v1/admin/workspace: " + limits.statusCode() + " " + limits.body());
         }
