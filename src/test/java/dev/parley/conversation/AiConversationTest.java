@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.parley.config.ConfigLoader;
 import dev.parley.dialer.DialerTest;
 import dev.parley.support.Baresip;
+import dev.parley.support.CapturedLog;
 import dev.parley.support.FakeChatCompletions;
 import dev.parley.support.FakeChatCompletions.Script;
 import dev.parley.support.FakeDeepgram;
@@ -58,20 +59,18 @@ class AiConversationTest {
     FakeElevenLabs elevenlabs;
 
     static final java.util.concurrent.atomic.AtomicInteger NUMBERS = new java.util.concurrent.atomic.AtomicInteger(500);
-    static final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log =
-            new ch.qos.logback.core.read.ListAppender<>();
+    static CapturedLog log;
 
     @BeforeAll
     static void peers() {
         server.awaitSpeechEngines(); // its latencies and real-time audio are measured on a node done loading
         Baresip.require();
-        log.start();
-        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(log);
+        log = CapturedLog.everything();
     }
 
     @org.junit.jupiter.api.AfterAll
     static void releaseLog() {
-        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(log);
+        log.close();
     }
 
     static String number() {
@@ -203,8 +202,7 @@ class AiConversationTest {
                     "Hi Alex, can you make it tomorrow?We open at nine.See you then!Thanks, goodbye!".length());
             JsonNode latency = done.get("latency");
             assertThat(latency.get(0).get("total_ms").asInt()).as("the greeting was synthesized while it rang").isLessThan(300);
-            String logged = String.join("\n", log.list.stream().map(e -> e.getFormattedMessage() + " "
-                    + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage())).toList());
+            String logged = String.join("\n", log.lines().stream().map(CapturedLog::full).toList());
             assertThat(logged).as("keys never logged").doesNotContain("sk-test-openai", "dg-test-key", "xi-test-key");
         } finally {
             tool.stop(0);
