@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -45,6 +47,7 @@ public final class WorkspaceService {
     private final SecretBox secrets;
     private final WebhookUrlPolicy urls;
     private final InstantSource clock;
+    private final List<Consumer<String>> rotationListeners = new CopyOnWriteArrayList<>();
 
     public WorkspaceService(Jdbi jdbi, SecretBox secrets, WebhookUrlPolicy urls, InstantSource clock) {
         this.jdbi = jdbi;
@@ -127,8 +130,16 @@ public final class WorkspaceService {
         h.createUpdate("UPDATE workspaces SET " + field + " = :v WHERE id = :id").bind("v", value).bind("id", workspaceId).execute();
     }
 
+    /**
+     * Tells {@code listener} the workspace id of every rotation made through this node, once committed,
+     * so a cache of signing secrets here drops the old set at once (other nodes' caches expire by themselves).
+     */
+    public void whenSecretRotated(Consumer<String> listener) {
+        rotationListeners.add(listener);
+    }
+
     public Settings rotateSecret(Tenant tenant) {
-        return jdbi.inTransaction(h -> {
+        Settings rotated = jdbi.inTransaction(h -> {
             Settings current = settings(h, tenant.workspaceId());
             h.createUpdate("""
                             UPDATE workspaces SET webhook_secret_previous = webhook_secret, webhook_secret = :fresh,
@@ -137,6 +148,8 @@ public final class WorkspaceService {
                     .bind("id", tenant.workspaceId()).execute();
             return settings(h, current.workspaceId());
         });
+        rotationListeners.forEach(l -> l.accept(rotated.workspaceId()));
+        return rotated;
     }
 
     /** The secrets to sign with now: the current one, and the previous one while its overlap lasts. */

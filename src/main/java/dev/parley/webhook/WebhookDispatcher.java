@@ -26,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +56,8 @@ public final class WebhookDispatcher implements AutoCloseable {
     private final Semaphore slots;
     private final Wakeup wakeup = new Wakeup();
     private final Map<String, CachedSecrets> secrets = new ConcurrentHashMap<>();
+    /** Rotations made through this node: a read of secrets that a rotation overtook is not cached. */
+    private final AtomicLong rotations = new AtomicLong();
     private final Timer sendTime;
     private final Counter delivered;
     private final Counter failed;
@@ -88,6 +91,10 @@ public final class WebhookDispatcher implements AutoCloseable {
         this.retried = Counter.builder("parley.webhook.deliveries").tag("outcome", "retry").register(metrics);
         this.loop = Thread.ofVirtual().name("webhook-dispatcher").start(this::run);
         this.recorder = Thread.ofVirtual().name("webhook-outcomes").start(this::recordOutcomes);
+        workspaces.whenSecretRotated(workspaceId -> {
+            rotations.incrementAndGet();
+            secrets.remove(workspaceId);
+        });
     }
 
     /** A hint that events were just written: look now instead of at the next poll. */
@@ -221,11 +228,15 @@ public final class WebhookDispatcher implements AutoCloseable {
     private List<String> secretsOf(String workspaceId) {
         Instant now = clock.instant();
         CachedSecrets cached = secrets.get(workspaceId);
-        if (cached == null || cached.until().isBefore(now)) {
-            cached = new CachedSecrets(workspaces.signingSecrets(workspaceId), now.plus(SECRET_CACHE));
-            secrets.put(workspaceId, cached);
+        if (cached != null && !cached.until().isBefore(now)) {
+            return cached.secrets();
         }
-        return cached.secrets();
+        long seen = rotations.get();
+        List<String> fresh = workspaces.signingSecrets(workspaceId);
+        if (rotations.get() == seen) {
+            secrets.put(workspaceId, new CachedSecrets(fresh, now.plus(SECRET_CACHE)));
+        }
+        return fresh;
     }
 
     private static long millisSince(long startedNanos) {
