@@ -58,8 +58,9 @@ export async function callPage(ctx, id) {
     part('latency', [c.latency, c.transcript, chartWidth()],
       () => latency.replaceChildren(latencyChart(c.latency || [], c.transcript || [], chartWidth())));
     part('analysis', [c.summary, c.structured_data], () => {
-      analysisSection.hidden = !c.summary && !c.structured_data;
-      analysis.replaceChildren(...findings(c));
+      const found = findings(c);
+      analysisSection.hidden = found.length === 0; // an analysis with no summary and no fields has nothing to show
+      analysis.replaceChildren(...found);
     });
     hangup.update(c);
     if (!isFinal(c.status)) {
@@ -160,10 +161,7 @@ function factList(c, assistant) {
   fact('To', callee(c));
   fact('From', c.from_number || '—');
   fact('Assistant', h('a', { href: `#/assistants/${c.assistant_id}` }, assistant));
-  if (c.answered_by) {
-    const a = c.answered_by;
-    fact('Answered by', `${a.who}${a.beep ? ', beep heard' : ''} (${Math.round(a.confidence * 100)}% sure, after ${a.decided_after_ms} ms)`);
-  }
+  if (c.answered_by) fact('Answered by', answeredBy(c.answered_by));
   fact('Created', time(c.created_at));
   if (c.scheduled_at) fact('Scheduled for', time(c.scheduled_at));
   if (c.started_at) fact('Dialed', time(c.started_at));
@@ -183,6 +181,12 @@ function factList(c, assistant) {
     if (value && Object.keys(value).length) fact(label, h('pre', { class: 'json' }, JSON.stringify(value, null, 2)));
   }
   return h('dl', { class: 'facts' }, rows);
+}
+
+/** "unknown" is the detector's lack of a verdict: a confidence in it would read as a verdict. */
+function answeredBy(a) {
+  if (a.who === 'unknown') return `unknown (could not tell, after ${a.decided_after_ms} ms)`;
+  return `${a.who}${a.beep ? ', beep heard' : ''} (${Math.round(a.confidence * 100)}% sure, after ${a.decided_after_ms} ms)`;
 }
 
 function time(iso) {
