@@ -288,7 +288,7 @@ class CallsBrowserTest {
                     keys = call(frontDesk, "+14155550183");
                     DialerTest.await(server, keys, c -> !c.get("answered_at").isNull(), "answered");
                 } finally {
-                    send("DELETE", "/v1/admin/phone-number/" + number.json().at("/data/id").asText(), null);
+                    send("DELETE", "/v1/admin/phone-number/" + number.json().at("/data/phone_number_id").asText(), null);
                 }
                 person = call(detecting, "+14155550181");
                 mailbox = call(detecting, "+14155550182");
@@ -327,18 +327,29 @@ class CallsBrowserTest {
         String dayBefore = days.get(0);
         String day = days.get(1);
         String dayAfter = days.get(2);
+        // Typed and left alone: the day applies after a pause, once, not at every key (Chrome's date field
+        // fires "change" at each, the year going 0002, 0020, 0202, ...).
+        browser.script("performance.clearResourceTimings();");
         typeDate("filter-to", dayBefore);
         browser.waitForText(By.cssSelector("p.empty"), "No calls match these filters.");
-        typeDate("filter-to", day); // "to" a day takes in the whole of it
+        @SuppressWarnings("unchecked")
+        List<String> asked = (List<String>) browser.script("return performance.getEntriesByType('resource').map(e => e.name)"
+                + ".filter(n => n.includes('/v1/admin/assistant/calls?')).map(n => new URL(n).searchParams.get('created_before'))"
+                + ".filter(v => v !== null);");
+        Object midnight = browser.script("const [y, m, d] = arguments[0].split('-').map(Number); return new Date(y, m - 1, d).toISOString();", day);
+        assertThat(asked).as("the list's loads with a day, while one was typed: up to the browser's midnight after it")
+                .isNotEmpty().containsOnly((String) midnight);
+        typeDate("filter-to", day, Keys.ENTER); // "to" a day takes in the whole of it
         browser.until(d -> d.findElements(rows).size() == 1);
         assertThat(browser.driver.getCurrentUrl()).contains("to=" + day);
 
         // A "from" after the "to": the API's refusal, shown at the field it names.
         typeDate("filter-from", dayAfter);
+        browser.driver.findElement(By.id("filter-number")).click(); // leaving the field applies it at once
         browser.waitVisible(By.id("filter-to-error"));
         assertThat(browser.text(By.id("filter-to-error"))).isEqualTo("'created_before' must be later than 'created_after'");
         assertThat(browser.driver.findElement(By.id("filter-to")).getAttribute("aria-invalid")).isEqualTo("true");
-        typeDate("filter-from", day);
+        typeDate("filter-from", day, Keys.ENTER);
         browser.until(d -> d.findElements(By.id("filter-to-error")).isEmpty() && d.findElements(rows).size() == 1);
         assertThat(browser.driver.findElement(By.id("filter-to")).getAttribute("aria-describedby")).isNull();
 
@@ -394,10 +405,18 @@ class CallsBrowserTest {
                 + "% sure, after " + by.get("decided_after_ms").asInt() + " ms)";
     }
 
-    /** Types a day into a date field as a person does, in the browser's en-US order (month, day, year). */
-    private static void typeDate(String id, String isoDay) {
+    /**
+     * Types a day into a date field as a person does: a click into it, to its first part, and the
+     * digits in the browser's en-US order (month, day, year); then {@code after} (Enter, say).
+     */
+    private static void typeDate(String id, String isoDay, CharSequence... after) {
         String[] ymd = isoDay.split("-");
-        browser.driver.findElement(By.id(id)).sendKeys(ymd[1] + ymd[2] + ymd[0]);
+        WebElement field = browser.driver.findElement(By.id(id));
+        field.click(); // lands on whichever part is under the pointer
+        field.sendKeys(Keys.LEFT, Keys.LEFT, ymd[1] + ymd[2] + ymd[0]);
+        if (after.length > 0) {
+            field.sendKeys(after);
+        }
     }
 
     /** The value next to a term of the call's details. */
