@@ -32,9 +32,9 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
 
 /**
- * The calls pages in Debian's Chromium, against a real spoken call: a baresip softphone registered to
- * the sandbox answers and says "yes" (espeak-ng), the offline assistant answers. The call is placed
- * through the API while the list is open; everything after is what a person sees and does.
+ * The calls pages in Debian's Chromium, against real calls: a baresip softphone registered to the
+ * sandbox answers and says "yes" (espeak-ng), the offline assistant answers; SIPp presses keys. Calls
+ * are placed through the API; everything after is what a person sees and does.
  */
 @Tag("sip")
 class CallsBrowserTest {
@@ -382,6 +382,8 @@ class CallsBrowserTest {
         assertThat(lines.getFirst().getText()).contains("Assistant", "interrupted");
         assertThat(browser.text(By.cssSelector("section[aria-labelledby='call-analysis'] .summary")))
                 .isEqualTo("The patient pressed 1 to confirm the visit on Tuesday.");
+        // In the order the assistant declares the fields (the API's object has the database's key order), a
+        // null as a dash. Values are never nested: the analysis keeps only the declared scalar types.
         assertThat(definitions(By.cssSelector("dl.structured"))).containsExactly(
                 Map.entry("confirmed", "yes"), Map.entry("visit_day", "Tuesday"), Map.entry("party_size", "2"), Map.entry("note", "—"));
 
