@@ -377,8 +377,11 @@ class CallsBrowserTest {
             assertThat(lines.get(i).findElements(By.cssSelector(".tag.interrupted"))).as("line %d: %s", i, turn)
                     .hasSize(turn.get("interrupted").asBoolean() ? 1 : 0);
         }
-        // The greeting as far as it was heard, not the whole of it.
-        assertThat(lines.getFirst().findElement(By.cssSelector(".said")).getText()).isEqualTo(greeting.get("text").asText());
+        // The greeting as far as it was heard, not the whole of it (on a machine too slow to play a word of
+        // it before the key, the line says so).
+        String heard = greeting.get("text").asText();
+        assertThat(lines.getFirst().findElement(By.cssSelector(".said")).getText())
+                .isEqualTo(heard.isEmpty() ? "(cut off before its first word)" : heard);
         assertThat(lines.getFirst().getText()).contains("Assistant", "interrupted");
         assertThat(browser.text(By.cssSelector("section[aria-labelledby='call-analysis'] .summary")))
                 .isEqualTo("The patient pressed 1 to confirm the visit on Tuesday.");
