@@ -27,6 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *     10-25% more CPU per call and 40-65% of the ceiling; the re-check in the insert costs neither.
  * </ul>
  * The time of use is recorded in memory ({@link KeyUsage}) and written in batches, never per request.
+ * The dashboard's sign-in and its session cookie go through here too ({@link #signIn}, {@link #session},
+ * {@link #authenticateSession}): a key is refused for the same reasons, with the same words, whichever way it comes.
  */
 public final class Authenticator {
     static final Duration KEY_TTL = Duration.ofSeconds(30);
