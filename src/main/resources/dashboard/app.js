@@ -131,8 +131,11 @@ function signedOut(message) {
 function whyEnded(e) {
   if (e instanceof ApiError && e.code === 'not_signed_in') return null;
   if (e instanceof ApiError && (e.status === 401 || e.status === 403)) return `Your session ended: ${e.message}`;
-  return `Could not check the session: ${e.message}`;
+  return `Could not check the session: ${reason(e)}`;
 }
+
+/** The API's message, or what kept the request from reaching Parley at all. */
+const reason = e => (e instanceof ApiError ? e.message : `Parley could not be reached (${e.message})`);
 
 /**
  * A request got 401: the session has ended (its key revoked or expired, signed out in another tab),
@@ -183,7 +186,7 @@ document.getElementById('sign-out').addEventListener('click', async () => {
   } catch (e) {
     if (!(e instanceof ApiError && e.status === 401)) { // a 401: there was no session left to end
       main.querySelector('.sign-out-failed')?.remove();
-      const failed = notice('error', `Signing out failed, so you are still signed in: ${e.message}. Try again.`);
+      const failed = notice('error', `Signing out failed, so you are still signed in: ${reason(e)}. Try again.`);
       failed.classList.add('sign-out-failed');
       main.prepend(failed);
       return;
