@@ -186,6 +186,12 @@ function webhookSection(ws) {
     overlap.textContent = until ? `The previous secret is still accepted until ${fmtTime(until)}.` : '';
   };
   showOverlap(ws.previous_signing_secret_valid_until);
+  // The API never shows the secret again after a rotation; its last characters tell receivers' copies apart.
+  const current = h('p', {});
+  const showHint = hint => {
+    current.textContent = `The current secret ends in ${hint.replace(/^whsec_/, '')}. It was shown once, when it was made; rotate to get a new one.`;
+  };
+  showHint(ws.webhook_signing_secret_hint);
   const rotate = h('button', { type: 'button' }, 'Rotate signing secret');
   const secretArea = h('div', { class: 'secret-area' });
   rotate.addEventListener('click', () => busy(rotate, async () => {
@@ -193,6 +199,7 @@ function webhookSection(ws) {
     try {
       const rotated = await api('POST', '/v1/admin/workspace/webhook-secret/rotate');
       showOverlap(rotated.previous_signing_secret_valid_until);
+      showHint(rotated.webhook_signing_secret_hint);
       secretArea.replaceChildren(shownOnce('New signing secret', rotated.webhook_signing_secret,
         'Shown only now: put it in your webhook receiver. The previous secret stays valid for 24 hours'
         + (rotated.previous_signing_secret_valid_until ? ` (until ${fmtTime(rotated.previous_signing_secret_valid_until)})` : '')
@@ -204,5 +211,5 @@ function webhookSection(ws) {
   return section('Webhooks', form,
     h('h3', {}, 'Signing secret'),
     h('p', { class: 'help' }, 'Every delivery is signed with it (the Parley-Signature header), so receivers know it came from here.'),
-    overlap, rotate, secretArea);
+    current, overlap, rotate, secretArea);
 }

@@ -301,7 +301,8 @@ public final class ParleyApp implements AutoCloseable {
         return mediaStreams;
     }
 
-    private static String reachable(String listenHost) {
+    /** The host a browser or client on this machine reaches a node listening on {@code listenHost} at. */
+    public static String reachable(String listenHost) {
         return switch (listenHost) {
             case "0.0.0.0", "::", "" -> "127.0.0.1";
             default -> listenHost.contains(":") ? "[" + listenHost + "]" : listenHost;

@@ -51,8 +51,12 @@ final class WorkspaceRoutes {
     }
 
     void rotateSecret(Context ctx, Tenant tenant) {
-        envelope.ok(ctx, "Webhook signing secret rotated; the previous one stays valid for "
-                + WorkspaceService.ROTATION_OVERLAP.toHours() + " hours", view(workspaces.rotateSecret(tenant)));
+        WorkspaceService.Settings rotated = workspaces.rotateSecret(tenant);
+        ObjectNode data = view(rotated);
+        // The one response that carries the secret: the receiver's owner copies it from here.
+        data.put("webhook_signing_secret", rotated.signingSecret());
+        envelope.ok(ctx, "Webhook signing secret rotated; copy webhook_signing_secret now, it is not shown again."
+                + " The previous one stays valid for " + WorkspaceService.ROTATION_OVERLAP.toHours() + " hours", data);
     }
 
     /** What a softphone needs to register to the sandbox. */
@@ -119,7 +123,7 @@ final class WorkspaceRoutes {
         limits.put("max_call_minutes_per_day", s.dailyCaps().maxCallMinutesPerDay());
         capacity(o.putObject("capacity"), s);
         o.put("webhook_url", s.webhookUrl().orElse(null));
-        o.put("webhook_signing_secret", s.signingSecret());
+        o.put("webhook_signing_secret_hint", hint(s.signingSecret()));
         o.put("previous_signing_secret_valid_until", s.previousSecretValidUntil().map(Instant::toString).orElse(null));
         s.destinations().allowedCountries().forEach(o.putArray("allowed_countries")::add);
         s.destinations().blockedNumberTypes().forEach(o.putArray("blocked_number_types")::add);
@@ -127,6 +131,11 @@ final class WorkspaceRoutes {
         o.set("calling_window", s.callingWindow().<JsonNode>map(CallingWindow::write).orElse(NullNode.getInstance()));
         o.put("calling_window_applies_to_sandbox", s.callingWindowAppliesToSandbox());
         return o;
+    }
+
+    /** Enough of the secret to tell which one a receiver holds, never enough to sign with. */
+    static String hint(String secret) {
+        return "whsec_…" + secret.substring(Math.max(0, secret.length() - 4));
     }
 
     /** Each limit with what uses it now: the day's counters are the ones the create-call statement checks. */

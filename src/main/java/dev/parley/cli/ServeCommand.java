@@ -50,6 +50,8 @@ final class ServeCommand implements Callable<Integer> {
         });
         long upMillis = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
         String where = config.database().embedded() ? "embedded PostgreSQL in " + config.embeddedDatabaseDir() : "external PostgreSQL";
+        out.println("Dashboard: http://" + ParleyApp.reachable(config.http().host()) + ":" + app.port()
+                + "/ (sign in with an API key)");
         out.println("Parley is serving on http://" + config.http().host() + ":" + app.port() + " (" + where
                 + "), ready " + upMillis + " ms after the JVM started");
         out.flush();

@@ -34,7 +34,12 @@ class ServeShutdownTest {
         try (Sipp callee = Sipp.uas("uas-answer.xml", trunk, 1)) {
             Process serve = start(dataDir, trunk);
             try {
-                Http http = new Http(ServeProcess.awaitServing(serve, creds));
+                int port = ServeProcess.awaitServing(serve, creds);
+                Http http = new Http(port);
+                assertThat(creds.get("dashboard")).as("serve says where the dashboard is").isEqualTo("http://127.0.0.1:" + port + "/");
+                Http.Response page = http.request("GET", "/").send();
+                assertThat(page.status()).isEqualTo(200);
+                assertThat(page.body()).contains("<html");
                 Http.Response r = http.request("POST", "/v1/admin/assistant/call").headers(auth(creds))
                         .json("{\"assistant_id\":\"" + creds.get("assistant_id") + "\",\"to_number\":\"+14155550123\",\"calling_window\":null}").send();
                 assertThat(r.status()).as(r.body()).isEqualTo(200);

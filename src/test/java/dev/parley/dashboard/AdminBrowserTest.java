@@ -134,10 +134,11 @@ class AdminBrowserTest {
 
     @Test
     void callingHoursTheDoNotCallListKeysCredentialsAndTheSigningSecretAreManagedFromTheWorkspacePage() {
-        String secretBefore = api("GET", "/v1/admin/workspace").at("/data/webhook_signing_secret").asText();
+        String secretBefore = server.rotateSigningSecret();
         press(link(nav(), "Workspace"));
         browser.waitForHeading("Default workspace");
         assertThat(browser.driver.getPageSource()).as("the signing secret is not shown unasked").doesNotContain(secretBefore);
+        assertThat(section("Webhooks").getText()).contains("The current secret ends in …" + secretBefore.substring(secretBefore.length() - 4));
         // What uses the limits is refreshed while the page is open: a call accepted now shows up by itself.
         By callsToday = By.xpath("//main//dl[contains(@class,'usage')]/dt[.='Calls today']/following-sibling::dd[1]/span[1]");
         int today = api("GET", "/v1/admin/workspace").at("/data/capacity/calls_today/in_use").asInt();
@@ -213,18 +214,20 @@ class AdminBrowserTest {
         press(button(hooks, "Rotate signing secret"));
         confirm("24 hours");
         WebElement fresh = browser.until(d -> hooks.findElements(By.cssSelector(".shown-once input")).stream().findFirst().orElse(null));
+        String newSecret = fresh.getDomProperty("value");
         JsonNode after = api("GET", "/v1/admin/workspace").at("/data");
-        assertThat(fresh.getDomProperty("value")).startsWith("whsec_").isNotEqualTo(secretBefore)
-                .isEqualTo(after.at("/webhook_signing_secret").asText());
+        assertThat(newSecret).startsWith("whsec_").isNotEqualTo(secretBefore)
+                .endsWith(after.at("/webhook_signing_secret_hint").asText().substring("whsec_…".length()));
         assertThat(after.at("/previous_signing_secret_valid_until").isTextual()).isTrue();
-        assertThat(hooks.getText()).contains("The previous secret stays valid for 24 hours");
+        assertThat(hooks.getText()).contains("The previous secret stays valid for 24 hours")
+                .contains("The current secret ends in …" + newSecret.substring(newSecret.length() - 4));
 
         // Once the page is left, neither the new key nor the new secret is anywhere in it.
         press(link(nav(), "Assistants"));
         browser.waitForHeading("Assistants");
         press(link(nav(), "Workspace"));
         browser.waitForHeading("Default workspace");
-        assertThat(browser.driver.getPageSource()).doesNotContain(newKey).doesNotContain(after.at("/webhook_signing_secret").asText());
+        assertThat(browser.driver.getPageSource()).doesNotContain(newKey).doesNotContain(newSecret);
     }
 
     private static WebElement nav() {

@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 /** A real {@code parley serve} process on this build's classes, for tests that stop or kill a node. */
 public final class ServeProcess {
     private static final Pattern SERVING = Pattern.compile("serving on http://[^:]+:(\\d+)");
+    private static final Pattern DASHBOARD = Pattern.compile("^Dashboard: (\\S+)");
     private static final Pattern FIELD = Pattern.compile("^\\s+(organization_id|workspace_id|assistant_id|api_key):\\s+(\\S+)");
     /** The names a node's jobs and deliveries carry in {@code leased_by}, as it logs them at start. */
     private static final Pattern NAME = Pattern.compile("(Dialer|Webhook dispatcher) (node-\\w+) (claims calls|delivers events)");
@@ -38,7 +39,8 @@ public final class ServeProcess {
      * Reads the node's output until it serves and returns its HTTP port; a first start's printed
      * credentials are put in {@code credentials} on the way, and so are, whenever the node logs them,
      * its dialer's and webhook dispatcher's names (keys {@code dialer} and {@code webhooks}; pass a
-     * concurrent map to read those). The rest of the output is drained.
+     * concurrent map to read those), and the dashboard's address it prints (key {@code dashboard}). The rest
+     * of the output is drained.
      */
     public static int awaitServing(Process p, Map<String, String> credentials) throws Exception {
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
@@ -50,6 +52,10 @@ public final class ServeProcess {
                 credentials.put(f.group(1), f.group(2));
             }
             names(line, credentials);
+            Matcher d = DASHBOARD.matcher(line);
+            if (d.find()) {
+                credentials.put("dashboard", d.group(1));
+            }
             Matcher m = SERVING.matcher(line);
             if (m.find()) {
                 Thread.ofVirtual().start(() -> out.lines().forEach(l -> { // keep draining its output

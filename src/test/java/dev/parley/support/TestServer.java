@@ -126,6 +126,18 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
         }
     }
 
+    /**
+     * A new webhook signing secret for the default workspace, as its owner learns one: the API shows
+     * a secret only in the rotation's answer.
+     */
+    public String rotateSigningSecret() {
+        Http.Response r = http.request("POST", "/v1/admin/workspace/webhook-secret/rotate").headers(auth()).send();
+        if (r.status() != 200) {
+            throw new AssertionError("could not rotate the signing secret: " + r.status() + " " + r.body());
+        }
+        return r.json().at("/data/webhook_signing_secret").asText();
+    }
+
     public Http.Response createCall(String toNumber) {
         return http.request("POST", "/v1/admin/assistant/call").headers(auth())
                 .json("{\"assistant_id\":\"" + tenancy.assistantId() + "\",\"to_number\":\"" + toNumber + "\"}").send();

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -57,9 +58,16 @@ class WebhookDeliveryTest {
         return r.json().at("/data/call_id").asText();
     }
 
+    /** The workspace's signing secret as its owner holds it: learned from a rotation, the only answer showing it. */
+    static String secret;
+
+    @BeforeAll
+    static void learnTheSigningSecret() {
+        secret = server.rotateSigningSecret();
+    }
+
     private String secret() {
-        return server.http.request("GET", "/v1/admin/workspace").headers(server.auth()).send().json()
-                .at("/data/webhook_signing_secret").asText();
+        return secret;
     }
 
     private List<JsonNode> deliveries(String callId) {
@@ -221,8 +229,14 @@ class WebhookDeliveryTest {
         String before = secret();
         JsonNode rotated = server.http.request("POST", "/v1/admin/workspace/webhook-secret/rotate").headers(server.auth()).send().json();
         String after = rotated.at("/data/webhook_signing_secret").asText();
+        secret = after;
         assertThat(after).isNotEqualTo(before).startsWith("whsec_");
         assertThat(rotated.at("/data/previous_signing_secret_valid_until").asText()).isNotBlank();
+        // Shown once: reading the workspace later tells which secret is current, never the secret.
+        JsonNode read = server.http.request("GET", "/v1/admin/workspace").headers(server.auth()).send().json().at("/data");
+        assertThat(read.has("webhook_signing_secret")).isFalse();
+        assertThat(read.toString()).doesNotContain(after).doesNotContain(before);
+        assertThat(read.at("/webhook_signing_secret_hint").asText()).isEqualTo("whsec_…" + after.substring(after.length() - 4));
         call(receiver.url());
         WebhookReceiver.Received r = receiver.awaitCount(1, Duration.ofSeconds(10)).get(0);
         long now = Instant.now().getEpochSecond();
