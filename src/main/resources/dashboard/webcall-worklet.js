@@ -232,6 +232,7 @@ function registerProcessors() {
           this.buffered = 0;
           this.marks = [];
           this.playing = false;
+          this.waited = 0;
         }
       };
     }
