@@ -37,8 +37,8 @@ final class DashboardRoutes {
         ObjectNode body = JsonFields.object(RequestBody.json(ctx, json), "");
         JsonFields.rejectUnknown(body, "", Set.of("api_key"));
         DashboardSessions.Opened opened = auth.signIn(JsonFields.requiredString(body, "api_key", "", 200));
-        Cookie cookie = new Cookie(COOKIE, opened.token(), "/", (int) DashboardSessions.LIFETIME.toSeconds(), secure(ctx), true,
-                null, SameSite.STRICT);
+        Cookie cookie = new Cookie(COOKIE, opened.token(), "/", (int) DashboardSessions.LIFETIME.toSeconds(),
+                RequestScheme.https(ctx), true, null, SameSite.STRICT);
         ctx.cookie(cookie);
         envelope.ok(ctx, "Signed in", view(opened.signedIn()));
     }
@@ -66,7 +66,7 @@ final class DashboardRoutes {
                     + " in the X-CSRF-Token header; reload the dashboard");
         }
         sessions.signOut(token);
-        ctx.cookie(new Cookie(COOKIE, "", "/", 0, secure(ctx), true, null, SameSite.STRICT));
+        ctx.cookie(new Cookie(COOKIE, "", "/", 0, RequestScheme.https(ctx), true, null, SameSite.STRICT));
         ObjectNode data = json.createObjectNode();
         data.put("signed_out", true);
         envelope.ok(ctx, "Signed out", data);
@@ -92,10 +92,5 @@ final class DashboardRoutes {
             w.put("name", ws.name());
         }
         return o;
-    }
-
-    /** Behind a TLS-terminating proxy the request itself is plain http; the proxy says so in X-Forwarded-Proto. */
-    private static boolean secure(Context ctx) {
-        return "https".equalsIgnoreCase(ctx.scheme()) || "https".equalsIgnoreCase(ctx.header("X-Forwarded-Proto"));
     }
 }
