@@ -14,29 +14,65 @@ export class ApiError extends Error {
   }
 }
 
-/** Calls the API as the signed-in session; resolves to the envelope's data. */
+export const SESSION_PATH = '/v1/dashboard/session';
+
+/**
+ * Calls the API as the signed-in session; resolves to the envelope's data. A change refused for a
+ * stale CSRF token (another tab signed in again and replaced the cookie) re-reads the session and is
+ * sent once more with its token. A 401 is reported as 'parley:unauthorized' with the workspace the
+ * request named, for the frame to find out what ended: the session, or that workspace.
+ */
 export async function api(method, path, body, { workspace = true, raw = false } = {}) {
-  const headers = { Accept: 'application/json' };
-  if (workspace && state.workspaceId) headers.workspace = state.workspaceId;
-  if (method !== 'GET' && method !== 'HEAD' && state.session) headers['X-CSRF-Token'] = state.session.csrf_token;
-  let payload;
-  if (body !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    payload = JSON.stringify(body);
+  const workspaceId = workspace ? state.workspaceId : null;
+  let res = await send(method, path, body, workspaceId);
+  if (res.status === 403 && changes(method) && state.session && await csrfRefused(res) && await renewSession()) {
+    res = await send(method, path, body, workspaceId);
   }
-  const res = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
   if (raw) {
     if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null));
     return res;
   }
   const json = await res.json().catch(() => null);
   if (!res.ok || !json || json.success === false) {
-    if (res.status === 401 && state.session && !path.startsWith('/v1/dashboard/session')) {
-      window.dispatchEvent(new CustomEvent('parley:signed-out'));
+    if (res.status === 401 && state.session && path !== SESSION_PATH) {
+      window.dispatchEvent(new CustomEvent('parley:unauthorized', { detail: { message: json?.message, workspaceId } }));
     }
     throw new ApiError(res.status, json);
   }
   return json.data;
+}
+
+const changes = method => method !== 'GET' && method !== 'HEAD';
+
+function send(method, path, body, workspaceId) {
+  const headers = { Accept: 'application/json' };
+  if (workspaceId) headers.workspace = workspaceId;
+  if (changes(method) && state.session) headers['X-CSRF-Token'] = state.session.csrf_token;
+  let payload;
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  return fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
+}
+
+async function csrfRefused(res) {
+  const json = await res.clone().json().catch(() => null);
+  return json?.error?.code === 'csrf_token_invalid';
+}
+
+/** The cookie's session as the server knows it now; false (and reported as a 401) when it has ended. */
+async function renewSession() {
+  try {
+    state.session = await api('GET', SESSION_PATH, undefined, { workspace: false });
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
+      window.dispatchEvent(new CustomEvent('parley:unauthorized', { detail: { message: e.message, workspaceId: state.workspaceId } }));
+    }
+    return false;
+  }
+  window.dispatchEvent(new CustomEvent('parley:session-renewed'));
+  return true;
 }
 
 /**

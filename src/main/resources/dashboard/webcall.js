@@ -1,6 +1,7 @@
 // Test call (issue 16): talk to an assistant with the microphone. The page creates a web call
 // (POST /v1/admin/assistant/web-call), opens its WebSocket with the token, and streams 20 ms frames
-// of 8 kHz PCM both ways through an AudioWorklet (webcall-worklet.js). The call is an ordinary call:
+// of 8 kHz PCM both ways through an AudioWorklet (webcall-worklet.js, which converts between the
+// device's rate and the call's). The call is an ordinary call:
 // when it ends, its page has the transcript and the recording.
 import { api, h, heading, notice, fieldError, announce, badge, ApiError } from './core.js';
 
@@ -133,30 +134,77 @@ class TestCall {
     const body = { assistant_id: this.assistant.assistant_id };
     if (variables !== undefined) body.variables = variables;
     this.setState('microphone', 'Allow the microphone if the browser asks.');
+    // The audio is set up before the call is placed: a browser that cannot do it costs no call.
+    try {
+      await this.prepareAudio();
+    } catch (e) {
+      return this.ctx.left ? this.leave() : this.fail(e);
+    }
+    if (this.ctx.left) return this.leave();
     // The call is placed while the browser asks for the microphone: the assistant's greeting is
     // being prepared meanwhile, so it plays sooner once the socket joins.
-    const [created, opened] = await Promise.allSettled([api('POST', '/v1/admin/assistant/web-call', body), this.openAudio()]);
+    const [created, opened] = await Promise.allSettled([api('POST', '/v1/admin/assistant/web-call', body), this.openMicrophone()]);
     if (created.status === 'fulfilled') {
       this.callId = created.value.call_id;
       this.fact('Call', h('span', { class: 'mono' }, this.callId));
     }
     if (this.ctx.left) return this.leave();
-    if (opened.status === 'rejected' || created.status === 'rejected') {
+    let failure = opened.status === 'rejected' ? opened.reason : created.status === 'rejected' ? created.reason : null;
+    if (!failure) {
+      try {
+        this.audio.createMediaStreamSource(this.stream).connect(this.capture);
+      } catch (e) {
+        failure = new Error(`The browser could not connect the microphone to the call (${e.name || 'Error'}: ${e.message}). `
+          + 'Try again, or use another browser.');
+      }
+    }
+    if (failure) {
       if (this.callId) {
         api('POST', `/v1/admin/assistant/call/${this.callId}/hangup`).catch(() => {});
         this.callId = null;
       }
-      return this.fail(opened.status === 'rejected' ? opened.reason : created.reason);
+      return this.fail(failure);
     }
     this.hangup.disabled = false;
     this.connect(created.value);
   }
 
-  /** The microphone (echo cancellation on) and the two worklets, in a context at the call's 8 kHz. */
-  async openAudio() {
-    if (!navigator.mediaDevices || !window.AudioWorkletNode) {
-      throw new Error('This browser cannot stream audio here (it needs getUserMedia and AudioWorklet, on https or localhost).');
+  /**
+   * The AudioContext at the device's own rate (Firefox connects a microphone to no other) and the
+   * two worklets, which convert to and from the call's 8 kHz. Created first thing after the click,
+   * so the browser lets it play.
+   */
+  async prepareAudio() {
+    if (!window.isSecureContext) {
+      throw new Error('The browser allows the microphone only on a secure page: open the dashboard over https, '
+        + 'or at http://localhost or http://127.0.0.1 on the machine that runs Parley.');
     }
+    if (!navigator.mediaDevices || !window.AudioWorkletNode) {
+      throw new Error('This browser cannot stream audio (it needs getUserMedia and AudioWorklet): use a current '
+        + 'Chrome, Edge, Firefox or Safari.');
+    }
+    try {
+      const audio = new AudioContext({ latencyHint: 'interactive' });
+      this.audio = audio;
+      this.status.dataset.sampleRate = String(audio.sampleRate);
+      if (audio.state === 'suspended') await audio.resume();
+      await audio.audioWorklet.addModule('/ui/webcall-worklet.js');
+      this.capture = new AudioWorkletNode(audio, 'parley-capture', { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] });
+      this.player = new AudioWorkletNode(audio, 'parley-player', { numberOfInputs: 0, numberOfOutputs: 1, outputChannelCount: [1] });
+      const silent = audio.createGain();
+      silent.gain.value = 0; // the capture must be pulled by the graph, but never heard
+      this.capture.connect(silent).connect(audio.destination);
+      this.player.connect(audio.destination);
+      this.capture.port.onmessage = e => this.captured(e.data);
+      this.player.port.onmessage = e => this.played(e.data);
+    } catch (e) {
+      throw new Error(`The browser could not set up the call's audio (${e.name || 'Error'}: ${e.message}). `
+        + 'Reload the page and try again, or use another browser.');
+    }
+  }
+
+  /** The microphone, echo cancellation on. */
+  async openMicrophone() {
     try {
       this.stream = await navigator.mediaDevices.getUserMedia({
         audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true, channelCount: 1 },
@@ -164,18 +212,6 @@ class TestCall {
     } catch (e) {
       throw new Error(`The microphone is not available (${e.name || e.message}). Allow it for this site and try again.`);
     }
-    const audio = new AudioContext({ sampleRate: 8000, latencyHint: 'interactive' });
-    this.audio = audio;
-    await audio.audioWorklet.addModule('/ui/webcall-worklet.js');
-    this.capture = new AudioWorkletNode(audio, 'parley-capture', { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] });
-    this.player = new AudioWorkletNode(audio, 'parley-player', { numberOfInputs: 0, numberOfOutputs: 1, outputChannelCount: [1] });
-    const silent = audio.createGain();
-    silent.gain.value = 0; // the capture must be pulled by the graph, but never heard
-    audio.createMediaStreamSource(this.stream).connect(this.capture).connect(silent).connect(audio.destination);
-    this.player.connect(audio.destination);
-    this.capture.port.onmessage = e => this.captured(e.data);
-    this.player.port.onmessage = e => this.played(e.data);
-    if (audio.state === 'suspended') await audio.resume();
   }
 
   connect(call) {

@@ -128,7 +128,7 @@ public final class ApiServer implements AutoCloseable {
         var credentials = new CredentialRoutes(s.credentials(), envelope, s.json());
         var dnc = new DncRoutes(s.doNotCall(), envelope, s.json());
         var carriers = new CarrierRoutes(s.twilioCallbacks(), s.telnyx(), envelope, s.json());
-        var dashboard = new DashboardRoutes(s.sessions(), envelope, s.json());
+        var dashboard = new DashboardRoutes(s.authenticator(), s.sessions(), envelope, s.json());
         var webCalls = new WebCallRoutes(s.webCalls(), envelope, s.json());
         return List.of(
                 open(HandlerType.GET, "/healthz", system::health),

@@ -42,7 +42,8 @@ final class WebCallRoutes {
 
     /**
      * Under {@code public.url} when set (the browser may be elsewhere than the application that asked),
-     * else at the address this request came to, which its sender can reach.
+     * else at the address this request came to, which its sender can reach: {@code wss://} when it came
+     * over https, itself or through a TLS-terminating proxy (a page on https may not open {@code ws://}).
      */
     private String websocketUrl(Context ctx, String callId) {
         String path = CarrierStreams.browserPath(callId);
@@ -53,6 +54,6 @@ final class WebCallRoutes {
             return ("https".equalsIgnoreCase(b.getScheme()) ? "wss" : "ws") + "://" + b.getRawAuthority() + prefix + path;
         }
         String host = ctx.host() != null ? ctx.host() : ctx.req().getLocalAddr() + ":" + ctx.req().getLocalPort();
-        return ("https".equalsIgnoreCase(ctx.scheme()) ? "wss" : "ws") + "://" + host + path;
+        return (RequestScheme.https(ctx) ? "wss" : "ws") + "://" + host + path;
     }
 }

@@ -4,7 +4,6 @@ package dev.parley.tenancy;
 import dev.parley.error.Problem;
 import dev.parley.store.Ids;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,6 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *     10-25% more CPU per call and 40-65% of the ceiling; the re-check in the insert costs neither.
  * </ul>
  * The time of use is recorded in memory ({@link KeyUsage}) and written in batches, never per request.
+ * The dashboard's sign-in and its session cookie go through here too ({@link #signIn}, {@link #session},
+ * {@link #authenticateSession}): a key is refused for the same reasons, with the same words, whichever way it comes.
  */
 public final class Authenticator {
     static final Duration KEY_TTL = Duration.ofSeconds(30);
@@ -52,14 +53,43 @@ public final class Authenticator {
     }
 
     /**
+     * Dashboard sign-in: the pasted key checked as every route checks a key, then a session (refused
+     * when the key can reach no workspace, see {@link DashboardSessions#open}).
+     */
+    public DashboardSessions.Opened signIn(String apiKey) {
+        if (apiKey == null || apiKey.isBlank()) {
+            throw Problem.invalid("api_key", "Paste an API key to sign in (they look like prl_<16 hex>_<43 characters>;"
+                    + " 'parley serve' prints one at first start, 'parley keys create' makes more)");
+        }
+        ApiKeys.Presented presented = ApiKeys.parse(apiKey.strip()).orElseThrow(() -> new AuthException(
+                "That is not a Parley API key (they look like prl_<16 hex>_<43 characters>); paste a key printed by"
+                        + " 'parley serve' at first start or 'parley keys create'"));
+        TenancyStore.KeyCheck key = store.checkKey(presented.keyId(), null)
+                .filter(k -> ApiKeys.matches(presented.secretSha256(), k.secretSha256()))
+                .orElseThrow(Authenticator::notValid);
+        requireLive(key);
+        usage.used(presented.keyId());
+        return sessions.open(presented.keyId(), key.organizationId(), key.scope());
+    }
+
+    /**
+     * The session a reloaded page asks for ({@code GET /v1/dashboard/session}): refused as any other
+     * route would refuse its key (revoked, expired), else with the workspaces it may act in now.
+     */
+    public DashboardSessions.SignedIn session(String sessionToken) {
+        DashboardSessions.Session session = sessions.find(sessionToken).orElseThrow(Authenticator::sessionEnded);
+        requireLive(store.checkKey(session.keyId(), null).orElseThrow(Authenticator::notValid));
+        return sessions.signedIn(session);
+    }
+
+    /**
      * A dashboard request: the session cookie instead of the Authorization header, the session's own
      * organization, the {@code workspace} header as for a key. A request that changes anything must
      * carry the session's CSRF token in {@code X-CSRF-Token} (403 otherwise): the cookie alone is
      * sent by the browser whoever made the page that asks. The key is read again, as by {@link #authenticate}.
      */
     public Tenant authenticateSession(String sessionToken, String workspace, boolean changes, String csrfToken) {
-        DashboardSessions.Session session = sessions.find(sessionToken).orElseThrow(() -> new AuthException(
-                "Your dashboard session has expired or was signed out; sign in again with an API key"));
+        DashboardSessions.Session session = sessions.find(sessionToken).orElseThrow(Authenticator::sessionEnded);
         if (changes && !DashboardSessions.csrfMatches(session, csrfToken)) {
             throw Problem.forbidden("csrf_token_invalid", "This change lacks the session's CSRF token: send it in the"
                     + " X-CSRF-Token header (GET /v1/dashboard/session returns it); reload the dashboard if it is open");
@@ -104,15 +134,7 @@ public final class Authenticator {
 
     private Tenant check(String keyId, TenancyStore.KeyCheck key, String organizationId, String workspaceId,
                          String workspaceOrganization, boolean workspaceDeleted) {
-        if (key.revoked()) {
-            throw new AuthException("The API key has been revoked; create a new one with POST /v1/admin/api-keys"
-                    + " or 'parley keys create'");
-        }
-        Instant now = clock.instant();
-        if (key.expiresAt() != null && !now.isBefore(key.expiresAt())) {
-            throw new AuthException("The API key expired at " + key.expiresAt() + "; create a new one with"
-                    + " POST /v1/admin/api-keys or 'parley keys create'");
-        }
+        requireLive(key);
         if (!key.organizationId().equals(organizationId)) {
             throw new AuthException("The organization header does not match the API key's organization;"
                     + " send the organization id the key was issued for");
@@ -127,6 +149,18 @@ public final class Authenticator {
         }
         usage.used(keyId);
         return new Tenant(organizationId, workspaceId, keyId, key.scope() == null);
+    }
+
+    /** Revoked or expired: refused alike wherever a key or its session is used. */
+    private void requireLive(TenancyStore.KeyCheck key) {
+        if (key.revoked()) {
+            throw new AuthException("The API key has been revoked; create a new one with POST /v1/admin/api-keys"
+                    + " or 'parley keys create'");
+        }
+        if (key.expiresAt() != null && !clock.instant().isBefore(key.expiresAt())) {
+            throw new AuthException("The API key expired at " + key.expiresAt() + "; create a new one with"
+                    + " POST /v1/admin/api-keys or 'parley keys create'");
+        }
     }
 
     /** Keeps what authenticateForWrite may use: a live key's fixed facts, a live workspace's organization. */
@@ -151,6 +185,10 @@ public final class Authenticator {
         return ApiKeys.parse(bearerToken(authorization))
                 .orElseThrow(() -> new AuthException("The API key in the Authorization header is not a Parley key"
                         + " (they look like prl_<16 hex>_<43 characters>); use a key printed by 'parley init' or 'parley keys create'"));
+    }
+
+    private static AuthException sessionEnded() {
+        return new AuthException("Your dashboard session has expired or was signed out; sign in again with an API key");
     }
 
     private static AuthException notValid() {

@@ -11,13 +11,15 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
  * The dashboard's sign-in: an API key pasted once becomes a session whose token lives in an
  * HttpOnly cookie (only its hash is stored) and whose CSRF token every change must echo in a
- * header. A session acts with its key's rights: {@link Authenticator#authenticateSession} checks the
- * key again on every request, so revoking the key or deleting a workspace ends what the session may do.
+ * header. A session acts with its key's rights: {@link Authenticator} checks the key again on every
+ * request, the session's own GET included, so revoking the key or deleting a workspace ends what the
+ * session may do.
  */
 public final class DashboardSessions {
     public static final Duration LIFETIME = Duration.ofHours(12);
@@ -27,12 +29,15 @@ public final class DashboardSessions {
     private final TenancyStore store;
     private final InstantSource clock;
 
-    /** What the browser gets at sign-in: the cookie's token and the CSRF token; neither is shown again except the CSRF token to its session. */
-    public record Opened(String token, Session session) {}
+    /** What the browser gets at sign-in: the cookie's token and the session; only the CSRF token is ever shown again, to its session. */
+    public record Opened(String token, SignedIn signedIn) {}
 
     /** A live session: who it acts for and the CSRF token its changes must carry. */
     public record Session(String keyId, String organizationId, String organizationName, String workspaceScope,
                           String csrfToken, Instant expiresAt) {}
+
+    /** A session with the workspaces its key may act in: never none (see {@link #reachable}). */
+    public record SignedIn(Session session, List<TenancyStore.Workspace> workspaces) {}
 
     public DashboardSessions(Jdbi jdbi, TenancyStore store, InstantSource clock) {
         this.jdbi = jdbi;
@@ -40,39 +45,28 @@ public final class DashboardSessions {
         this.clock = clock;
     }
 
-    /** Signs in with an API key; refused with the same messages the API gives a bad key. */
-    public Opened signIn(String apiKey) {
-        if (apiKey == null || apiKey.isBlank()) {
-            throw Problem.invalid("api_key", "Paste an API key to sign in (they look like prl_<16 hex>_<43 characters>;"
-                    + " 'parley serve' prints one at first start, 'parley keys create' makes more)");
-        }
-        ApiKeys.Presented presented = ApiKeys.parse(apiKey.strip()).orElseThrow(() -> new AuthException(
-                "That is not a Parley API key (they look like prl_<16 hex>_<43 characters>); paste a key printed by"
-                        + " 'parley serve' at first start or 'parley keys create'"));
-        TenancyStore.KeyCheck key = store.checkKey(presented.keyId(), null)
-                .filter(k -> ApiKeys.matches(presented.secretSha256(), k.secretSha256()))
-                .orElseThrow(() -> new AuthException("The API key is not valid: check that it was copied whole,"
-                        + " or create a new one with 'parley keys create'"));
-        Instant now = clock.instant();
-        if (key.revoked()) {
-            throw new AuthException("The API key has been revoked; sign in with another key");
-        }
-        if (key.expiresAt() != null && !now.isBefore(key.expiresAt())) {
-            throw new AuthException("The API key expired at " + key.expiresAt() + "; sign in with another key");
-        }
+    /**
+     * Opens a session for a key {@link Authenticator#signIn} has checked. A key that can reach no
+     * workspace is refused here rather than let in: every page needs one, and the first request
+     * would end the session with nothing said.
+     */
+    Opened open(String keyId, String organizationId, String workspaceScope) {
         String token = randomToken();
         String csrf = randomToken();
+        Instant now = clock.instant();
         Instant expires = now.plus(LIFETIME);
-        String organizationName = jdbi.withHandle(h -> {
+        return jdbi.withHandle(h -> {
+            List<TenancyStore.Workspace> workspaces = reachable(h, organizationId, workspaceScope);
             h.createUpdate("DELETE FROM dashboard_sessions WHERE expires_at <= :now").bind("now", now).execute();
             h.createUpdate("""
                             INSERT INTO dashboard_sessions (token_sha256, key_id, organization_id, csrf_token, created_at, expires_at)
                             VALUES (:token, :key, :org, :csrf, :now, :expires)""")
-                    .bind("token", hash(token)).bind("key", presented.keyId()).bind("org", key.organizationId())
+                    .bind("token", hash(token)).bind("key", keyId).bind("org", organizationId)
                     .bind("csrf", csrf).bind("now", now).bind("expires", expires).execute();
-            return store.organization(h, key.organizationId()).map(TenancyStore.Organization::name).orElse("");
+            String organizationName = store.organization(h, organizationId).map(TenancyStore.Organization::name).orElse("");
+            return new Opened(token, new SignedIn(
+                    new Session(keyId, organizationId, organizationName, workspaceScope, csrf, expires), workspaces));
         });
-        return new Opened(token, new Session(presented.keyId(), key.organizationId(), organizationName, key.scope(), csrf, expires));
     }
 
     /** The session of a cookie's token, if it exists and has not expired. */
@@ -92,11 +86,24 @@ public final class DashboardSessions {
                 .findOne());
     }
 
-    /** The workspaces the session's key may act in: all of its organization's, or the one it is limited to. */
-    public List<TenancyStore.Workspace> workspaces(Session session) {
-        return jdbi.withHandle(h -> store.workspaces(h, session.organizationId())).stream()
-                .filter(ws -> session.workspaceScope() == null || ws.id().equals(session.workspaceScope()))
+    /** The session with the workspaces it may act in now; refused (403) when there is none left. */
+    SignedIn signedIn(Session session) {
+        return new SignedIn(session, jdbi.withHandle(h -> reachable(h, session.organizationId(), session.workspaceScope())));
+    }
+
+    /** All of the organization's live workspaces, or the one a key is limited to while it lives. */
+    private List<TenancyStore.Workspace> reachable(Handle h, String organizationId, String workspaceScope) {
+        List<TenancyStore.Workspace> workspaces = store.workspaces(h, organizationId).stream()
+                .filter(ws -> workspaceScope == null || ws.id().equals(workspaceScope))
                 .toList();
+        if (!workspaces.isEmpty()) {
+            return workspaces;
+        }
+        throw Problem.forbidden("no_workspace", workspaceScope != null
+                ? "The workspace this API key is limited to (" + workspaceScope + ") has been deleted: sign in with a key"
+                        + " of the whole organization, or with one made for another workspace ('parley keys create --workspace ID')"
+                : "This organization has no workspace, so the dashboard has nothing to show: create one with"
+                        + " 'parley workspaces create NAME --organization " + organizationId + "', then sign in again");
     }
 
     public void signOut(String token) {

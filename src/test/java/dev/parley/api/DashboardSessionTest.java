@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.support.Http;
 import dev.parley.support.TestServer;
+import dev.parley.tenancy.TenancyStore;
+import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -105,8 +108,103 @@ class DashboardSessionTest {
         assertThat(server.http.request("GET", "/ui/app.js").send().header("Content-Type")).startsWith("text/javascript");
         assertThat(server.http.request("GET", "/ui/..%2Fopenapi.json").send().status()).isEqualTo(404);
         assertThat(server.http.request("GET", "/ui/nothing.js").send().status()).isEqualTo(404);
-        Http.Response unchanged = server.http.request("GET", "/ui/app.js").header("If-None-Match", page.header("ETag")).send();
-        assertThat(unchanged.status()).isEqualTo(200); // another file's tag
+
+        // The browser revalidates every time (no-cache): its own tag gets a 304 without the file, another file's tag the file.
+        Http.Response script = server.http.request("GET", "/ui/app.js").send();
+        String scriptTag = script.header("ETag");
+        assertThat(scriptTag).matches("\"[0-9a-f]{16}\"").isNotEqualTo(page.header("ETag"));
+        assertThat(script.header("Cache-Control")).isEqualTo("no-cache");
+        Http.Response unchanged = server.http.request("GET", "/ui/app.js").header("If-None-Match", scriptTag).send();
+        assertThat(unchanged.status()).isEqualTo(304);
+        assertThat(unchanged.body()).isEmpty();
+        assertThat(unchanged.header("ETag")).isEqualTo(scriptTag);
+        Http.Response other = server.http.request("GET", "/ui/app.js").header("If-None-Match", page.header("ETag")).send();
+        assertThat(other.status()).isEqualTo(200);
+        assertThat(other.body()).isEqualTo(script.body()).isNotEmpty();
+    }
+
+    @Test
+    void theSessionsOwnGetRefusesWhatEveryOtherRouteRefuses() {
+        Http.Response noCookie = server.http.request("GET", "/v1/dashboard/session").send();
+        assertThat(noCookie.status()).isEqualTo(401);
+        assertThat(noCookie.errorCode()).isEqualTo("not_signed_in");
+
+        // A revoked key.
+        JsonNode revokedKey = createKey("{\"name\":\"to revoke\"}");
+        String revoked = cookie(signIn(revokedKey.get("api_key").asText()));
+        assertThat(get("/v1/dashboard/session", revoked).status()).isEqualTo(200);
+        server.http.request("DELETE", "/v1/admin/api-keys/" + revokedKey.get("api_key_id").asText()).headers(server.auth()).send();
+        assertRefusedLikeOtherRoutes(revoked, server.tenancy.workspaceId(), "revoked");
+
+        // An expired key: signed in while it was good, then its time passed.
+        JsonNode expiringKey = createKey("{\"name\":\"to expire\",\"expires_at\":\"" + Instant.now().plus(Duration.ofHours(1)) + "\"}");
+        String expiring = cookie(signIn(expiringKey.get("api_key").asText()));
+        assertThat(get("/v1/dashboard/session", expiring).status()).isEqualTo(200);
+        sql("UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE key_id = ?", expiringKey.get("api_key_id").asText());
+        assertRefusedLikeOtherRoutes(expiring, server.tenancy.workspaceId(), "expired");
+
+        // A key limited to a workspace that was then deleted (which revokes it).
+        String ws = createWorkspace("deleted under a session");
+        String scoped = cookie(signIn(createKey("{\"name\":\"scoped\",\"workspace_id\":\"" + ws + "\"}").get("api_key").asText()));
+        assertThat(get("/v1/dashboard/session", scoped).status()).isEqualTo(200);
+        assertThat(server.http.request("DELETE", "/v1/admin/workspaces/" + ws).headers(server.auth()).send().status()).isEqualTo(200);
+        assertRefusedLikeOtherRoutes(scoped, ws, "revoked");
+    }
+
+    @Test
+    void aKeyThatCanReachNoWorkspaceIsRefusedAtSignInWithWhatToDo() {
+        // An organization without a workspace (no route makes one: the last workspace cannot be deleted).
+        TenancyStore store = new TenancyStore(server.app.database().jdbi());
+        String[] orgAndKey = server.app.database().jdbi().inTransaction(h -> {
+            String org = store.createOrganization(h, "empty").id();
+            return new String[] {org, store.issueKey(h, org, "no workspace")};
+        });
+        Http.Response refused = signIn(orgAndKey[1]);
+        assertThat(refused.status()).isEqualTo(403);
+        assertThat(refused.errorCode()).isEqualTo("no_workspace");
+        assertThat(refused.message()).contains("has no workspace").contains("parley workspaces create NAME --organization " + orgAndKey[0]);
+        assertThat(refused.header("Set-Cookie")).as("no session opened").isNull();
+
+        // A scoped key whose workspace is gone but which no one revoked (by SQL: the API's delete revokes it)
+        // is refused at sign-in, and a session it already had is refused too.
+        String ws = createWorkspace("gone");
+        String key = createKey("{\"name\":\"scoped to gone\",\"workspace_id\":\"" + ws + "\"}").get("api_key").asText();
+        String cookie = cookie(signIn(key));
+        sql("UPDATE workspaces SET deleted_at = now() WHERE id = ?", ws);
+        Http.Response again = signIn(key);
+        assertThat(again.status()).isEqualTo(403);
+        assertThat(again.message()).contains("limited to (" + ws + ") has been deleted").contains("parley keys create");
+        Http.Response session = get("/v1/dashboard/session", cookie);
+        assertThat(session.status()).isEqualTo(403);
+        assertThat(session.errorCode()).isEqualTo("no_workspace");
+        assertThat(session.body()).doesNotContain("csrf_token");
+    }
+
+    /** 401 with exactly the message a data route gives the same cookie, and nothing of the session. */
+    private static void assertRefusedLikeOtherRoutes(String cookie, String workspace, String word) {
+        Http.Response session = server.http.request("GET", "/v1/dashboard/session").header("Cookie", cookie).send();
+        Http.Response data = server.http.request("GET", "/v1/admin/assistant").header("Cookie", cookie).header("workspace", workspace).send();
+        assertThat(data.status()).isEqualTo(401);
+        assertThat(session.status()).isEqualTo(401);
+        assertThat(session.errorCode()).isEqualTo("unauthorized");
+        assertThat(session.message()).contains(word).isEqualTo(data.message());
+        assertThat(session.body()).doesNotContain("csrf_token").doesNotContain("workspaces");
+    }
+
+    private static void sql(String update, String id) {
+        int rows = server.app.database().jdbi().withHandle(h -> h.execute(update, id));
+        assertThat(rows).isOne();
+    }
+
+    private static JsonNode createKey(String body) {
+        Http.Response r = server.http.request("POST", "/v1/admin/api-keys").headers(server.auth()).json(body).send();
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return r.json().get("data");
+    }
+
+    private static String createWorkspace(String name) {
+        return server.http.request("POST", "/v1/admin/workspaces").headers(server.auth()).json("{\"name\":\"" + name + "\"}").send()
+                .json().get("data").get("workspace_id").asText();
     }
 
     private static Http.Response signIn(String key) {

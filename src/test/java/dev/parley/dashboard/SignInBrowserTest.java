@@ -2,9 +2,12 @@ package dev.parley.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.support.Browser;
 import dev.parley.support.Http;
 import dev.parley.support.TestServer;
+import dev.parley.tenancy.TenancyStore;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -16,11 +19,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
 import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
 
 /**
  * Signing in to the dashboard in a real Chromium (issue 16): the form, the API's message for a wrong
- * key, the session across a reload, signing out, CSRF and the HttpOnly cookie as the page sees them,
- * and the form by keyboard alone. One browser for the class; each test starts signed out.
+ * key or one that reaches no workspace, the session across a reload, a session ended by its key's
+ * revocation, signing out (also when it fails), CSRF (and a token made stale by a sign-in in another
+ * tab) and the HttpOnly cookie as the page sees them, and the form by keyboard alone. One browser for
+ * the class; each test starts signed out.
  */
 @Tag("db")
 class SignInBrowserTest {
@@ -154,6 +160,88 @@ class SignInBrowserTest {
     }
 
     @Test
+    void aSessionWhoseKeyIsRevokedEndsOnTheFormWithTheApisReasonAlsoAfterAReload() {
+        JsonNode key = createKey("revoked while signed in");
+        browser.signIn(key.get("api_key").asText()); // the calls list asks the API every 1.5 s
+        String cookie = "parley_session=" + browser.driver.manage().getCookieNamed("parley_session").getValue();
+        assertThat(server.http.request("DELETE", "/v1/admin/api-keys/" + key.get("api_key_id").asText()).headers(server.auth())
+                .send().status()).isEqualTo(200);
+        String reason = server.http.request("GET", "/v1/admin/assistant").header("Cookie", cookie)
+                .header("workspace", server.tenancy.workspaceId()).send().message();
+        assertThat(reason).contains("revoked");
+
+        browser.waitForText(By.cssSelector("#sign-in-error [role=alert]"), "Your session ended: " + reason);
+        assertThat(browser.driver.findElement(By.id("top")).isDisplayed()).isFalse();
+        // The cookie is still in the browser; a reload reads the session again and says the same.
+        browser.driver.navigate().refresh();
+        browser.waitForText(By.cssSelector("#sign-in-error [role=alert]"), "Your session ended: " + reason);
+        assertThat(browser.focused().getAttribute("id")).isEqualTo("api-key");
+    }
+
+    @Test
+    void aKeyThatReachesNoWorkspaceIsRefusedWithWhatToDo() {
+        TenancyStore store = new TenancyStore(server.app.database().jdbi());
+        String key = server.app.database().jdbi().inTransaction(h ->
+                store.issueKey(h, store.createOrganization(h, "no workspace yet").id(), "lonely"));
+        String apiMessage = server.http.request("POST", "/v1/dashboard/session").json("{\"api_key\":\"" + key + "\"}").send().message();
+        assertThat(apiMessage).contains("parley workspaces create");
+
+        browser.driver.findElement(By.id("api-key")).sendKeys(key);
+        browser.driver.findElement(By.cssSelector("form.sign-in button[type=submit]")).click();
+        browser.waitForText(By.cssSelector("#sign-in-error [role=alert]"), apiMessage);
+        assertThat(browser.driver.findElement(By.id("top")).isDisplayed()).isFalse();
+        assertThat(browser.driver.manage().getCookieNamed("parley_session")).isNull();
+    }
+
+    @Test
+    void afterASignInElsewhereAChangeAndSigningOutAreSentAgainWithTheNewSessionsToken() {
+        browser.signIn(server.tenancy.apiKey().orElseThrow());
+        // Another tab signs in: the browser's one cookie is now that session's, this page's CSRF token is stale.
+        String first = cookieValue();
+        signInFromThePage();
+        assertThat(cookieValue()).isNotEqualTo(first);
+
+        browser.driver.findElement(By.cssSelector("[data-nav=assistants]")).click();
+        browser.waitForHeading("Assistants");
+        browser.driver.findElement(By.linkText("New assistant")).click();
+        browser.waitForHeading("New assistant");
+        WebElement name = browser.driver.findElement(By.xpath("//main//form//label[normalize-space()='Name']/following-sibling::input"));
+        name.sendKeys("Made after another tab signed in");
+        browser.driver.findElement(By.xpath("//main//button[normalize-space()='Create assistant']")).click();
+        browser.waitForHeading("Made after another tab signed in");
+        assertThat(server.count("SELECT count(*) FROM assistants WHERE name = 'Made after another tab signed in'")).isOne();
+
+        signInFromThePage();
+        String last = cookieValue();
+        browser.driver.findElement(By.id("sign-out")).click();
+        browser.waitForText(By.id("sign-in-title"), "Sign in to Parley");
+        assertThat(browser.driver.findElements(By.cssSelector("#sign-in-error [role=alert]"))).isEmpty();
+        assertThat(sessionWith(last).status()).as("the session the cookie held is over").isEqualTo(401);
+    }
+
+    @Test
+    void aSignOutThatFailsSaysSoAndLeavesTheSessionAsItWas() {
+        browser.signIn(server.tenancy.apiKey().orElseThrow());
+        String cookie = cookieValue();
+        browser.driver.executeCdpCommand("Network.enable", Map.of());
+        browser.driver.executeCdpCommand("Network.setBlockedURLs", Map.of("urls", List.of("*/v1/dashboard/session")));
+        try {
+            browser.driver.findElement(By.id("sign-out")).click();
+            browser.waitForTextContaining(By.cssSelector("main .notice[role=alert]"), "Signing out failed, so you are still signed in");
+        } finally {
+            browser.driver.executeCdpCommand("Network.setBlockedURLs", Map.of("urls", List.of()));
+        }
+        assertThat(browser.driver.findElement(By.id("top")).isDisplayed()).isTrue();
+        assertThat(sessionWith(cookie).status()).isEqualTo(200);
+        assertThat(browser.consoleErrors()).as("only the blocked request").allSatisfy(e -> assertThat(e).contains("ERR_BLOCKED_BY_CLIENT"));
+        browser.clearConsoleErrors();
+
+        browser.driver.findElement(By.id("sign-out")).click();
+        browser.waitForText(By.id("sign-in-title"), "Sign in to Parley");
+        assertThat(sessionWith(cookie).status()).isEqualTo(401);
+    }
+
+    @Test
     void theHarnessSeesContentPolicyViolationsAndScriptErrors() {
         // The console check is not vacuous: an inline style refused by the page's policy, an uncaught error.
         browser.script("const d = document.createElement('div'); d.setAttribute('style', 'color: red');"
@@ -162,6 +250,23 @@ class SignInBrowserTest {
         assertThat(browser.consoleErrors()).anySatisfy(e -> assertThat(e).contains("Content Security Policy"))
                 .anySatisfy(e -> assertThat(e).contains("thrown by the test"));
         browser.clearConsoleErrors();
+    }
+
+    private static String cookieValue() {
+        return browser.driver.manage().getCookieNamed("parley_session").getValue();
+    }
+
+    /** What signing in on another tab does to this one: the browser's cookie is replaced. */
+    private static void signInFromThePage() {
+        Browser.Fetched again = browser.fetch("POST", "/v1/dashboard/session", Map.of("Content-Type", "application/json"),
+                "{\"api_key\":\"" + server.tenancy.apiKey().orElseThrow() + "\"}");
+        assertThat(again.status()).isEqualTo(200);
+    }
+
+    private static JsonNode createKey(String name) {
+        Http.Response r = server.http.request("POST", "/v1/admin/api-keys").headers(server.auth()).json("{\"name\":\"" + name + "\"}").send();
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return r.json().get("data");
     }
 
     private static Http.Response sessionWith(String cookie) {

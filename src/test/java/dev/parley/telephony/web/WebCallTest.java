@@ -256,6 +256,20 @@ class WebCallTest {
         assertThat(unknown.json().at("/error/code").asText()).isEqualTo("assistant_not_found");
         Http.Response plainGet = server.http.request("GET", "/v1/web-calls/c_" + "0".repeat(24) + "/stream").send();
         assertThat(plainGet.status()).isEqualTo(426);
+
+        // Behind a TLS-terminating proxy the request is plain http: the proxy's header says the page is on
+        // https, where a browser may not open ws://. The first value is the client's when proxies are chained.
+        for (String proto : List.of("https", "HTTPS, http")) {
+            Http.Response proxied = server.http.request("POST", "/v1/admin/assistant/web-call").headers(server.auth())
+                    .header("X-Forwarded-Proto", proto).json("{\"assistant_id\":\"" + assistant + "\"}").send();
+            assertThat(proxied.status()).as(proxied.body()).isEqualTo(200);
+            tokens.add(proxied.json().at("/data/token").asText());
+            String id = proxied.json().at("/data/call_id").asText();
+            assertThat(proxied.json().at("/data/websocket_url").asText()).as("X-Forwarded-Proto: " + proto)
+                    .isEqualTo("wss://127.0.0.1:" + server.app.port() + "/v1/web-calls/" + id + "/stream");
+            Http.Response hangup = server.http.request("POST", "/v1/admin/assistant/call/" + id + "/hangup").headers(server.auth()).send();
+            assertThat(hangup.status()).as(hangup.body()).isEqualTo(200);
+        }
     }
 
     // Helpers.
