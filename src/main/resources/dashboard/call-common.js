@@ -66,8 +66,3 @@ async function fetchNames() {
   }
   return byId;
 }
-
-/** An assistant's name, or its id when it was deleted (or is past the first thousand). */
-export async function assistantName(id) {
-  return (await assistantNames([id])).get(id) || id;
-}

@@ -2,7 +2,7 @@
 // latency, what the analysis found, and its webhook deliveries. A live call is polled until it is
 // final (and a little after, for what its end writes) and can be hung up from here.
 import { api, h, heading, notice, announce, fmtTime, fmtDuration, badge } from './core.js';
-import { isFinal, callee, talkSeconds, queueText, assistantName } from './call-common.js';
+import { isFinal, callee, talkSeconds, queueText } from './call-common.js';
 import { TranscriptPlayer } from './transcript-player.js';
 import { latencyChart } from './latency-chart.js';
 import { CallWebhooks } from './call-webhooks.js';
@@ -14,7 +14,10 @@ const SETTLE_MS = 5000;
 
 export async function callPage(ctx, id) {
   let call = await api('GET', `/v1/admin/assistant/call/${encodeURIComponent(id)}`);
-  const name = await assistantName(call.assistant_id).catch(() => call.assistant_id);
+  // Deleted, the assistant is named by its id and its fields keep the order the call has them in.
+  const assistant = await api('GET', `/v1/admin/assistant/${encodeURIComponent(call.assistant_id)}`).catch(() => null);
+  const name = assistant?.name || call.assistant_id;
+  const fields = (assistant?.config?.structured_data || []).map(f => f.name);
   const hangup = hangupControl(call, after => show(after));
   ctx.root.append(h('p', { class: 'back' }, h('a', { href: '#/calls' }, '← All calls')));
   heading(ctx, callee(call) === 'Browser' ? 'Browser call' : `Call to ${callee(call)}`, hangup.el);
@@ -58,8 +61,9 @@ export async function callPage(ctx, id) {
     part('latency', [c.latency, c.transcript, chartWidth()],
       () => latency.replaceChildren(latencyChart(c.latency || [], c.transcript || [], chartWidth())));
     part('analysis', [c.summary, c.structured_data], () => {
-      analysisSection.hidden = !c.summary && !c.structured_data;
-      analysis.replaceChildren(...findings(c));
+      const found = findings(c, fields);
+      analysisSection.hidden = found.length === 0; // an analysis with no summary and no fields has nothing to show
+      analysis.replaceChildren(...found);
     });
     hangup.update(c);
     if (!isFinal(c.status)) {
@@ -160,10 +164,7 @@ function factList(c, assistant) {
   fact('To', callee(c));
   fact('From', c.from_number || '—');
   fact('Assistant', h('a', { href: `#/assistants/${c.assistant_id}` }, assistant));
-  if (c.answered_by) {
-    const a = c.answered_by;
-    fact('Answered by', `${a.who}${a.beep ? ', beep heard' : ''} (${Math.round(a.confidence * 100)}% sure, after ${a.decided_after_ms} ms)`);
-  }
+  if (c.answered_by) fact('Answered by', answeredBy(c.answered_by));
   fact('Created', time(c.created_at));
   if (c.scheduled_at) fact('Scheduled for', time(c.scheduled_at));
   if (c.started_at) fact('Dialed', time(c.started_at));
@@ -185,6 +186,12 @@ function factList(c, assistant) {
   return h('dl', { class: 'facts' }, rows);
 }
 
+/** "unknown" is the detector's lack of a verdict: a confidence in it would read as a verdict. */
+function answeredBy(a) {
+  if (a.who === 'unknown') return `unknown (could not tell, after ${a.decided_after_ms} ms)`;
+  return `${a.who}${a.beep ? ', beep heard' : ''} (${Math.round(a.confidence * 100)}% sure, after ${a.decided_after_ms} ms)`;
+}
+
 function time(iso) {
   return h('time', { datetime: iso }, fmtTime(iso));
 }
@@ -198,12 +205,18 @@ function history(events) {
     h('span', { class: 'when' }, time(e.at), Date.parse(e.at) > first ? ` (+${((Date.parse(e.at) - first) / 1000).toFixed(1)} s)` : null))));
 }
 
-function findings(c) {
+/**
+ * The summary, and the structured data in the order the assistant declares its fields (the API's
+ * object comes in the database's key order: shortest name first); keys it no longer declares last.
+ */
+function findings(c, fields) {
   const out = [];
   if (c.summary) out.push(h('p', { class: 'summary' }, c.summary));
   const data = c.structured_data;
   if (data && typeof data === 'object' && Object.keys(data).length) {
-    out.push(h('dl', { class: 'facts structured' }, Object.entries(data).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, value(v))])));
+    const rank = k => (fields.includes(k) ? fields.indexOf(k) : fields.length);
+    const keys = Object.keys(data).sort((a, b) => rank(a) - rank(b));
+    out.push(h('dl', { class: 'facts structured' }, keys.flatMap(k => [h('dt', {}, k), h('dd', {}, value(data[k]))])));
   } else if (data !== null && data !== undefined && typeof data !== 'object') {
     out.push(h('p', {}, value(data)));
   }

@@ -9,7 +9,10 @@ export { callPage } from './call-page.js';
 
 const PAGE = 25;
 const POLL_MS = 1500;
+/** A date typed into a field applies after this pause (or on Enter, or on leaving the field). */
+const DATE_TYPING_MS = 700;
 const FILTERS = ['status', 'assistant', 'from', 'to', 'number'];
+const DAYS = new Set(['from', 'to']);
 /** Which control an API error's field belongs to. */
 const FIELD_CONTROL = { status: 'status', assistant_id: 'assistant', created_after: 'from', created_before: 'to', to_number: 'number' };
 
@@ -26,6 +29,7 @@ export async function callsPage(ctx) {
   const empty = h('p', { class: 'empty', hidden: true });
   const more = h('button', { type: 'button', class: 'load-more', hidden: true }, 'Load more');
   const form = filterForm(filters, names, next => {
+    if (ctx.left) return; // a typed day applied after a pause, once another page is open: not that page's address
     filters = next;
     writeFilters(filters);
     rows.clear();
@@ -115,7 +119,8 @@ function readFilters() {
   const f = {};
   for (const k of FILTERS) {
     const v = q.get(k);
-    if (v) f[k] = v;
+    // A day the date field could not hold (an edited link) is dropped, not sent as an invalid time.
+    if (v && (!DAYS.has(k) || /^\d{4,6}-\d{2}-\d{2}$/.test(v))) f[k] = v;
   }
   return f;
 }
@@ -141,7 +146,9 @@ function apiQuery(f) {
 
 function localDay(isoDate, plusDays) {
   const [y, m, d] = isoDate.split('-').map(Number);
-  return new Date(y, m - 1, d + plusDays);
+  const day = new Date(2000, 0, 1);
+  day.setFullYear(y, m - 1, d + plusDays); // new Date(y, ...) would read the years 0 to 99 as 1900 to 1999
+  return day;
 }
 
 function filterForm(filters, names, apply) {
@@ -170,7 +177,9 @@ function filterForm(filters, names, apply) {
       h('button', { type: 'button', class: 'link', onclick: () => { form.reset(); submit(); } }, 'Clear filters')));
 
   let applied = JSON.stringify(filters);
+  let typing;
   function submit() {
+    clearTimeout(typing);
     // Spaces, dashes and brackets people type into numbers; the API wants E.164 and says so.
     number.value = number.value.replace(/[\s().-]/g, '');
     const next = {};
@@ -180,7 +189,16 @@ function filterForm(filters, names, apply) {
     apply(next);
   }
   form.addEventListener('submit', ev => { ev.preventDefault(); submit(); });
-  for (const el of [status, assistant, from, to, number]) el.addEventListener('change', submit);
+  for (const el of [status, assistant, number]) el.addEventListener('change', submit);
+  // Chrome fires "change" at every key typed into a date field: each digit of the year (0002, 0020,
+  // 0202, 2026) would load the list again. A pause applies the day, as do Enter and leaving the field.
+  for (const el of [from, to]) {
+    el.addEventListener('change', () => {
+      clearTimeout(typing);
+      typing = setTimeout(submit, DATE_TYPING_MS);
+    });
+    el.addEventListener('blur', submit);
+  }
   return form;
 }
 

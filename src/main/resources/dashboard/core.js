@@ -188,6 +188,8 @@ export function fieldError(input, message) {
   if (!message) {
     if (p) p.remove();
     input.removeAttribute('aria-invalid');
+    // A reference to the removed message would dangle.
+    if (input.getAttribute('aria-describedby') === id) input.removeAttribute('aria-describedby');
     return;
   }
   if (!p) {

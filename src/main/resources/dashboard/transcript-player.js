@@ -61,8 +61,8 @@ export class TranscriptPlayer {
     const body = h('span', { class: 'cols' },
       h('span', { class: 'speaker' }, who),
       h('span', { class: 'at' }, h('span', { class: 'sr-only' }, 'at '), offset(t.start_ms)),
-      h('span', { class: 'said' }, t.text || (t.error ? `(not understood: ${t.error})` : '(nothing recognized)')),
-      t.interrupted ? h('span', { class: 'tag interrupted', title: 'The caller spoke over this line: the text is what was played' },
+      h('span', { class: 'said' }, t.text || untold(t)),
+      t.interrupted ? h('span', { class: 'tag interrupted', title: 'The caller cut this line short (speaking or pressing a key): the text is what was played' },
         'interrupted') : null);
     const li = h('li', { class: `turn ${t.speaker}`, dataset: { index: String(i) } });
     if (this.playable) {
@@ -136,6 +136,15 @@ export class TranscriptPlayer {
       this.list.scrollTop = Math.max(0, top - 8);
     }
   }
+}
+
+/** What a line without text stands for: the caller's speech not understood, or the assistant's cut before a whole word. */
+function untold(t) {
+  if (t.speaker === 'assistant') {
+    if (t.error) return `(not spoken: ${t.error})`;
+    return t.interrupted ? '(cut off before its first word)' : '(nothing said)';
+  }
+  return t.error ? `(not understood: ${t.error})` : '(nothing recognized)';
 }
 
 /** m:ss.s from the answer, the recording's timeline. */

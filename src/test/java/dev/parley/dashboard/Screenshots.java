@@ -8,6 +8,8 @@ import dev.parley.dialer.DialerTest;
 import dev.parley.support.Baresip;
 import dev.parley.support.Browser;
 import dev.parley.support.CalleeAudio;
+import dev.parley.support.FakeChatCompletions;
+import dev.parley.support.FakeChatCompletions.Script;
 import dev.parley.support.Http;
 import dev.parley.support.Sipp;
 import dev.parley.support.TestServer;
@@ -16,7 +18,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -27,8 +31,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The README's screenshots of the dashboard, made on demand ({@code ./parley test -Dgroups=screenshots};
- * the tag is excluded from the suite). A fresh server gets a realistic workspace: two assistants, two
- * real spoken calls (a baresip softphone on the sandbox answers and says "yes", another "no"), a call
+ * the tag is excluded from the suite). A fresh server gets a realistic workspace: three assistants, two
+ * real spoken calls (a baresip softphone on the sandbox answers and says "yes" to a language-model
+ * assistant, which detects machines and whose model is scripted, for the call page's summary,
+ * structured data and "answered by"; another says "no" to a flow), a call
  * to nobody, one scheduled for tomorrow, webhooks to a local receiver (one retried), a do-not-call list
  * and a second API key; then Chromium saves
  * each page to {@code docs/screenshots/} at 1280 x 900 (a call's page whole), and the calls and a call
@@ -48,7 +54,8 @@ class Screenshots {
             ConfigLoader.DIALER_RING_TIMEOUT_SECONDS, "10",
             ConfigLoader.SPEECH_RECOGNIZERS, "1",
             ConfigLoader.WEBHOOK_ALLOWED_HOSTS, "127.0.0.1",
-            ConfigLoader.WEBHOOK_RETRY_INITIAL_MS, "500"));
+            ConfigLoader.WEBHOOK_RETRY_INITIAL_MS, "500",
+            ConfigLoader.PROVIDERS_ALLOWED_HOSTS, "127.0.0.1"));
 
     static final String REMINDER = """
             {"name": "Appointment reminder", "config": {"max_duration_seconds": 120, "flow": {"steps": [
@@ -62,6 +69,23 @@ class Screenshots {
               {"id": "confirmed", "say": "Great, we will see you tomorrow at ten.", "goto": "bye"},
               {"id": "declined", "say": "Okay, our front desk will call you to find another time.", "goto": "bye"},
               {"id": "bye", "end": {"say": "Goodbye."}}]}}}""";
+
+    /**
+     * The call shown on its own page: a language model (a scripted chat-completions server on
+     * loopback) with the offline recognizer and voice, so the page has a summary and structured data,
+     * and machine detection, so it says who answered.
+     */
+    static final String CONFIRMATIONS = """
+            {"name": "Appointment confirmations", "config": {"max_duration_seconds": 120,
+              "system_prompt": "You call Riverside Dental's patients to confirm their appointment tomorrow at ten.",
+              "first_message": "Hello, this is Riverside Dental. Can you make your appointment tomorrow at ten?",
+              "end_message": "Goodbye.",
+              "model": {"provider": "openai", "model": "llama3.1", "base_url": "%s"},
+              "voicemail": {"detect": true},
+              "structured_data": [
+                {"name": "confirmed", "type": "boolean", "description": "Whether the patient will come"},
+                {"name": "new_time", "type": "string", "description": "Another time the patient asked for"},
+                {"name": "reminder", "type": "enum", "enum": ["sms", "email", "none"]}]}}""";
 
     static final String FEEDBACK = """
             {"name": "Delivery feedback", "config": {"max_duration_seconds": 120, "flow": {"steps": [
@@ -80,18 +104,24 @@ class Screenshots {
         Baresip.require();
         Browser.require();
         server.callAtAnyHour();
-        try (WebhookReceiver hooks = new WebhookReceiver()) {
+        try (WebhookReceiver hooks = new WebhookReceiver(); FakeChatCompletions llm = FakeChatCompletions.start()) {
             // The receiver's first answer is a 503, so one delivery shows a retry.
             AtomicBoolean failedOnce = new AtomicBoolean();
             hooks.script((id, attempt) -> failedOnce.compareAndSet(false, true)
                     ? WebhookReceiver.Answer.status(503) : WebhookReceiver.Answer.ok());
             post("PATCH", "/v1/admin/workspace", "{\"webhook_url\": \"" + hooks.url() + "\"}");
-            seedAndShoot();
+            seedAndShoot(llm);
         }
     }
 
-    private void seedAndShoot() throws Exception {
+    private void seedAndShoot(FakeChatCompletions llm) throws Exception {
         post("PATCH", "/v1/admin/workspaces/" + server.tenancy.workspaceId(), "{\"name\": \"Riverside Dental\"}");
+        llm.script(new Script(200, Optional.empty(), List.of("Great, we will see you tomorrow at ten."),
+                List.of(Script.call("c1", "end_call", "{}")), 0, 0, -1, Optional.empty(), "llama3.1"));
+        llm.analysis("""
+                {"summary": "The patient confirmed the appointment tomorrow at ten.",
+                 "structured_data": {"confirmed": true, "new_time": null, "reminder": "sms"}}""");
+        String confirmations = post("POST", "/v1/admin/assistant", CONFIRMATIONS.formatted(llm.baseUrl())).at("/data/assistant_id").asText();
         String reminder = post("POST", "/v1/admin/assistant", REMINDER).at("/data/assistant_id").asText();
         String feedback = post("POST", "/v1/admin/assistant", FEEDBACK).at("/data/assistant_id").asText();
         post("POST", "/v1/admin/dnc", "{\"numbers\": [\"+14155550190\", \"+14155550191\"]}");
@@ -102,9 +132,11 @@ class Screenshots {
         String declined;
         try (Baresip yes = server.softphone("+14155550101", SIP, CalleeAudio.of("pause:7", "yes", "pause:9"));
                 Baresip no = server.softphone("+14155550102", SIP, CalleeAudio.of("pause:6", "no", "pause:9"))) {
-            answered = call(reminder, "+14155550101", null);
+            answered = call(confirmations, "+14155550101", null);
             declined = call(feedback, "+14155550102", null);
-            ended(answered, yes);
+            JsonNode shown = ended(answered, yes);
+            assertThat(shown.get("summary").isNull()).as("the page shows a summary: " + shown).isFalse();
+            assertThat(shown.at("/answered_by/who").asText()).as("the page says who answered: " + shown).isEqualTo("human");
             ended(declined, no);
         }
         ended(call(reminder, "+14155550103", null), null); // nobody registered: failed, unreachable
@@ -189,11 +221,12 @@ class Screenshots {
         return post("POST", "/v1/admin/assistant/call", json).at("/data/call_id").asText();
     }
 
-    private static void ended(String id, Baresip phone) {
+    private static JsonNode ended(String id, Baresip phone) {
         JsonNode done = DialerTest.await(server, id, c -> !c.get("ended_at").isNull(), "ended");
         if (phone != null) {
             assertThat(done.get("status").asText()).as(phone.log()).isEqualTo("completed");
             assertThat(done.get("transcript").size()).as("a spoken conversation").isGreaterThanOrEqualTo(3);
         }
+        return done;
     }
 }
