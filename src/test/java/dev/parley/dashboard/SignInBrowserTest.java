@@ -48,10 +48,7 @@ class SignInBrowserTest {
 
     @BeforeEach
     void signedOut() {
-        browser.open("/");
-        browser.driver.manage().deleteAllCookies();
-        browser.open("/");
-        browser.waitForText(By.id("sign-in-title"), "Sign in to Parley");
+        browser.signedOut();
     }
 
     @AfterEach

@@ -58,11 +58,7 @@ class WorkspacePickerBrowserTest {
 
     @BeforeEach
     void signedOutWithNoChoiceKept() {
-        browser.open("/");
-        browser.driver.manage().deleteAllCookies();
-        browser.script("localStorage.clear();");
-        browser.open("/");
-        browser.waitForText(By.id("sign-in-title"), "Sign in to Parley");
+        browser.signedOut();
     }
 
     @AfterEach

@@ -225,6 +225,19 @@ public final class Browser implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Signed out, as a browser that never came: no cookie, nothing the pages kept (the last workspace
+     * picked), the sign-in form shown.
+     */
+    public Browser signedOut() {
+        open("/");
+        driver.manage().deleteAllCookies();
+        script("localStorage.clear();");
+        open("/");
+        waitForText(By.id("sign-in-title"), "Sign in to Parley");
+        return this;
+    }
+
     /** Signs in through the real form: the key typed into the field, the button pressed, the Calls page shown. */
     public Browser signIn(String apiKey) {
         if (!driver.getCurrentUrl().startsWith(baseUrl)) {
