@@ -173,11 +173,16 @@ function factList(c, assistant) {
   fact('Talk time', fmtDuration(talkSeconds(c)));
   if (c.dtmf) fact('Keys pressed', h('span', { class: 'mono dtmf' }, [...c.dtmf].join(' ')));
   fact('Attempt', String(c.attempt), c.parent_call_id ? [' of ', h('a', { href: `#/calls/${c.parent_call_id}` }, 'the first call')] : null);
-  const u = c.usage;
-  if (u && (u.llm_prompt_tokens || u.llm_completion_tokens || u.stt_seconds || u.tts_characters)) {
-    fact('Usage', `${u.llm_prompt_tokens} prompt and ${u.llm_completion_tokens} completion tokens, `
-      + `${u.stt_seconds} s recognized, ${u.tts_characters} characters voiced`);
-  }
+  // Usage counts what network providers bill for; the offline recognizer and voice count nothing, so
+  // only what was used is named (a "0 characters voiced" beside a spoken transcript reads as a fault).
+  const u = c.usage || {};
+  const used = [
+    u.llm_prompt_tokens || u.llm_completion_tokens
+      ? `${u.llm_prompt_tokens} prompt and ${u.llm_completion_tokens} completion tokens` : null,
+    u.stt_seconds ? `${u.stt_seconds} s recognized` : null,
+    u.tts_characters ? `${u.tts_characters} characters voiced` : null,
+  ].filter(Boolean);
+  if (used.length) fact('Billed usage', used.join(', '));
   if (c.webhook_url) fact('Webhook URL', h('span', { class: 'mono' }, c.webhook_url));
   fact('Call id', h('code', {}, c.call_id));
   for (const [label, value] of [['Variables', c.variables], ['Metadata', c.metadata]]) {

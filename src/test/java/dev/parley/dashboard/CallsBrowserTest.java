@@ -369,6 +369,11 @@ class CallsBrowserTest {
         browser.waitForHeading("Call to +14155550183");
         assertThat(browser.text(fact("Keys pressed"))).isEqualTo("1 5");
         assertThat(browser.text(fact("Answered by"))).isEqualTo(answeredByText(keysCall.get("answered_by")));
+        // The model's tokens are billed; the offline recognizer and voice count nothing and are not named.
+        JsonNode usage = keysCall.get("usage");
+        assertThat(usage.get("tts_characters").asLong()).isZero();
+        assertThat(browser.text(fact("Billed usage"))).isEqualTo(usage.get("llm_prompt_tokens").asLong() + " prompt and "
+                + usage.get("llm_completion_tokens").asLong() + " completion tokens");
         JsonNode transcript = keysCall.get("transcript");
         List<WebElement> lines = browser.driver.findElements(By.cssSelector(".transcript .turn"));
         assertThat(lines).hasSize(transcript.size());
